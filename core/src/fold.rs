@@ -1,0 +1,284 @@
+//! How strings are compared: the foldings, streaming, one `char` at a time.
+//!
+//! | folding | used for | what it does |
+//! |---|---|---|
+//! | [`Fold::Ci`] | **blocked** tags, sharing-group UUIDs, attribute types, object types | what MySQL/MariaDB `_ci` collations treat as equal: default-ignorable code points removed (zero-width space/joiners, soft hyphen, BOM, variation selectors, bidi controls, tag characters, …), leading and trailing white space ignored (`PAD SPACE`, and MISP trims names), fullwidth ASCII folded to ASCII, Latin letters stripped of accents and ligatures expanded (`é`→`e`, `ß`→`ss`, `æ`→`ae`), combining marks dropped, then lowercased |
+//! | [`Fold::Trim`] | blocked attribute categories | ignorables removed and ends trimmed, case kept (misp-guard compares categories case-sensitively) |
+//! | [`Fold::Lower`] | allowed tags (grants passage) | Unicode lowercase only, exactly misp-guard's `str.lower()` comparison |
+//! | [`Fold::Exact`] | required-taxonomy prefix, `X-UserOrgUUID` (grant passage) | the decoded string as is |
+//!
+//! The `_ci` folding only ever makes a match against a *blocked* value more likely;
+//! checks that grant passage keep misp-guard's exact comparisons.
+
+/// A comparison folding; see the module docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fold {
+    /// Collation-style folding for blocked identifiers.
+    Ci,
+    /// Ignorables removed, ends trimmed, case kept.
+    Trim,
+    /// Lowercase only.
+    Lower,
+    /// No folding.
+    Exact,
+}
+
+/// Default-ignorable code points (Unicode `Default_Ignorable_Code_Point`) plus the
+/// combining diacritical marks, which `_ci` collations do not weigh.
+pub fn is_ignorable(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5
+        | 0x180B..=0x180F | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F
+        | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8
+        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF
+        // combining marks: accents typed as separate code points
+        | 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+/// White space as `str::trim` sees it.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// Base letters for precomposed Latin letters (Latin-1 Supplement and Latin
+/// Extended-A), lowercase. `None`: not a letter with an accent.
+fn latin_base(c: char) -> Option<&'static str> {
+    let s = match c {
+        'À'..='Å' | 'à'..='å' | 'Ā' | 'ā' | 'Ă' | 'ă' | 'Ą' | 'ą' => "a",
+        'Æ' | 'æ' => "ae",
+        'Ç' | 'ç' | 'Ć' | 'ć' | 'Ĉ' | 'ĉ' | 'Ċ' | 'ċ' | 'Č' | 'č' => "c",
+        'Ð' | 'ð' | 'Ď' | 'ď' | 'Đ' | 'đ' => "d",
+        'È'..='Ë' | 'è'..='ë' | 'Ē' | 'ē' | 'Ĕ' | 'ĕ' | 'Ė' | 'ė' | 'Ę' | 'ę' | 'Ě' | 'ě' => "e",
+        'Ĝ' | 'ĝ' | 'Ğ' | 'ğ' | 'Ġ' | 'ġ' | 'Ģ' | 'ģ' => "g",
+        'Ĥ' | 'ĥ' | 'Ħ' | 'ħ' => "h",
+        'Ì'..='Ï' | 'ì'..='ï' | 'Ĩ' | 'ĩ' | 'Ī' | 'ī' | 'Ĭ' | 'ĭ' | 'Į' | 'į' | 'İ' | 'ı' => "i",
+        'Ĳ' | 'ĳ' => "ij",
+        'Ĵ' | 'ĵ' => "j",
+        'Ķ' | 'ķ' | 'ĸ' => "k",
+        'Ĺ' | 'ĺ' | 'Ļ' | 'ļ' | 'Ľ' | 'ľ' | 'Ŀ' | 'ŀ' | 'Ł' | 'ł' => "l",
+        'Ñ' | 'ñ' | 'Ń' | 'ń' | 'Ņ' | 'ņ' | 'Ň' | 'ň' | 'ŉ' | 'Ŋ' | 'ŋ' => "n",
+        'Ò'..='Ö' | 'Ø' | 'ò'..='ö' | 'ø' | 'Ō' | 'ō' | 'Ŏ' | 'ŏ' | 'Ő' | 'ő' => "o",
+        'Œ' | 'œ' => "oe",
+        'Ŕ' | 'ŕ' | 'Ŗ' | 'ŗ' | 'Ř' | 'ř' => "r",
+        'Ś' | 'ś' | 'Ŝ' | 'ŝ' | 'Ş' | 'ş' | 'Š' | 'š' | 'ſ' => "s",
+        'ß' => "ss",
+        'Ţ' | 'ţ' | 'Ť' | 'ť' | 'Ŧ' | 'ŧ' => "t",
+        'Þ' | 'þ' => "th",
+        'Ù'..='Ü' | 'ù'..='ü' | 'Ũ' | 'ũ' | 'Ū' | 'ū' | 'Ŭ' | 'ŭ' | 'Ů' | 'ů' | 'Ű' | 'ű'
+        | 'Ų' | 'ų' => "u",
+        'Ŵ' | 'ŵ' => "w",
+        'Ý' | 'ý' | 'ÿ' | 'Ŷ' | 'ŷ' | 'Ÿ' => "y",
+        'Ź' | 'ź' | 'Ż' | 'ż' | 'Ž' | 'ž' => "z",
+        _ => return None,
+    };
+    Some(s)
+}
+
+/// A bounded folding sink: push decoded `char`s, read the folded bytes.
+///
+/// Trimming is streaming: leading white space is never stored, trailing white space is
+/// stored but not counted until a non-space follows. A value whose folded form does not
+/// fit is marked `overflow` and can equal no configured value (configured values are
+/// shorter than the capacity, see [`crate::policy::MAX_STR`]).
+#[derive(Clone, Debug)]
+pub struct Folder<const N: usize> {
+    fold: Fold,
+    buf: [u8; N],
+    len: usize,
+    /// Length up to the last non-space character (trimming folds only).
+    solid: usize,
+    overflow: bool,
+}
+
+impl<const N: usize> Folder<N> {
+    /// An empty sink for `fold`.
+    pub const fn new(fold: Fold) -> Self {
+        Folder { fold, buf: [0; N], len: 0, solid: 0, overflow: false }
+    }
+
+    /// Clears the sink, keeping its folding.
+    pub fn reset(&mut self) {
+        self.len = 0;
+        self.solid = 0;
+        self.overflow = false;
+    }
+
+    /// Adds one decoded character.
+    #[inline]
+    pub fn push(&mut self, c: char) {
+        match self.fold {
+            Fold::Exact => self.put(c),
+            Fold::Lower => {
+                if c.is_ascii() {
+                    self.put(c.to_ascii_lowercase());
+                } else {
+                    for l in c.to_lowercase() {
+                        self.put(l);
+                    }
+                }
+            }
+            Fold::Trim => {
+                if is_ignorable(c) {
+                    return;
+                }
+                self.put_trimmed(c);
+            }
+            Fold::Ci => {
+                if c.is_ascii() {
+                    self.put_trimmed(c.to_ascii_lowercase());
+                    return;
+                }
+                if is_ignorable(c) {
+                    return;
+                }
+                let c = match c as u32 {
+                    // fullwidth ASCII variants
+                    0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                    0x3000 => ' ',
+                    _ => c,
+                };
+                if let Some(base) = latin_base(c) {
+                    for b in base.chars() {
+                        self.put_trimmed(b);
+                    }
+                    return;
+                }
+                for l in c.to_lowercase() {
+                    if !is_ignorable(l) {
+                        self.put_trimmed(l);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds every character of `s`.
+    pub fn push_str(&mut self, s: &str) {
+        for c in s.chars() {
+            self.push(c);
+        }
+    }
+
+    #[inline]
+    fn put_trimmed(&mut self, c: char) {
+        if is_space(c) {
+            if self.len == 0 {
+                return; // leading space
+            }
+            self.put(c);
+        } else {
+            self.put(c);
+            if !self.overflow {
+                self.solid = self.len;
+            }
+        }
+    }
+
+    #[inline]
+    fn put(&mut self, c: char) {
+        if self.overflow {
+            return;
+        }
+        let n = c.len_utf8();
+        if self.len + n > N {
+            self.overflow = true;
+            return;
+        }
+        c.encode_utf8(&mut self.buf[self.len..self.len + n]);
+        self.len += n;
+        if !matches!(self.fold, Fold::Ci | Fold::Trim) {
+            self.solid = self.len;
+        }
+    }
+
+    /// The folded value (trailing space dropped for trimming folds); `None` when the
+    /// value did not fit.
+    pub fn get(&self) -> Option<&[u8]> {
+        if self.overflow {
+            None
+        } else {
+            Some(&self.buf[..self.solid])
+        }
+    }
+
+    /// The first bytes of the value, even after an overflow.
+    pub fn prefix(&self) -> &[u8] {
+        &self.buf[..self.solid.max(if self.overflow { self.len } else { 0 })]
+    }
+
+    /// `true` when the value did not fit.
+    pub fn overflowed(&self) -> bool {
+        self.overflow
+    }
+}
+
+/// Folds a whole string into `out` (used when compiling the configuration).
+/// Returns `None` when it does not fit.
+pub fn fold_into<'b>(fold: Fold, s: &str, out: &'b mut [u8]) -> Option<&'b [u8]> {
+    let mut f: Folder<{ crate::policy::MAX_STR }> = Folder::new(fold);
+    f.push_str(s);
+    let v = f.get()?;
+    let dst = out.get_mut(..v.len())?;
+    dst.copy_from_slice(v);
+    Some(dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ci(s: &str) -> std::string::String {
+        let mut f: Folder<256> = Folder::new(Fold::Ci);
+        f.push_str(s);
+        std::string::String::from_utf8(f.get().unwrap().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn ci_folds_what_mysql_ci_collations_equate() {
+        assert_eq!(ci("tlp:red"), "tlp:red");
+        assert_eq!(ci("TLP:RED"), "tlp:red");
+        assert_eq!(ci("tlp:red   "), "tlp:red");
+        assert_eq!(ci("  tlp:red"), "tlp:red");
+        assert_eq!(ci("tlp:\u{200b}red"), "tlp:red");
+        assert_eq!(ci("tlp:r\u{00ad}ed"), "tlp:red");
+        assert_eq!(ci("tlp:r\u{e9}d"), "tlp:red");
+        assert_eq!(ci("tlp:re\u{301}d"), "tlp:red");
+        assert_eq!(ci("\u{ff54}\u{ff4c}\u{ff50}:red"), "tlp:red");
+        assert_eq!(ci("\u{feff}tlp:red\u{2060}"), "tlp:red");
+        assert_eq!(ci("STRASSE"), ci("straße"));
+        // inner spaces are significant
+        assert_eq!(ci("tlp: red"), "tlp: red");
+    }
+
+    #[test]
+    fn lower_and_exact_do_not_fold_more() {
+        let mut f: Folder<64> = Folder::new(Fold::Lower);
+        f.push_str("TLP:Green ");
+        assert_eq!(f.get().unwrap(), b"tlp:green ");
+        let mut f: Folder<64> = Folder::new(Fold::Exact);
+        f.push_str("tlp:\u{200b}x");
+        assert_eq!(f.get().unwrap(), "tlp:\u{200b}x".as_bytes());
+    }
+
+    #[test]
+    fn trim_keeps_case() {
+        let mut f: Folder<64> = Folder::new(Fold::Trim);
+        f.push_str(" Pers\u{200b}on \t");
+        assert_eq!(f.get().unwrap(), b"Person");
+    }
+
+    #[test]
+    fn overflow_is_reported_not_truncated() {
+        let mut f: Folder<4> = Folder::new(Fold::Exact);
+        f.push_str("abcdef");
+        assert!(f.get().is_none());
+        assert_eq!(f.prefix(), b"abcd");
+        // ignorables do not count against the bound
+        let mut f: Folder<8> = Folder::new(Fold::Ci);
+        for _ in 0..1000 {
+            f.push('\u{200b}');
+        }
+        f.push_str("tlp:red");
+        assert_eq!(f.get().unwrap(), b"tlp:red");
+    }
+}

@@ -1,0 +1,146 @@
+//! The one driver: bytes → decode → tokenizer → rule machine → verdict.
+//!
+//! ```
+//! # use misp_guard_core::{Guard, Progress, Policy, Verdict};
+//! # fn judge(policy: &Policy, inspection: misp_guard_core::Inspection, body: &[&[u8]]) -> Verdict {
+//! let mut guard = Guard::new(policy, inspection);
+//! for chunk in body {
+//!     if guard.feed(chunk) == Progress::Blocked {
+//!         break; // the verdict is Block whatever follows
+//!     }
+//! }
+//! guard.finish()
+//! # }
+//! ```
+//!
+//! `feed` never allocates and never fails: problems become the verdict. After a block
+//! every later `feed` returns [`Progress::Blocked`] (sticky). Feeding the whole body
+//! (rather than stopping at the first `Blocked`) reports the violation misp-guard
+//! itself would have reported first, and a syntax error anywhere in the body takes
+//! precedence, as in misp-guard, which parses before it checks.
+
+use crate::policy::{Header, Inspection, Policy, Side};
+use crate::rules::Evaluator;
+use crate::verdict::{Block, Reason, Verdict};
+
+#[cfg(feature = "decode")]
+use crate::decode::{Decoder, Encoding, Limits};
+
+/// What `feed` found so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing decided yet: feed more, then `finish`.
+    Continue,
+    /// The verdict will be a block, whatever follows.
+    Blocked,
+}
+
+/// Inspects one body. See the module docs.
+pub struct Guard<'p> {
+    eval: Evaluator<'p>,
+    #[cfg(feature = "decode")]
+    decoder: Option<std::boxed::Box<Decoder>>,
+    early: Option<Block>,
+}
+
+impl<'p> Guard<'p> {
+    /// A guard for an identity-encoded body.
+    pub fn new(policy: &'p Policy, inspection: Inspection) -> Self {
+        Guard {
+            eval: Evaluator::new(policy, inspection),
+            #[cfg(feature = "decode")]
+            decoder: None,
+            early: None,
+        }
+    }
+
+    /// A guard for a body with these headers: `Content-Encoding` (decoded within
+    /// `limits`; unknown encodings refused), `Content-Type` (charset must be UTF-8) and,
+    /// on responses, `X-UserOrgUUID`.
+    #[cfg(feature = "decode")]
+    pub fn for_body(
+        policy: &'p Policy,
+        inspection: Inspection,
+        headers: &[Header<'_>],
+        limits: Limits,
+    ) -> Self {
+        let mut g = Guard::new(policy, inspection);
+        let side = inspection.side;
+        for h in headers {
+            if h.name.eq_ignore_ascii_case(b"content-encoding") {
+                match Encoding::parse(h.value) {
+                    Ok(Encoding::Identity) => {}
+                    Ok(enc) => g.decoder = Some(std::boxed::Box::new(Decoder::new(enc, limits))),
+                    Err(()) => {
+                        g.early = Some(
+                            Block::new(Reason::UnsupportedEncoding, side)
+                                .with_detail(&std::string::String::from_utf8_lossy(h.value)),
+                        )
+                    }
+                }
+            } else if h.name.eq_ignore_ascii_case(b"content-type") {
+                if let Some(cs) = bad_charset(h.value) {
+                    g.early = Some(Block::new(Reason::UnsupportedCharset, side).with_detail(cs));
+                }
+            } else if h.name.eq_ignore_ascii_case(b"x-userorguuid") && side == Side::Response {
+                g.set_user_org_uuid(h.value);
+            }
+        }
+        g
+    }
+
+    /// Sets the `X-UserOrgUUID` response header value (pull of events only).
+    pub fn set_user_org_uuid(&mut self, uuid: &[u8]) {
+        self.eval.set_user_org_uuid(uuid);
+    }
+
+    /// Feeds the next chunk of the (encoded) body.
+    pub fn feed(&mut self, chunk: &[u8]) -> Progress {
+        if self.early.is_some() {
+            return Progress::Blocked;
+        }
+        #[cfg(feature = "decode")]
+        if let Some(d) = self.decoder.as_mut() {
+            let eval = &mut self.eval;
+            if let Err(b) = d.feed(chunk, &mut |out: &[u8]| eval.feed(out) == Progress::Continue) {
+                self.early = Some(b.into_block(self.eval.side()));
+                return Progress::Blocked;
+            }
+            return self.eval.progress();
+        }
+        self.eval.feed(chunk)
+    }
+
+    /// Ends the body and returns the verdict.
+    pub fn finish(&mut self) -> Verdict {
+        if let Some(b) = &self.early {
+            return Verdict::Block(b.clone());
+        }
+        #[cfg(feature = "decode")]
+        if let Some(d) = self.decoder.as_mut() {
+            let eval = &mut self.eval;
+            if let Err(b) = d.finish(&mut |out: &[u8]| eval.feed(out) == Progress::Continue) {
+                let block = b.into_block(self.eval.side());
+                self.early = Some(block.clone());
+                return Verdict::Block(block);
+            }
+        }
+        self.eval.finish()
+    }
+}
+
+/// The charset parameter of a `Content-Type`, when it is not UTF-8.
+fn bad_charset(v: &[u8]) -> Option<&str> {
+    let s = core::str::from_utf8(v).ok()?;
+    for param in s.split(';').skip(1) {
+        let mut kv = param.splitn(2, '=');
+        let k = kv.next()?.trim();
+        if k.eq_ignore_ascii_case("charset") {
+            let val = kv.next().unwrap_or("").trim().trim_matches('"');
+            if !(val.eq_ignore_ascii_case("utf-8") || val.eq_ignore_ascii_case("utf8")) {
+                return Some(val);
+            }
+        }
+    }
+    None
+}

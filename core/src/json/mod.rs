@@ -1,0 +1,1 @@
+//! Streaming JSON tokenizer: bytes → tokens; knows nothing about rules. (Being written.)

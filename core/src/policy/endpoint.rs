@@ -1,0 +1,253 @@
+//! misp-guard's sync endpoint list, matched on the path exactly as sent.
+//!
+//! Each entry mirrors one of misp-guard's allowed-endpoint patterns, tightened where
+//! the pattern's `.*` would admit another MISP action (`/events/addTag` matched
+//! `^/events/add.*$`): after a prefix only end of path, `/` or `?` may follow. On top
+//! of the list, [`is_canonical`] refuses spellings a server could normalise into a
+//! different action.
+
+/// What an endpoint carries that the guard must judge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Traffic {
+    /// Nothing to inspect.
+    Plain,
+    /// Push: the request body is an event.
+    PushEvent,
+    /// Pull: the response body is an event.
+    PullEvent,
+    /// `HEAD /events/view/UUID`: passes through.
+    HeadEvent,
+    /// Pull: shadow attributes index.
+    PullShadowAttributes,
+    /// Push: galaxy clusters.
+    PushGalaxyClusters,
+    /// Pull: search request needs minimal+published; response is a cluster list.
+    GalaxyClusterSearch,
+    /// Pull: one galaxy cluster.
+    PullGalaxyCluster,
+    /// Pull: events index (request needs minimal+published).
+    EventsIndex,
+    /// Pull: sightings search response.
+    PullSightings,
+    /// Push: sightings.
+    PushSightings,
+    /// Pull: analyst data list.
+    PullAnalystData,
+    /// Push: one analyst data element.
+    PushAnalystData,
+}
+
+/// How the rest of the path after the fixed part may look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tail {
+    /// Nothing.
+    End,
+    /// A 36-character `[A-Za-z0-9_-]` id, then nothing.
+    Id,
+    /// A 36-character id, then `.json`.
+    IdJson,
+    /// Nothing, or `/` or `?` and anything (canonical checks still apply).
+    Rest,
+    /// A 36-character id, then nothing, or `/` or `?` and anything.
+    IdRest,
+}
+
+/// One allowed endpoint.
+#[derive(Clone, Copy, Debug)]
+pub struct Endpoint {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Fixed path prefix.
+    pub prefix: &'static str,
+    tail: Tail,
+    /// What to inspect.
+    pub traffic: Traffic,
+}
+
+const fn ep(method: &'static str, prefix: &'static str, tail: Tail, traffic: Traffic) -> Endpoint {
+    Endpoint { method, prefix, tail, traffic }
+}
+
+/// The list, in misp-guard's order.
+pub const ENDPOINTS: &[Endpoint] = &[
+    ep("GET", "/servers/getVersion", Tail::End, Traffic::Plain),
+    ep("POST", "/servers/postTest", Tail::End, Traffic::Plain),
+    ep("GET", "/users/view/me.json", Tail::End, Traffic::Plain),
+    ep("POST", "/events/index", Tail::End, Traffic::EventsIndex),
+    ep("POST", "/events/filterEventIdsForPush", Tail::End, Traffic::Plain),
+    ep("HEAD", "/events/view/", Tail::Id, Traffic::HeadEvent),
+    ep("POST", "/events/add", Tail::Rest, Traffic::PushEvent),
+    ep("POST", "/events/edit/", Tail::IdRest, Traffic::PushEvent),
+    ep("GET", "/servers/getAvailableSyncFilteringRules", Tail::End, Traffic::Plain),
+    ep("GET", "/events/view/", Tail::IdRest, Traffic::PullEvent),
+    ep("GET", "/shadow_attributes/index", Tail::Rest, Traffic::PullShadowAttributes),
+    ep("POST", "/galaxies/pushCluster", Tail::End, Traffic::PushGalaxyClusters),
+    ep("POST", "/galaxy_clusters/restSearch", Tail::End, Traffic::GalaxyClusterSearch),
+    ep("GET", "/galaxy_clusters/view/", Tail::Id, Traffic::PullGalaxyCluster),
+    ep("POST", "/sightings/restSearch/event", Tail::End, Traffic::PullSightings),
+    ep("POST", "/sightings/bulkSaveSightings/", Tail::Id, Traffic::PushSightings),
+    ep("POST", "/analyst_data/indexMinimal", Tail::End, Traffic::Plain),
+    ep("GET", "/analyst_data/index/Note/uuid[]:", Tail::IdJson, Traffic::PullAnalystData),
+    ep("GET", "/analyst_data/index/Opinion/uuid[]:", Tail::IdJson, Traffic::PullAnalystData),
+    ep("GET", "/analyst_data/index/Relationship/uuid[]:", Tail::IdJson, Traffic::PullAnalystData),
+    ep("POST", "/analyst_data/filterAnalystDataForPush", Tail::End, Traffic::Plain),
+    ep("POST", "/analyst_data/pushAnalystData", Tail::End, Traffic::PushAnalystData),
+];
+
+fn is_id_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+fn take_id(rest: &str) -> Option<&str> {
+    let b = rest.as_bytes();
+    if b.len() >= 36 && b[..36].iter().all(|&c| is_id_byte(c)) {
+        Some(&rest[36..])
+    } else {
+        None
+    }
+}
+
+fn rest_ok(rest: &str) -> bool {
+    rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')
+}
+
+impl Endpoint {
+    /// Does `method` + `path` (as sent) address this endpoint?
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        if method != self.method {
+            return false;
+        }
+        let Some(rest) = path.strip_prefix(self.prefix) else { return false };
+        match self.tail {
+            Tail::End => rest.is_empty(),
+            Tail::Id => take_id(rest) == Some(""),
+            Tail::IdJson => take_id(rest) == Some(".json"),
+            Tail::Rest => rest_ok(rest),
+            Tail::IdRest => take_id(rest).is_some_and(rest_ok),
+        }
+    }
+
+    /// The endpoint `method` + `path` addresses, if any.
+    pub fn find(method: &str, path: &str) -> Option<&'static Endpoint> {
+        ENDPOINTS.iter().find(|e| e.matches(method, path))
+    }
+}
+
+/// Why a path is not canonical, or `None` when it is.
+///
+/// Refused: anything but printable ASCII, `%` (percent-escapes), `\`, `#`, empty
+/// segments (`//`), dot segments (`/./`, `/../`, trailing `/.`), a `.` extension on
+/// endpoints that have none in misp-guard's list, and a `_method` query parameter
+/// (CakePHP method override).
+pub fn is_canonical(endpoint: &Endpoint, path: &str) -> Option<&'static str> {
+    let (p, query) = match path.find('?') {
+        Some(i) => (&path[..i], Some(&path[i + 1..])),
+        None => (path, None),
+    };
+    if !path.starts_with('/') {
+        return Some("does not start with /");
+    }
+    if path.bytes().any(|b| !(0x21..0x7f).contains(&b)) {
+        return Some("control, space or non-ASCII byte");
+    }
+    if path.contains('%') {
+        return Some("percent-escape");
+    }
+    if path.contains('\\') {
+        return Some("backslash");
+    }
+    if path.contains('#') {
+        return Some("fragment");
+    }
+    for (i, seg) in p.split('/').enumerate() {
+        if i == 0 {
+            continue;
+        }
+        if seg.is_empty() && i + 1 < p.split('/').count() {
+            return Some("empty path segment");
+        }
+        if seg == "." || seg == ".." {
+            return Some("dot segment");
+        }
+    }
+    // Extensions: CakePHP routes `x.json`/`x.xml` to other renderers. Only the
+    // entries misp-guard lists with `.json` may carry one.
+    let last = p.rsplit('/').next().unwrap_or("");
+    let allowed_ext = endpoint.prefix.ends_with(".json")
+        || endpoint.tail == Tail::IdJson
+        || (endpoint.traffic == Traffic::PullShadowAttributes && last.ends_with(".json"));
+    if !allowed_ext {
+        let after_prefix = &p[endpoint.prefix.len().min(p.len())..];
+        if after_prefix.contains('.') {
+            return Some("extension");
+        }
+    } else if last.matches('.').count() > 1 {
+        return Some("extension");
+    }
+    if let Some(q) = query {
+        for kv in q.split('&') {
+            let k = kv.split('=').next().unwrap_or("");
+            if k.eq_ignore_ascii_case("_method") {
+                return Some("_method parameter");
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UUID: &str = "385283a1-b5e0-4e10-a532-dce11c365a56";
+
+    #[test]
+    fn misp_sync_paths_match() {
+        let ok = [
+            ("GET", "/servers/getVersion".into()),
+            ("POST", "/events/add/metadata:1".into()),
+            ("POST", "/events/add".into()),
+            ("POST", std::format!("/events/edit/{UUID}/metadata:1")),
+            ("HEAD", std::format!("/events/view/{UUID}")),
+            ("GET", std::format!("/events/view/{UUID}/deleted[]:0/deleted[]:1/excludeGalaxy:1")),
+            ("GET", "/shadow_attributes/index/all:1/timestamp:0/limit:1000/page:1/deleted[]:0/deleted[]:1.json".into()),
+            ("GET", std::format!("/analyst_data/index/Note/uuid[]:{UUID}.json")),
+            ("POST", std::format!("/sightings/bulkSaveSightings/{UUID}")),
+        ];
+        for (m, p) in ok {
+            let e = Endpoint::find(m, &p).unwrap_or_else(|| panic!("{m} {p}"));
+            assert_eq!(is_canonical(e, &p), None, "{m} {p}");
+        }
+    }
+
+    #[test]
+    fn other_actions_and_spellings_do_not_match() {
+        for (m, p) in [
+            ("POST", "/events/addTag/1/2"),
+            ("GET", "/events/viewEventAttributes/1"),
+            ("GET", "/users"),
+            ("get", "/servers/getVersion"),
+            ("GET", "/Servers/getVersion"),
+            ("GET", "/servers/getVersion/"),
+            ("POST", "/events/edit/1/x"),
+        ] {
+            assert!(Endpoint::find(m, p).is_none(), "{m} {p}");
+        }
+    }
+
+    #[test]
+    fn non_canonical_spellings_are_named() {
+        let e = Endpoint::find("POST", "/events/add").unwrap();
+        for (p, why) in [
+            ("/events/add/%2e%2e/x", "percent-escape"),
+            ("/events/add//x", "empty path segment"),
+            ("/events/add/../users/x", "dot segment"),
+            ("/events/add/./x", "dot segment"),
+            ("/events/add/x.json", "extension"),
+            ("/events/add?_method=DELETE", "_method parameter"),
+            ("/events/add/a\\b", "backslash"),
+        ] {
+            assert_eq!(is_canonical(e, p), Some(why), "{p}");
+        }
+    }
+}

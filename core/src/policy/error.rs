@@ -1,0 +1,80 @@
+//! Configuration errors: what, where (line:column) and at which JSON path.
+
+use core::fmt;
+
+/// What kind of configuration error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// The file could not be read.
+    Io,
+    /// Not JSON.
+    Syntax,
+    /// A required field is absent.
+    MissingField,
+    /// A field the format does not have.
+    UnknownField,
+    /// A value of the wrong type.
+    WrongType,
+    /// A value that is not allowed (duplicate instance ip, unknown compartment, …).
+    Invalid,
+    /// Over a documented capacity (see [`crate::policy`]).
+    Capacity,
+}
+
+/// A configuration error with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// What went wrong.
+    pub kind: ConfigErrorKind,
+    /// 1-based line (0 when unknown).
+    pub line: u32,
+    /// 1-based column (0 when unknown).
+    pub column: u32,
+    /// JSON path of the offending value (`instances.instance_1_1.ip`), may be empty.
+    pub path: heapless::String<160>,
+    /// Human-readable message.
+    pub message: heapless::String<200>,
+}
+
+impl ConfigError {
+    /// An error without a position yet (the loader adds line:column).
+    pub fn semantic(kind: ConfigErrorKind, path: &str, message: &str) -> Self {
+        let mut e = ConfigError {
+            kind,
+            line: 0,
+            column: 0,
+            path: heapless::String::new(),
+            message: heapless::String::new(),
+        };
+        push_cut(&mut e.path, path);
+        push_cut(&mut e.message, message);
+        e
+    }
+
+    /// Sets line and column.
+    pub fn at(mut self, line: u32, column: u32) -> Self {
+        self.line = line;
+        self.column = column;
+        self
+    }
+}
+
+pub(crate) fn push_cut<const N: usize>(s: &mut heapless::String<N>, v: &str) {
+    for c in v.chars() {
+        if s.push(c).is_err() {
+            break;
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    /// `LINE:COL: message (at PATH)`; a front end prefixes the file name.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)?;
+        if !self.path.is_empty() {
+            write!(f, " (at {})", self.path)?;
+        }
+        Ok(())
+    }
+}
