@@ -1,1 +1,855 @@
-//! Streaming JSON tokenizer: bytes → tokens; knows nothing about rules. (Being written.)
+//! Streaming JSON tokenizer: bytes → events for a [`Sink`]; knows nothing about rules.
+//!
+//! Contract: call [`Tokenizer::feed`] with each chunk as it arrives (any split, down to
+//! one byte), then [`Tokenizer::finish`]. State carries over between chunks; nothing
+//! is re-scanned, nothing is allocated. The grammar is RFC 8259, strictly: invalid
+//! UTF-8, unescaped control characters, unpaired `\u` surrogates, leading zeros,
+//! trailing commas, trailing data and nesting deeper than [`MAX_DEPTH`] are errors,
+//! and the first error is sticky.
+//!
+//! The sink decides, at the start of each value, whether it wants it
+//! ([`Sink::value_start`] → `true`). A value it does not want is still fully validated
+//! but produces no further events (its strings are skipped with `memchr`).
+//!
+//! Bounded state: the container stack is a bit set of [`MAX_DEPTH`] bits, keys are
+//! decoded into a [`KEY_CAP`]-byte buffer (longer keys are reported as `None`: no key
+//! the rules read is that long), numbers into a [`NUM_CAP`]-byte buffer.
+
+use crate::verdict::Reason;
+
+/// Deepest nesting accepted (PHP's `json_decode` stops at 512; MISP bodies are far
+/// shallower).
+pub const MAX_DEPTH: usize = 128;
+/// Longest key delivered to the sink, in bytes after decoding.
+pub const KEY_CAP: usize = 48;
+/// Longest number text delivered to the sink.
+pub const NUM_CAP: usize = 40;
+
+/// The type of a value, announced at its start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    /// `{`
+    Object,
+    /// `[`
+    Array,
+    /// `"`
+    String,
+    /// A number.
+    Number,
+    /// `true`
+    True,
+    /// `false`
+    False,
+    /// `null`
+    Null,
+}
+
+/// The end of a scalar the sink wanted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scalar<'a> {
+    /// A string (its content came through [`Sink::str_part`]).
+    String,
+    /// A number's text; `None` when longer than [`NUM_CAP`].
+    Number(Option<&'a str>),
+    /// `true`
+    True,
+    /// `false`
+    False,
+    /// `null`
+    Null,
+}
+
+/// Receives tokenizer events.
+pub trait Sink {
+    /// A value starts (object member value, array item or the root). Return `true` to
+    /// receive its content (and, for containers, the events inside it).
+    fn value_start(&mut self, t: ValueType) -> bool;
+    /// A key of a wanted object (decoded; `None` when longer than [`KEY_CAP`]).
+    fn key(&mut self, key: Option<&str>);
+    /// Decoded content of a wanted string value, in pieces.
+    fn str_part(&mut self, s: &str);
+    /// A wanted scalar ended.
+    fn scalar_end(&mut self, s: Scalar<'_>);
+    /// A wanted container ended.
+    fn container_end(&mut self);
+}
+
+/// A tokenizer error: the reason, what was wrong, and the byte offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// [`Reason::InvalidJson`], [`Reason::InvalidUtf8`], [`Reason::LoneSurrogate`],
+    /// [`Reason::TrailingData`] or [`Reason::TooDeep`].
+    pub reason: Reason,
+    /// What was expected or found.
+    pub what: &'static str,
+    /// Offset of the offending byte in the (decoded) body.
+    pub offset: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Num {
+    Minus,
+    Zero,
+    Int,
+    Dot,
+    Frac,
+    E,
+    ESign,
+    Exp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Before the root value.
+    Start,
+    /// A value must follow (after `:` or `,` in an array).
+    Value,
+    /// After `[`: a value or `]`.
+    ArrayFirst,
+    /// After `{`: a key or `}`.
+    ObjectFirst,
+    /// After `,` in an object: a key.
+    Key,
+    /// After a key: `:`.
+    Colon,
+    /// After a value: `,`, a closing bracket, or the end.
+    After,
+    /// Inside a string.
+    Str,
+    /// After `\` in a string.
+    Esc,
+    /// In `\uXXXX`, `n` hex digits read so far.
+    Uni(u8),
+    /// After a high surrogate: expecting `\`.
+    LowEsc,
+    /// After a high surrogate and `\`: expecting `u`.
+    LowU,
+    /// Inside a number.
+    Number(Num),
+    /// Inside `true`/`false`/`null`: which literal, bytes matched so far.
+    Lit(u8, u8),
+    /// The root value is complete: only white space may follow.
+    Done,
+    /// An error happened (sticky).
+    Failed,
+}
+
+const LITERALS: [&[u8]; 3] = [b"true", b"false", b"null"];
+
+/// The streaming tokenizer. See the module docs.
+#[derive(Clone, Debug)]
+pub struct Tokenizer {
+    state: State,
+    depth: u16,
+    /// Bit set: 1 = object, 0 = array, one bit per open container.
+    stack: [u64; MAX_DEPTH / 64],
+    /// Depth at which quiet (unwanted) content ends; `u16::MAX` when loud.
+    quiet_at: u16,
+    /// The current string/number is unwanted.
+    quiet_scalar: bool,
+    /// The current string is a key.
+    in_key: bool,
+    key: [u8; KEY_CAP],
+    key_len: u8,
+    key_over: bool,
+    num: [u8; NUM_CAP],
+    num_len: u8,
+    num_over: bool,
+    /// Pending bytes of a UTF-8 sequence split across chunks.
+    utf8: [u8; 4],
+    utf8_len: u8,
+    utf8_need: u8,
+    /// `\u` accumulator and a pending high surrogate.
+    uni: u32,
+    high: u32,
+    offset: u64,
+    error: Option<SyntaxError>,
+}
+
+impl Default for Tokenizer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[inline]
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn utf8_len(lead: u8) -> u8 {
+    match lead {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => 0,
+    }
+}
+
+impl Tokenizer {
+    /// A tokenizer before the first byte.
+    pub const fn new() -> Self {
+        Tokenizer {
+            state: State::Start,
+            depth: 0,
+            stack: [0; MAX_DEPTH / 64],
+            quiet_at: u16::MAX,
+            quiet_scalar: false,
+            in_key: false,
+            key: [0; KEY_CAP],
+            key_len: 0,
+            key_over: false,
+            num: [0; NUM_CAP],
+            num_len: 0,
+            num_over: false,
+            utf8: [0; 4],
+            utf8_len: 0,
+            utf8_need: 0,
+            uni: 0,
+            high: 0,
+            offset: 0,
+            error: None,
+        }
+    }
+
+    /// The first error, if any.
+    pub fn error(&self) -> Option<SyntaxError> {
+        self.error
+    }
+
+    /// Bytes consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    #[inline]
+    fn loud(&self) -> bool {
+        self.quiet_at == u16::MAX
+    }
+
+    fn fail(&mut self, reason: Reason, what: &'static str, at: usize) {
+        if self.error.is_none() {
+            self.error = Some(SyntaxError { reason, what, offset: self.offset + at as u64 });
+        }
+        self.state = State::Failed;
+    }
+
+    fn top_is_object(&self) -> bool {
+        let d = self.depth as usize - 1;
+        self.stack[d / 64] & (1 << (d % 64)) != 0
+    }
+
+    /// Feeds the next chunk. Errors are recorded (see [`Tokenizer::error`]).
+    pub fn feed<S: Sink>(&mut self, data: &[u8], sink: &mut S) {
+        let mut i = 0;
+        let n = data.len();
+        while i < n {
+            match self.state {
+                State::Failed => return,
+                State::Str => {
+                    i = self.string_run(data, i, sink);
+                    continue;
+                }
+                _ => {}
+            }
+            let b = data[i];
+            match self.state {
+                State::Start | State::Value | State::ArrayFirst => {
+                    if is_ws(b) {
+                        i += 1;
+                        continue;
+                    }
+                    if b == b']' && self.state == State::ArrayFirst {
+                        self.close(b'[', sink, i);
+                        i += 1;
+                        continue;
+                    }
+                    self.begin_value(b, sink, i);
+                    i += 1;
+                }
+                State::ObjectFirst | State::Key => {
+                    if is_ws(b) {
+                        i += 1;
+                        continue;
+                    }
+                    if b == b'}' && self.state == State::ObjectFirst {
+                        self.close(b'{', sink, i);
+                    } else if b == b'"' {
+                        self.in_key = true;
+                        self.key_len = 0;
+                        self.key_over = false;
+                        self.state = State::Str;
+                    } else {
+                        self.fail(Reason::InvalidJson, "expected a key", i);
+                    }
+                    i += 1;
+                }
+                State::Colon => {
+                    if b == b':' {
+                        self.state = State::Value;
+                    } else if !is_ws(b) {
+                        self.fail(Reason::InvalidJson, "expected ':'", i);
+                    }
+                    i += 1;
+                }
+                State::After => {
+                    if is_ws(b) {
+                        i += 1;
+                        continue;
+                    }
+                    if b == b',' {
+                        self.state = if self.top_is_object() { State::Key } else { State::Value };
+                    } else if b == b']' || b == b'}' {
+                        self.close(if b == b']' { b'[' } else { b'{' }, sink, i);
+                    } else {
+                        self.fail(Reason::InvalidJson, "expected ',' or a closing bracket", i);
+                    }
+                    i += 1;
+                }
+                State::Done => {
+                    if !is_ws(b) {
+                        self.fail(Reason::TrailingData, "after the document", i);
+                    }
+                    i += 1;
+                }
+                State::Esc => {
+                    self.escape(b, sink, i);
+                    i += 1;
+                }
+                State::Uni(k) => {
+                    let v = match b {
+                        b'0'..=b'9' => b - b'0',
+                        b'a'..=b'f' => b - b'a' + 10,
+                        b'A'..=b'F' => b - b'A' + 10,
+                        _ => {
+                            self.fail(Reason::InvalidJson, "bad \\u escape", i);
+                            return;
+                        }
+                    } as u32;
+                    self.uni = (self.uni << 4) | v;
+                    if k == 3 {
+                        self.unicode_done(sink, i);
+                    } else {
+                        self.state = State::Uni(k + 1);
+                    }
+                    i += 1;
+                }
+                State::LowEsc => {
+                    if b == b'\\' {
+                        self.state = State::LowU;
+                    } else {
+                        self.fail(
+                            Reason::LoneSurrogate,
+                            "high surrogate not followed by a low one",
+                            i,
+                        );
+                    }
+                    i += 1;
+                }
+                State::LowU => {
+                    if b == b'u' {
+                        self.uni = 0;
+                        self.state = State::Uni(0);
+                    } else {
+                        self.fail(
+                            Reason::LoneSurrogate,
+                            "high surrogate not followed by a low one",
+                            i,
+                        );
+                    }
+                    i += 1;
+                }
+                State::Number(s) => {
+                    if self.number_byte(s, b, i) {
+                        i += 1;
+                    } else {
+                        // the byte ends the number: re-read it in the After state
+                        self.number_end(sink);
+                    }
+                }
+                State::Lit(which, pos) => {
+                    let lit = LITERALS[which as usize];
+                    if b != lit[pos as usize] {
+                        self.fail(Reason::InvalidJson, "bad literal", i);
+                        return;
+                    }
+                    if pos as usize + 1 == lit.len() {
+                        if self.loud() && !self.quiet_scalar {
+                            sink.scalar_end(match which {
+                                0 => Scalar::True,
+                                1 => Scalar::False,
+                                _ => Scalar::Null,
+                            });
+                        }
+                        self.value_done();
+                    } else {
+                        self.state = State::Lit(which, pos + 1);
+                    }
+                    i += 1;
+                }
+                State::Str | State::Failed => unreachable_state(),
+            }
+        }
+        self.offset += n as u64;
+    }
+
+    /// Ends the input. Records an error when the document is incomplete.
+    pub fn finish<S: Sink>(&mut self, sink: &mut S) {
+        if let State::Number(s) = self.state {
+            if matches!(s, Num::Zero | Num::Int | Num::Frac | Num::Exp) && self.depth == 0 {
+                self.number_end(sink);
+            }
+        }
+        match self.state {
+            State::Done | State::Failed => {}
+            State::Start => self.fail(Reason::InvalidJson, "empty body", 0),
+            _ => self.fail(Reason::InvalidJson, "truncated document", 0),
+        }
+    }
+
+    fn begin_value<S: Sink>(&mut self, b: u8, sink: &mut S, i: usize) {
+        let t = match b {
+            b'{' => ValueType::Object,
+            b'[' => ValueType::Array,
+            b'"' => ValueType::String,
+            b'-' | b'0'..=b'9' => ValueType::Number,
+            b't' => ValueType::True,
+            b'f' => ValueType::False,
+            b'n' => ValueType::Null,
+            _ => {
+                self.fail(Reason::InvalidJson, "expected a value", i);
+                return;
+            }
+        };
+        let wanted = self.loud() && sink.value_start(t);
+        match t {
+            ValueType::Object | ValueType::Array => {
+                if self.depth as usize >= MAX_DEPTH {
+                    self.fail(Reason::TooDeep, "128", i);
+                    return;
+                }
+                if !wanted && self.loud() {
+                    self.quiet_at = self.depth;
+                }
+                let d = self.depth as usize;
+                if t == ValueType::Object {
+                    self.stack[d / 64] |= 1 << (d % 64);
+                    self.state = State::ObjectFirst;
+                } else {
+                    self.stack[d / 64] &= !(1 << (d % 64));
+                    self.state = State::ArrayFirst;
+                }
+                self.depth += 1;
+            }
+            ValueType::String => {
+                self.quiet_scalar = !wanted;
+                self.in_key = false;
+                self.state = State::Str;
+            }
+            ValueType::Number => {
+                self.quiet_scalar = !wanted;
+                self.num_len = 0;
+                self.num_over = false;
+                self.push_num(b);
+                self.state = State::Number(if b == b'-' {
+                    Num::Minus
+                } else if b == b'0' {
+                    Num::Zero
+                } else {
+                    Num::Int
+                });
+            }
+            ValueType::True | ValueType::False | ValueType::Null => {
+                self.quiet_scalar = !wanted;
+                let which = match t {
+                    ValueType::True => 0,
+                    ValueType::False => 1,
+                    _ => 2,
+                };
+                self.state = State::Lit(which, 1);
+            }
+        }
+    }
+
+    fn close<S: Sink>(&mut self, open: u8, sink: &mut S, i: usize) {
+        if self.depth == 0 || self.top_is_object() != (open == b'{') {
+            self.fail(Reason::InvalidJson, "mismatched closing bracket", i);
+            return;
+        }
+        self.depth -= 1;
+        if self.quiet_at == self.depth {
+            self.quiet_at = u16::MAX; // the unwanted container ended: no event
+        } else if self.loud() {
+            sink.container_end();
+        }
+        self.value_done();
+    }
+
+    #[inline]
+    fn value_done(&mut self) {
+        self.quiet_scalar = false;
+        self.state = if self.depth == 0 { State::Done } else { State::After };
+    }
+
+    #[inline]
+    fn push_num(&mut self, b: u8) {
+        if (self.num_len as usize) < NUM_CAP {
+            self.num[self.num_len as usize] = b;
+            self.num_len += 1;
+        } else {
+            self.num_over = true;
+        }
+    }
+
+    /// Consumes `b` if it continues the number; `false` when it ends it.
+    fn number_byte(&mut self, s: Num, b: u8, i: usize) -> bool {
+        let next = match (s, b) {
+            (Num::Zero, b'0'..=b'9') => {
+                self.fail(Reason::InvalidJson, "leading zero", i);
+                return true;
+            }
+            (Num::Minus, b'0') => Num::Zero,
+            (Num::Minus, b'1'..=b'9') => Num::Int,
+            (Num::Int, b'0'..=b'9') => Num::Int,
+            (Num::Zero | Num::Int, b'.') => Num::Dot,
+            (Num::Zero | Num::Int | Num::Frac, b'e' | b'E') => Num::E,
+            (Num::Dot | Num::Frac, b'0'..=b'9') => Num::Frac,
+            (Num::E, b'+' | b'-') => Num::ESign,
+            (Num::E | Num::ESign | Num::Exp, b'0'..=b'9') => Num::Exp,
+            (Num::Zero | Num::Int | Num::Frac | Num::Exp, _) => return false,
+            _ => {
+                self.fail(Reason::InvalidJson, "bad number", i);
+                return true;
+            }
+        };
+        self.push_num(b);
+        self.state = State::Number(next);
+        true
+    }
+
+    fn number_end<S: Sink>(&mut self, sink: &mut S) {
+        if self.loud() && !self.quiet_scalar {
+            let text = if self.num_over {
+                None
+            } else {
+                // only ASCII digits and signs were pushed
+                core::str::from_utf8(&self.num[..self.num_len as usize]).ok()
+            };
+            sink.scalar_end(Scalar::Number(text));
+        }
+        self.value_done();
+    }
+
+    #[inline]
+    fn delivering(&self) -> bool {
+        self.loud() && (self.in_key || !self.quiet_scalar)
+    }
+
+    fn deliver<S: Sink>(&mut self, s: &str, sink: &mut S) {
+        if self.in_key {
+            let k = s.as_bytes();
+            let at = self.key_len as usize;
+            if !self.key_over && at + k.len() <= KEY_CAP {
+                self.key[at..at + k.len()].copy_from_slice(k);
+                self.key_len += k.len() as u8;
+            } else {
+                self.key_over = true;
+            }
+        } else {
+            sink.str_part(s);
+        }
+    }
+
+    fn deliver_char<S: Sink>(&mut self, c: char, sink: &mut S) {
+        if self.delivering() {
+            let mut b = [0u8; 4];
+            self.deliver(c.encode_utf8(&mut b), sink);
+        }
+    }
+
+    /// Handles string content from `data[i..]`; returns the next index.
+    fn string_run<S: Sink>(&mut self, data: &[u8], mut i: usize, sink: &mut S) -> usize {
+        let n = data.len();
+        // finish a UTF-8 sequence split across chunks
+        while self.utf8_need > 0 && i < n {
+            let b = data[i];
+            if b & 0xC0 != 0x80 {
+                self.fail(Reason::InvalidUtf8, "truncated sequence", i);
+                return n;
+            }
+            self.utf8[self.utf8_len as usize] = b;
+            self.utf8_len += 1;
+            self.utf8_need -= 1;
+            i += 1;
+            if self.utf8_need == 0 {
+                let seq = self.utf8;
+                match core::str::from_utf8(&seq[..self.utf8_len as usize]) {
+                    Ok(s) => {
+                        if self.delivering() {
+                            self.deliver(s, sink);
+                        }
+                    }
+                    Err(_) => {
+                        self.fail(Reason::InvalidUtf8, "invalid sequence", i - 1);
+                        return n;
+                    }
+                }
+                self.utf8_len = 0;
+            }
+        }
+        if i >= n {
+            return n;
+        }
+        // the run up to the next quote or backslash
+        let rest = &data[i..];
+        let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+        let run = &rest[..end];
+        if let Some(p) = run.iter().position(|&b| b < 0x20) {
+            self.fail(Reason::InvalidJson, "control character in string", i + p);
+            return n;
+        }
+        let valid = match core::str::from_utf8(run) {
+            Ok(s) => s,
+            Err(e) => {
+                let good = e.valid_up_to();
+                let tail = &run[good..];
+                // an incomplete sequence is fine only at the very end of the chunk
+                if e.error_len().is_none()
+                    && end == rest.len()
+                    && utf8_len(tail[0]) as usize > tail.len()
+                {
+                    self.utf8[..tail.len()].copy_from_slice(tail);
+                    self.utf8_len = tail.len() as u8;
+                    self.utf8_need = utf8_len(tail[0]) - tail.len() as u8;
+                } else {
+                    self.fail(Reason::InvalidUtf8, "invalid sequence", i + good);
+                    return n;
+                }
+                // `good` bytes were validated as UTF-8 by from_utf8
+                core::str::from_utf8(&run[..good]).unwrap_or("")
+            }
+        };
+        if !valid.is_empty() && self.delivering() {
+            self.deliver(valid, sink);
+        }
+        i += end;
+        if i < n {
+            // a quote or a backslash
+            if data[i] == b'"' {
+                self.string_end(sink);
+            } else {
+                self.state = State::Esc;
+            }
+            i += 1;
+        }
+        i
+    }
+
+    fn string_end<S: Sink>(&mut self, sink: &mut S) {
+        if self.in_key {
+            self.in_key = false;
+            if self.loud() {
+                let k = if self.key_over {
+                    None
+                } else {
+                    core::str::from_utf8(&self.key[..self.key_len as usize]).ok()
+                };
+                sink.key(k);
+            }
+            self.state = State::Colon;
+        } else {
+            if self.loud() && !self.quiet_scalar {
+                sink.scalar_end(Scalar::String);
+            }
+            self.value_done();
+        }
+    }
+
+    fn escape<S: Sink>(&mut self, b: u8, sink: &mut S, i: usize) {
+        let c = match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                self.uni = 0;
+                self.state = State::Uni(0);
+                return;
+            }
+            _ => {
+                self.fail(Reason::InvalidJson, "bad escape", i);
+                return;
+            }
+        };
+        self.deliver_char(c, sink);
+        self.state = State::Str;
+    }
+
+    fn unicode_done<S: Sink>(&mut self, sink: &mut S, i: usize) {
+        let u = self.uni;
+        if self.high != 0 {
+            if !(0xDC00..=0xDFFF).contains(&u) {
+                self.fail(Reason::LoneSurrogate, "high surrogate not followed by a low one", i);
+                return;
+            }
+            let c = 0x10000 + ((self.high - 0xD800) << 10) + (u - 0xDC00);
+            self.high = 0;
+            match char::from_u32(c) {
+                Some(c) => self.deliver_char(c, sink),
+                None => {
+                    self.fail(Reason::LoneSurrogate, "bad surrogate pair", i);
+                    return;
+                }
+            }
+            self.state = State::Str;
+        } else if (0xD800..=0xDBFF).contains(&u) {
+            self.high = u;
+            self.state = State::LowEsc;
+        } else if (0xDC00..=0xDFFF).contains(&u) {
+            self.fail(Reason::LoneSurrogate, "low surrogate without a high one", i);
+        } else {
+            match char::from_u32(u) {
+                Some(c) => self.deliver_char(c, sink),
+                None => self.fail(Reason::InvalidJson, "bad \\u escape", i),
+            }
+            self.state = State::Str;
+        }
+    }
+}
+
+#[cold]
+fn unreachable_state() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::String;
+    use std::vec::Vec;
+
+    /// Records every event as text.
+    #[derive(Default)]
+    struct Rec {
+        out: Vec<String>,
+        cur: String,
+        want_all: bool,
+    }
+
+    impl Sink for Rec {
+        fn value_start(&mut self, t: ValueType) -> bool {
+            self.out.push(std::format!("start {t:?}"));
+            self.cur.clear();
+            self.want_all
+        }
+        fn key(&mut self, key: Option<&str>) {
+            self.out.push(std::format!("key {key:?}"));
+        }
+        fn str_part(&mut self, s: &str) {
+            self.cur.push_str(s);
+        }
+        fn scalar_end(&mut self, s: Scalar<'_>) {
+            match s {
+                Scalar::String => self.out.push(std::format!("str {:?}", self.cur)),
+                other => self.out.push(std::format!("{other:?}")),
+            }
+        }
+        fn container_end(&mut self) {
+            self.out.push("end".into());
+        }
+    }
+
+    fn run(chunks: &[&[u8]]) -> (Vec<String>, Option<SyntaxError>) {
+        let mut t = Tokenizer::new();
+        let mut r = Rec { want_all: true, ..Rec::default() };
+        for c in chunks {
+            t.feed(c, &mut r);
+        }
+        t.finish(&mut r);
+        (r.out, t.error())
+    }
+
+    fn bytewise(doc: &[u8]) -> (Vec<String>, Option<SyntaxError>) {
+        let chunks: Vec<&[u8]> = doc.chunks(1).collect();
+        run(&chunks)
+    }
+
+    #[test]
+    fn events_do_not_depend_on_chunking() {
+        let doc: &[u8] = b" {\"a\\u0062\": [1, -0.5e+3, \"x\\\"\\u00e9\\ud83d\\ude00\\u00e9\", true, false, null, {}], \"k\": \"caf\xc3\xa9\"} ";
+        let whole = run(&[doc]);
+        assert!(whole.1.is_none(), "{:?}", whole.1);
+        assert!(whole.0.contains(&"key Some(\"ab\")".into()));
+        assert!(whole.0.contains(&"str \"x\\\"é😀é\"".into()), "{:?}", whole.0);
+        assert!(whole.0.contains(&"Number(Some(\"-0.5e+3\"))".into()));
+        assert_eq!(bytewise(doc), whole);
+        for split in 0..doc.len() {
+            assert_eq!(run(&[&doc[..split], &doc[split..]]), whole, "split at {split}");
+        }
+    }
+
+    #[test]
+    fn strict_grammar() {
+        for (doc, reason) in [
+            (&b""[..], Reason::InvalidJson),
+            (b"   ", Reason::InvalidJson),
+            (b"{", Reason::InvalidJson),
+            (b"[1,]", Reason::InvalidJson),
+            (b"{\"a\":1,}", Reason::InvalidJson),
+            (b"01", Reason::InvalidJson),
+            (b"1.", Reason::InvalidJson),
+            (b"-", Reason::InvalidJson),
+            (b"[1] x", Reason::TrailingData),
+            (b"{} {}", Reason::TrailingData),
+            (b"\"\\ud800\"", Reason::LoneSurrogate),
+            (b"\"\\udc00\"", Reason::LoneSurrogate),
+            (b"\"\\ud800\\u0041\"", Reason::LoneSurrogate),
+            (b"\"\xff\"", Reason::InvalidUtf8),
+            (b"\"\xc3\"", Reason::InvalidUtf8),
+            (b"\"\xed\xa0\x80\"", Reason::InvalidUtf8),
+            (b"\"a\nb\"", Reason::InvalidJson),
+            (b"\"\\x\"", Reason::InvalidJson),
+            (b"[}", Reason::InvalidJson),
+            (b"nul", Reason::InvalidJson),
+            (b"\xef\xbb\xbf{}", Reason::InvalidJson),
+            (b"{'a':1}", Reason::InvalidJson),
+        ] {
+            let (_, e) = run(&[doc]);
+            assert_eq!(e.map(|e| e.reason), Some(reason), "{:?}", String::from_utf8_lossy(doc));
+            let (_, e) = bytewise(doc);
+            assert_eq!(
+                e.map(|e| e.reason),
+                Some(reason),
+                "bytewise {:?}",
+                String::from_utf8_lossy(doc)
+            );
+        }
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let mut doc = Vec::new();
+        doc.extend(core::iter::repeat(b'[').take(MAX_DEPTH));
+        doc.extend(core::iter::repeat(b']').take(MAX_DEPTH));
+        assert!(run(&[&doc]).1.is_none());
+        let mut doc = Vec::new();
+        doc.extend(core::iter::repeat(b'[').take(MAX_DEPTH + 1));
+        assert_eq!(run(&[&doc]).1.map(|e| e.reason), Some(Reason::TooDeep));
+    }
+
+    #[test]
+    fn unwanted_values_are_validated_but_silent() {
+        let mut t = Tokenizer::new();
+        let mut r = Rec::default(); // wants nothing
+        t.feed(br#"{"a": [1, {"b": "c"}]}"#, &mut r);
+        t.finish(&mut r);
+        assert!(t.error().is_none());
+        assert_eq!(r.out, ["start Object"]);
+        let mut t = Tokenizer::new();
+        t.feed(b"[{\"b\": \"c\xff\"}]", &mut r);
+        t.finish(&mut r);
+        assert_eq!(t.error().map(|e| e.reason), Some(Reason::InvalidUtf8));
+    }
+}

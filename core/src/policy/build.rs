@@ -62,14 +62,18 @@ impl Builder {
 
     fn intern(&mut self, fold: Fold, s: &str, path: &str) -> Result<Str, ConfigError> {
         let mut buf = [0u8; MAX_STR];
-        let v = fold_into(fold, s, &mut buf)
-            .ok_or_else(|| ConfigError::semantic(ConfigErrorKind::Capacity, path, "string longer than 200 bytes"))?;
+        let v = fold_into(fold, s, &mut buf).ok_or_else(|| {
+            ConfigError::semantic(ConfigErrorKind::Capacity, path, "string longer than 200 bytes")
+        })?;
         // A fold of a `str` is a `str`: whole chars are written.
         let off = self.p.arena.len();
-        self.p
-            .arena
-            .extend_from_slice(v)
-            .map_err(|_| ConfigError::semantic(ConfigErrorKind::Capacity, path, "configuration strings exceed 64 KiB"))?;
+        self.p.arena.extend_from_slice(v).map_err(|_| {
+            ConfigError::semantic(
+                ConfigErrorKind::Capacity,
+                path,
+                "configuration strings exceed 64 KiB",
+            )
+        })?;
         Ok(Str { off: off as u32, len: v.len() as u32 })
     }
 
@@ -82,10 +86,13 @@ impl Builder {
         let start = self.p.entries.len();
         for s in items {
             let s = self.intern(fold, s, path)?;
-            self.p
-                .entries
-                .push(s)
-                .map_err(|_| ConfigError::semantic(ConfigErrorKind::Capacity, path, "more than 2048 list entries"))?;
+            self.p.entries.push(s).map_err(|_| {
+                ConfigError::semantic(
+                    ConfigErrorKind::Capacity,
+                    path,
+                    "more than 2048 list entries",
+                )
+            })?;
         }
         Ok(List { start: start as u16, len: (self.p.entries.len() - start) as u16 })
     }
@@ -107,10 +114,9 @@ impl Builder {
             return Ok(i);
         }
         let s = self.intern(Fold::Exact, name, path)?;
-        self.p
-            .compartments
-            .push(s)
-            .map_err(|_| ConfigError::semantic(ConfigErrorKind::Capacity, path, "more than 64 compartments"))?;
+        self.p.compartments.push(s).map_err(|_| {
+            ConfigError::semantic(ConfigErrorKind::Capacity, path, "more than 64 compartments")
+        })?;
         let _ = self.p.can_reach.push(0);
         Ok((self.p.compartments.len() - 1) as u8)
     }
@@ -130,17 +136,26 @@ impl Builder {
         spec: RuleSetSpec<'a, I>,
     ) -> Result<RuleSetId, ConfigError> {
         let mut p = PathBuf::new(spec.path);
-        let mut r = RuleSet { name: self.intern(Fold::Exact, spec.name, spec.path)?, ..RuleSet::default() };
+        let mut r =
+            RuleSet { name: self.intern(Fold::Exact, spec.name, spec.path)?, ..RuleSet::default() };
         for (i, lv) in spec.blocked_levels.enumerate() {
             let at = p.at("blocked_distribution_levels", i);
             let level = parse_level(lv).ok_or_else(|| {
-                ConfigError::semantic(ConfigErrorKind::Invalid, at, "distribution level must be 0..63")
+                ConfigError::semantic(
+                    ConfigErrorKind::Invalid,
+                    at,
+                    "distribution level must be 0..63",
+                )
             })?;
             r.blocked_levels |= 1 << level;
         }
-        r.blocked_tags = self.list(Fold::Ci, spec.blocked_tags, p.at("blocked_tags", usize::MAX))?;
-        r.blocked_sgs =
-            self.list(Fold::Ci, spec.blocked_sgs, p.at("blocked_sharing_groups_uuids", usize::MAX))?;
+        r.blocked_tags =
+            self.list(Fold::Ci, spec.blocked_tags, p.at("blocked_tags", usize::MAX))?;
+        r.blocked_sgs = self.list(
+            Fold::Ci,
+            spec.blocked_sgs,
+            p.at("blocked_sharing_groups_uuids", usize::MAX),
+        )?;
         r.blocked_types =
             self.list(Fold::Ci, spec.blocked_types, p.at("blocked_attribute_types", usize::MAX))?;
         r.blocked_categories = self.list(
@@ -148,8 +163,11 @@ impl Builder {
             spec.blocked_categories,
             p.at("blocked_attribute_categories", usize::MAX),
         )?;
-        r.blocked_object_types =
-            self.list(Fold::Ci, spec.blocked_object_types, p.at("blocked_object_types", usize::MAX))?;
+        r.blocked_object_types = self.list(
+            Fold::Ci,
+            spec.blocked_object_types,
+            p.at("blocked_object_types", usize::MAX),
+        )?;
         if spec.required.clone().count() > MAX_REQUIRED {
             return Err(ConfigError::semantic(
                 ConfigErrorKind::Capacity,
@@ -157,7 +175,8 @@ impl Builder {
                 "more than 16 required taxonomies",
             ));
         }
-        r.required = self.list(Fold::Exact, spec.required, p.at("required_taxonomies", usize::MAX))?;
+        r.required =
+            self.list(Fold::Exact, spec.required, p.at("required_taxonomies", usize::MAX))?;
         self.p.rulesets.push(r).map_err(|_| {
             ConfigError::semantic(ConfigErrorKind::Capacity, spec.path, "more than 64 rule sets")
         })?;
@@ -214,10 +233,9 @@ impl Builder {
             port,
             compartment,
         };
-        self.p
-            .instances
-            .push(inst)
-            .map_err(|_| ConfigError::semantic(ConfigErrorKind::Capacity, path, "more than 64 instances"))
+        self.p.instances.push(inst).map_err(|_| {
+            ConfigError::semantic(ConfigErrorKind::Capacity, path, "more than 64 instances")
+        })
     }
 
     /// Legacy `proxy` and `misp` endpoints.

@@ -16,9 +16,9 @@ mod endpoint;
 mod error;
 mod request;
 
+mod load_core;
 #[cfg(feature = "std")]
 mod load_std;
-mod load_core;
 mod model;
 
 pub use build::Builder;
@@ -138,8 +138,8 @@ pub(crate) struct Str {
 /// A run of [`Str`] entries.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct List {
-    start: u16,
-    len: u16,
+    pub(crate) start: u16,
+    pub(crate) len: u16,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -213,7 +213,8 @@ impl Policy {
         };
         let push = |kind| all(kind, Side::Request, false);
         let pull = |kind, uo| all(kind, Side::Response, uo);
-        let mut plan = plan_for(ep.traffic, !inbound, push, pull, MinimalSearch::EventsIndexExternal);
+        let mut plan =
+            plan_for(ep.traffic, !inbound, push, pull, MinimalSearch::EventsIndexExternal);
         if !inbound {
             // misp-guard's first release checked search parameters on inbound requests only.
             if matches!(plan.request.map(|i| i.kind), Some(BodyKind::MinimalSearch(_))) {
@@ -225,7 +226,10 @@ impl Policy {
 }
 
 /// Endpoint list, canonical path, method override.
-fn endpoint_checks(req: &RequestInfo<'_>, headers: &[Header<'_>]) -> Result<&'static Endpoint, Block> {
+fn endpoint_checks(
+    req: &RequestInfo<'_>,
+    headers: &[Header<'_>],
+) -> Result<&'static Endpoint, Block> {
     let block = |r: Reason| Block::new(r, Side::Request);
     let Some(ep) = Endpoint::find(req.method, req.path) else {
         return Err(block(Reason::EndpointNotAllowed));

@@ -1,37 +1,597 @@
-//! The rule machine: tokens → decision. (Being written.)
+//! The rule machine: tokenizer events → decision, with fixed-size state.
+//!
+//! The machine descends only into the containers the rules read (see [`schema`]);
+//! everything else is validated by the tokenizer and skipped. Each interpreted
+//! container has a [`Frame`] on a fixed stack of [`MAX_FRAMES`]; each element frame
+//! carries what its end-of-element checks need (fields present, required taxonomies
+//! satisfied, sharing-group membership).
+//!
+//! Every violation gets a *precedence key*: the path of (check rank, ordinal) pairs from
+//! the root to the check, in misp-guard's check order. The smallest key wins, so the
+//! reason reported is the one misp-guard would have reported first, however the body
+//! is ordered. Syntax errors override everything (misp-guard parses before it checks),
+//! then refusals of what the guard cannot read unambiguously (duplicate keys, nesting).
+//!
+//! Size: see [`Evaluator::STATE_SIZE_BOUND`]; no allocation, whatever the body.
 
+mod checks;
+mod schema;
+
+use crate::fold::{Fold, Folder};
 use crate::guard::Progress;
-use crate::policy::{Inspection, Policy, Side};
+use crate::json::{Scalar, Sink, Tokenizer, ValueType, KEY_CAP};
+use crate::policy::{BodyKind, Format, Inspection, Policy, Side, MAX_REQUIRED};
 use crate::verdict::{Block, Reason, Verdict};
+use schema::{key_action, rank, root, Act, Check, Field, Kind};
+
+/// Most interpreted containers open at once (MISP nests far less; deeper is refused).
+pub const MAX_FRAMES: usize = 40;
+/// Longest string value compared, in bytes after folding; configured values are
+/// shorter (see [`crate::policy::MAX_STR`]), so longer values can equal none.
+pub const VALUE_CAP: usize = 256;
+/// Capacity of the JSON pointer kept while walking.
+const POINTER_CAP: usize = 192;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RelType {
+    Missing,
+    Event,
+    Object,
+    Attribute,
+    GalaxyCluster,
+    Note,
+    Opinion,
+    Relationship,
+    Other,
+}
+
+/// One interpreted container.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    kind: Kind,
+    array: bool,
+    /// For arrays: the check (group) their items belong to in the parent element; for
+    /// objects: their check in the parent element.
+    check: Check,
+    /// Objects: index in the parent array (0 for object members). Arrays: next index.
+    ord: u32,
+    /// Pointer length before this frame's segment.
+    ptr_len: u16,
+    /// Keys seen (duplicate detection), by key bit.
+    seen: u32,
+    /// Required taxonomies satisfied, by index.
+    req_sat: u16,
+    rel: RelType,
+    /// `related_object` readings present (bits: Event, Object, Attribute, GalaxyCluster,
+    /// distribution).
+    related: u8,
+    sg_member: bool,
+    sg_all_orgs: bool,
+}
+
+impl Frame {
+    fn new(kind: Kind, array: bool, check: Check, ord: u32, ptr_len: u16) -> Self {
+        Frame {
+            kind,
+            array,
+            check,
+            ord,
+            ptr_len,
+            seen: 0,
+            req_sat: 0,
+            rel: RelType::Missing,
+            related: 0,
+            sg_member: false,
+            sg_all_orgs: false,
+        }
+    }
+
+    fn has(&self, bit: u8) -> bool {
+        self.seen & (1 << bit) != 0
+    }
+}
+
+/// A captured scalar value.
+#[derive(Clone, Debug)]
+struct Capture {
+    field: Option<Field>,
+    exact: Folder<VALUE_CAP>,
+    ci: Folder<VALUE_CAP>,
+    other: Folder<VALUE_CAP>,
+    /// Which folders this field needs: exact is always kept (it is the detail).
+    want_ci: bool,
+    want_other: bool,
+}
+
+/// The best (first in misp-guard's order) violation so far.
+#[derive(Clone, Debug)]
+struct Best {
+    key: heapless::Vec<(u16, u32), { MAX_FRAMES + 1 }>,
+    block: Block,
+}
+
+struct Machine<'p> {
+    policy: &'p Policy,
+    inspection: Inspection,
+    frames: heapless::Vec<Frame, MAX_FRAMES>,
+    /// Action for the next value (set by a key, or for the root).
+    pending: Option<(u8, Act)>,
+    /// Whether the root value was seen.
+    rooted: bool,
+    key: heapless::String<KEY_CAP>,
+    pointer: heapless::String<POINTER_CAP>,
+    pointer_over: bool,
+    cap: Capture,
+    user_org: heapless::String<64>,
+    user_org_set: bool,
+    fatal: Option<Block>,
+    best: Option<Best>,
+}
 
 /// The body evaluator: tokenizer + rule machine, fixed size, no allocation.
 pub struct Evaluator<'p> {
-    policy: &'p Policy,
-    inspection: Inspection,
+    tok: Tokenizer,
+    m: Machine<'p>,
 }
 
 impl<'p> Evaluator<'p> {
+    /// An upper bound of `size_of::<Evaluator>()`, asserted by a test.
+    pub const STATE_SIZE_BOUND: usize = 16 * 1024;
+
     /// An evaluator for one body.
     pub fn new(policy: &'p Policy, inspection: Inspection) -> Self {
-        Evaluator { policy, inspection }
+        Evaluator {
+            tok: Tokenizer::new(),
+            m: Machine {
+                policy,
+                inspection,
+                frames: heapless::Vec::new(),
+                pending: None,
+                rooted: false,
+                key: heapless::String::new(),
+                pointer: heapless::String::new(),
+                pointer_over: false,
+                cap: Capture {
+                    field: None,
+                    exact: Folder::new(Fold::Exact),
+                    ci: Folder::new(Fold::Ci),
+                    other: Folder::new(Fold::Lower),
+                    want_ci: false,
+                    want_other: false,
+                },
+                user_org: heapless::String::new(),
+                user_org_set: false,
+                fatal: None,
+                best: None,
+            },
+        }
     }
-    /// Sets the `X-UserOrgUUID` value.
-    pub fn set_user_org_uuid(&mut self, _uuid: &[u8]) {}
+
+    /// Sets the `X-UserOrgUUID` response header value: every element with a sharing
+    /// group must then list that organisation (or a server with `all_orgs`).
+    pub fn set_user_org_uuid(&mut self, uuid: &[u8]) {
+        if !self.m.inspection.user_org_check {
+            return;
+        }
+        self.m.user_org.clear();
+        match core::str::from_utf8(uuid) {
+            Ok(s) if self.m.user_org.push_str(s.trim()).is_ok() => self.m.user_org_set = true,
+            _ => {
+                // not a UUID: no organisation can match it
+                self.m.user_org_set = true;
+                let _ = self.m.user_org.push_str("\u{fffd}");
+            }
+        }
+    }
+
     /// Which side this body is.
     pub fn side(&self) -> Side {
-        self.inspection.side
+        self.m.inspection.side
     }
-    /// Feeds bytes.
-    pub fn feed(&mut self, _chunk: &[u8]) -> Progress {
-        let _ = self.policy;
-        Progress::Continue
+
+    /// Feeds the next chunk of the decoded body.
+    pub fn feed(&mut self, chunk: &[u8]) -> Progress {
+        if self.tok.error().is_none() {
+            self.tok.feed(chunk, &mut self.m);
+        }
+        self.progress()
     }
-    /// Current progress.
+
+    /// [`Progress::Blocked`] once the verdict can only be a block.
     pub fn progress(&self) -> Progress {
-        Progress::Continue
+        if self.tok.error().is_some() || self.m.fatal.is_some() || self.m.best.is_some() {
+            Progress::Blocked
+        } else {
+            Progress::Continue
+        }
     }
-    /// The verdict.
+
+    /// Ends the body and returns the verdict. Calling it again returns the same verdict.
     pub fn finish(&mut self) -> Verdict {
-        Verdict::Block(Block::new(Reason::Internal, self.inspection.side).with_detail("evaluator not built yet"))
+        self.tok.finish(&mut self.m);
+        let side = self.m.inspection.side;
+        if let Some(e) = self.tok.error() {
+            let b = Block::new(e.reason, side);
+            return Verdict::Block(match e.reason {
+                Reason::TooDeep => b.with_detail(e.what),
+                _ => b.with_detail_fmt(format_args!("{} at offset {}", e.what, e.offset)),
+            });
+        }
+        if let Some(b) = &self.m.fatal {
+            return Verdict::Block(b.clone());
+        }
+        match &self.m.best {
+            Some(best) => Verdict::Block(best.block.clone()),
+            None => Verdict::Allow,
+        }
     }
+}
+
+impl Machine<'_> {
+    fn top(&self) -> Option<&Frame> {
+        self.frames.last()
+    }
+
+    /// Index of the nearest element frame at or below `i`.
+    fn element_at(&self, mut i: usize) -> Option<usize> {
+        loop {
+            let f = &self.frames[i];
+            if !f.array && f.kind.is_element() {
+                return Some(i);
+            }
+            if i == 0 {
+                return None;
+            }
+            i -= 1;
+        }
+    }
+
+    fn current_element(&self) -> Option<usize> {
+        if self.frames.is_empty() {
+            None
+        } else {
+            self.element_at(self.frames.len() - 1)
+        }
+    }
+
+    fn set_fatal(&mut self, b: Block) {
+        if self.fatal.is_none() {
+            self.fatal = Some(b);
+        }
+    }
+
+    fn push_pointer(&mut self, seg: core::fmt::Arguments<'_>) {
+        use core::fmt::Write;
+        if self.pointer.write_fmt(seg).is_err() {
+            self.pointer_over = true;
+        }
+    }
+
+    fn pointer_with_key(&self) -> heapless::String<POINTER_CAP> {
+        let mut p = self.pointer.clone();
+        let _ = p.push('/');
+        for c in self.key.chars() {
+            let r = match c {
+                '~' => p.push_str("~0"),
+                '/' => p.push_str("~1"),
+                c => p.push(c),
+            };
+            if r.is_err() {
+                break;
+            }
+        }
+        p
+    }
+
+    /// Records a violation found in element frame `el` by `check` (ordinal `ord`,
+    /// rule set `rule` among those applied).
+    fn violate(&mut self, el: usize, check: Check, ord: u32, rule: usize, block: Block) {
+        let format = self.policy.format();
+        let mut key: heapless::Vec<(u16, u32), { MAX_FRAMES + 1 }> = heapless::Vec::new();
+        let mut parent: Option<Kind> = None;
+        for f in self.frames[..=el].iter() {
+            if f.array || !f.kind.is_element() {
+                continue;
+            }
+            let r = match parent {
+                Some(pk) => rank(format, pk, f.check, 0),
+                None => 0,
+            };
+            let _ = key.push((r, f.ord));
+            parent = Some(f.kind);
+        }
+        let _ = key.push((rank(format, self.frames[el].kind, check, rule), ord));
+        let better = match &self.best {
+            None => true,
+            Some(b) => key.as_slice() < b.key.as_slice(),
+        };
+        if better {
+            let block = if block.pointer().is_empty() {
+                let p = if self.pointer.is_empty() { "" } else { self.pointer.as_str() };
+                block.with_pointer(p)
+            } else {
+                block
+            };
+            self.best = Some(Best { key, block });
+        }
+    }
+
+    fn block(&self, reason: Reason) -> Block {
+        Block::new(reason, self.inspection.side)
+    }
+
+    fn wrong_type(&mut self, expected: &'static str) {
+        let Some(el) = self.current_element() else {
+            let b = self.block(Reason::WrongType).with_detail(expected).with_pointer("");
+            self.violate_root(b);
+            return;
+        };
+        let check = match self.pending {
+            Some((_, Act::Object(_, c) | Act::Array(_, c))) => c,
+            Some((_, Act::Field(f))) => checks::field_check(f),
+            None => self.top().map(|f| f.check).unwrap_or(Check::Content),
+        };
+        let ptr = if self.top().is_some_and(|f| f.array) {
+            self.pointer.clone()
+        } else {
+            self.pointer_with_key()
+        };
+        let ord = self.top().filter(|f| f.array).map(|f| f.ord).unwrap_or(0);
+        let b = self.block(Reason::WrongType).with_detail(expected).with_pointer(&ptr);
+        self.violate(el, check, ord, 0, b);
+    }
+
+    fn violate_root(&mut self, b: Block) {
+        let better = self.best.as_ref().map_or(true, |x| !x.key.is_empty());
+        if better {
+            self.best = Some(Best { key: heapless::Vec::new(), block: b });
+        }
+    }
+
+    fn push_frame(&mut self, f: Frame, seg: Option<u32>) {
+        let len = self.pointer.len() as u16;
+        let mut f = f;
+        f.ptr_len = len;
+        match seg {
+            Some(i) => self.push_pointer(format_args!("/{i}")),
+            None => {
+                let p = self.pointer_with_key();
+                self.pointer = p;
+            }
+        }
+        if self.frames.push(f).is_err() {
+            let ptr = self.pointer.clone();
+            let b = self
+                .block(Reason::OverCapacity)
+                .with_detail("elements nested deeper than the evaluator's bound (40)")
+                .with_pointer(&ptr);
+            self.set_fatal(b);
+        }
+    }
+
+    fn start_capture(&mut self, field: Field) {
+        let (ci, other) = checks::folds(field);
+        self.cap.field = Some(field);
+        self.cap.exact.reset();
+        self.cap.ci.reset();
+        self.cap.other = Folder::new(other.unwrap_or(Fold::Lower));
+        self.cap.want_ci = ci;
+        self.cap.want_other = other.is_some();
+    }
+}
+
+impl Sink for Machine<'_> {
+    fn value_start(&mut self, t: ValueType) -> bool {
+        if self.fatal.is_some() {
+            return false;
+        }
+        // What is this value?
+        let (act, seg) = if !self.rooted {
+            self.rooted = true;
+            let (kind, array) = root(self.inspection.kind);
+            let check = Check::Content;
+            (
+                Some((0, if array { Act::Array(kind, check) } else { Act::Object(kind, check) })),
+                None,
+            )
+        } else {
+            match self.top() {
+                Some(f) if f.array => (Some((0, Act::Object(f.kind, f.check))), Some(f.ord)),
+                _ => (self.pending.take(), None),
+            }
+        };
+        let Some((_, act)) = act else { return false };
+        match (act, t) {
+            (Act::Object(kind, check), ValueType::Object) => {
+                let ord = seg.unwrap_or(0);
+                if let Some(f) = self.frames.last_mut() {
+                    if f.array {
+                        f.ord += 1;
+                    }
+                }
+                let frame = Frame::new(kind, false, check, ord, 0);
+                if self.frames.is_empty() {
+                    self.frames.push(frame).ok();
+                } else {
+                    self.push_frame(frame, seg);
+                }
+                true
+            }
+            (Act::Array(kind, check), ValueType::Array) => {
+                let frame = Frame::new(kind, true, check, 0, 0);
+                if self.frames.is_empty() {
+                    self.frames.push(frame).ok();
+                } else {
+                    self.push_frame(frame, None);
+                }
+                true
+            }
+            (Act::Field(field), _) => match t {
+                ValueType::Object | ValueType::Array => {
+                    self.pending = Some((0, Act::Field(field)));
+                    let what = checks::field_expects(field);
+                    self.wrong_type(what);
+                    self.pending = None;
+                    false
+                }
+                _ => {
+                    self.start_capture(field);
+                    true
+                }
+            },
+            (act, t) => {
+                // a container of the wrong type, or a scalar where a container belongs
+                if self.frames.is_empty() {
+                    // the root
+                    let (kind, _) = root(self.inspection.kind);
+                    let b = if kind == Kind::EventWrapper {
+                        self.block(Reason::NoEventWrapper)
+                    } else if matches!(self.inspection.kind, BodyKind::MinimalSearch(_)) {
+                        self.block(Reason::MinimalPublishedRequired)
+                            .with_detail(checks::search_label(self.inspection.kind))
+                    } else if matches!(self.inspection.kind, BodyKind::Sightings)
+                        && t == ValueType::Object
+                    {
+                        // a single sighting (or `{}`) is read as one item
+                        let frame = Frame::new(Kind::SightingItem, false, Check::Content, 0, 0);
+                        self.frames.push(frame).ok();
+                        return true;
+                    } else {
+                        self.block(Reason::WrongType).with_detail(match act {
+                            Act::Array(..) => "an array",
+                            _ => "an object",
+                        })
+                    };
+                    self.violate_root(b.with_pointer(""));
+                    return false;
+                }
+                // lenient elements may say `null` for an absent list
+                let lenient = self.current_element().is_some_and(|e| !self.frames[e].kind.strict());
+                if t == ValueType::Null && lenient {
+                    return false;
+                }
+                self.pending = Some((0, act));
+                self.wrong_type(match act {
+                    Act::Array(..) => "an array",
+                    _ => "an object",
+                });
+                self.pending = None;
+                if let Some(f) = self.frames.last_mut() {
+                    if f.array {
+                        f.ord += 1;
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    fn key(&mut self, key: Option<&str>) {
+        self.pending = None;
+        self.key.clear();
+        let Some(k) = key else { return };
+        let _ = self.key.push_str(k);
+        let Some(top) = self.frames.last() else { return };
+        let Some((bit, act)) = key_action(top.kind, k) else { return };
+        if top.has(bit) {
+            let ptr = self.pointer_with_key();
+            let b = self
+                .block(Reason::DuplicateKey)
+                .with_detail_fmt(format_args!("\"{k}\""))
+                .with_pointer(&ptr);
+            self.set_fatal(b);
+            return;
+        }
+        if let Some(top) = self.frames.last_mut() {
+            top.seen |= 1 << bit;
+        }
+        self.pending = Some((bit, act));
+    }
+
+    fn str_part(&mut self, s: &str) {
+        for c in s.chars() {
+            self.cap.exact.push(c);
+            if self.cap.want_ci {
+                self.cap.ci.push(c);
+            }
+            if self.cap.want_other {
+                self.cap.other.push(c);
+            }
+        }
+    }
+
+    fn scalar_end(&mut self, s: Scalar<'_>) {
+        let Some(field) = self.cap.field.take() else { return };
+        checks::field(self, field, s);
+    }
+
+    fn container_end(&mut self) {
+        let Some(f) = self.frames.pop() else { return };
+        if !f.array {
+            self.frames.push(f).ok();
+            let i = self.frames.len() - 1;
+            checks::element_end(self, i);
+            self.frames.pop();
+        }
+        if !self.pointer_over || self.frames.is_empty() {
+            self.pointer.truncate(f.ptr_len as usize);
+        }
+        if self.frames.is_empty() {
+            self.pointer.clear();
+        }
+        self.pending = None;
+    }
+}
+
+/// Which reason a rule produces on which element kind.
+pub(crate) fn reason_for(kind: Kind, check: Check) -> Reason {
+    use Reason::*;
+    let k = match kind {
+        Kind::Event { .. } | Kind::IndexEvent | Kind::IndexItem | Kind::EventWrapper => 0,
+        Kind::Attribute { .. } | Kind::ShadowItem => 1,
+        Kind::Object { .. } => 2,
+        Kind::EventReport { .. } => 3,
+        Kind::Cluster { .. } | Kind::ClusterItem { .. } | Kind::Galaxy => 4,
+        Kind::Sighting | Kind::SightingItem => 6,
+        _ => 5, // analyst data
+    };
+    const DIST: [Reason; 7] = [
+        EventBlockedDistribution,
+        AttributeBlockedDistribution,
+        ObjectBlockedDistribution,
+        EventReportBlockedDistribution,
+        GalaxyClusterBlockedDistribution,
+        AnalystDataBlockedDistribution,
+        SightingBlockedDistribution,
+    ];
+    const SG: [Reason; 7] = [
+        EventBlockedSharingGroup,
+        AttributeBlockedSharingGroup,
+        ObjectBlockedSharingGroup,
+        EventReportBlockedSharingGroup,
+        GalaxyClusterBlockedSharingGroup,
+        AnalystDataBlockedSharingGroup,
+        SightingBlockedSharingGroup,
+    ];
+    match check {
+        Check::Distribution => DIST[k],
+        Check::SharingGroup => SG[k],
+        Check::Tag | Check::EventTags => match k {
+            0 => EventBlockedTag,
+            4 => GalaxyClusterBlockedTag,
+            _ => AttributeBlockedTag,
+        },
+        Check::ClusterTag => GalaxyClusterBlockedTag,
+        Check::Type => AttributeBlockedType,
+        Check::Category => AttributeBlockedCategory,
+        Check::Name => ObjectBlockedType,
+        Check::UserOrg => UserOrgNotInSharingGroup,
+        _ => Internal,
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_bounds() {
+    let _ = MAX_REQUIRED;
+    let _ = Format::Current;
 }

@@ -1,0 +1,588 @@
+//! The rule families: what each field is compared with, and what an element must
+//! carry when it ends.
+//!
+//! | family | fields | comparison |
+//! |---|---|---|
+//! | tags | `Tag[].name`, `EventTag[].Tag.name`, cluster `tag_name` | blocked: `_ci` fold; required taxonomy: exact prefix `TAX:`; allowed tags: lowercase |
+//! | distribution | `distribution` of every element | numeric level (`0`, `"0"`, `0.0`, `"00"`, `false` are level 0); anything that is not a plain level 0–5 is refused |
+//! | sharing groups | `SharingGroup.uuid` of every element; `X-UserOrgUUID` membership | blocked: `_ci` fold; membership: exact |
+//! | attributes | `type`, `category` | type: `_ci` fold; category: trimmed, case kept |
+//! | objects | `name` | `_ci` fold |
+//! | search | `minimal`, `published` | numerically 1 |
+
+use super::schema::{Check, Field, Kind};
+use super::{reason_for, Machine, RelType};
+use crate::fold::Fold;
+use crate::json::Scalar;
+use crate::policy::{BodyKind, Format, MinimalSearch, RuleSet, RuleSetId};
+use crate::verdict::Reason;
+
+/// Folds a field's value needs besides the exact text: (`_ci`, other).
+pub(super) fn folds(field: Field) -> (bool, Option<Fold>) {
+    match field {
+        Field::Type | Field::Name | Field::SgUuid | Field::ClusterTagName => (true, None),
+        Field::TagName => (true, Some(Fold::Lower)),
+        Field::Category => (false, Some(Fold::Trim)),
+        _ => (false, None),
+    }
+}
+
+/// The check a field belongs to (for precedence and wrong-type reports).
+pub(super) fn field_check(field: Field) -> Check {
+    match field {
+        Field::Info => Check::Info,
+        Field::Distribution => Check::Distribution,
+        Field::Type => Check::Type,
+        Field::Category => Check::Category,
+        Field::Name => Check::Name,
+        Field::TagName => Check::Tag,
+        Field::ClusterTagName => Check::ClusterTag,
+        Field::SgUuid => Check::SharingGroup,
+        Field::OrgUuid | Field::AllOrgs => Check::UserOrg,
+        Field::RelatedType => Check::RelatedType,
+        Field::Minimal | Field::Published => Check::Content,
+    }
+}
+
+/// What a field must be, for wrong-type messages.
+pub(super) fn field_expects(field: Field) -> &'static str {
+    match field {
+        Field::Distribution => "a distribution level",
+        Field::AllOrgs | Field::Minimal | Field::Published => "a scalar",
+        _ => "a string",
+    }
+}
+
+/// `… is required for LABEL requests`.
+pub(super) fn search_label(kind: BodyKind) -> &'static str {
+    match kind {
+        BodyKind::MinimalSearch(s) => s.label(),
+        _ => MinimalSearch::EventsIndex.label(),
+    }
+}
+
+/// The rule sets to apply, with their index among the applied ones.
+fn rulesets<'a>(m: &Machine<'a>) -> impl Iterator<Item = (usize, &'a RuleSet)> + 'a {
+    let p = m.policy;
+    let first = m.inspection.first.0;
+    (0..m.inspection.count).map(move |i| (i as usize, p.ruleset(RuleSetId(first + i))))
+}
+
+/// Parses a distribution level: JSON number syntax (also inside strings), integral,
+/// 0..=5. `Ok(None)` never happens for text; `Err` = not a plain level.
+pub(crate) fn parse_level(text: &str) -> Result<u64, ()> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let neg = b.first() == Some(&b'-');
+    if neg {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int = &b[int_start..i];
+    // leading zeros are fine: `"00"` is level 0 to PHP as to us
+    if int.is_empty() {
+        return Err(());
+    }
+    let mut frac: &[u8] = &[];
+    if i < b.len() && b[i] == b'.' {
+        let s = i + 1;
+        i = s;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        frac = &b[s..i];
+        if frac.is_empty() {
+            return Err(());
+        }
+    }
+    let mut exp: i64 = 0;
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        let eneg = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let s = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            exp = (exp * 10 + (b[i] - b'0') as i64).min(1 << 40);
+            i += 1;
+        }
+        if i == s {
+            return Err(());
+        }
+        if eneg {
+            exp = -exp;
+        }
+    }
+    if i != b.len() {
+        return Err(());
+    }
+    // value = digits(int ++ frac) * 10^(exp - frac.len())
+    let mut e = exp - frac.len() as i64;
+    let mut digits = int.iter().chain(frac.iter()).copied().skip_while(|&d| d == b'0').peekable();
+    let mut sig: heapless::Vec<u8, 8> = heapless::Vec::new();
+    let mut zeros_after = 0i64;
+    for d in digits.by_ref() {
+        if d == b'0' {
+            zeros_after += 1;
+            continue;
+        }
+        for _ in 0..zeros_after {
+            sig.push(b'0').map_err(|_| ())?;
+        }
+        zeros_after = 0;
+        sig.push(d).map_err(|_| ())?;
+    }
+    e += zeros_after;
+    if sig.is_empty() {
+        return Ok(0); // 0, -0, 0.000, 0e5
+    }
+    if neg || e < 0 || e + sig.len() as i64 > 1 {
+        return Err(());
+    }
+    let mut v: u64 = 0;
+    for d in sig.iter() {
+        v = v * 10 + (d - b'0') as u64;
+    }
+    for _ in 0..e {
+        v *= 10;
+    }
+    if v > 5 {
+        return Err(());
+    }
+    Ok(v)
+}
+
+fn numeric_one(s: Scalar<'_>) -> bool {
+    match s {
+        Scalar::True => true,
+        Scalar::Number(Some(t)) => parse_level(t) == Ok(1),
+        _ => false,
+    }
+}
+
+fn truthy(m: &Machine<'_>, s: Scalar<'_>) -> bool {
+    match s {
+        Scalar::True => true,
+        Scalar::Number(Some(t)) => parse_level(t).map_or(true, |v| v != 0),
+        Scalar::String => {
+            let v = m.cap.exact.get().unwrap_or(b"");
+            v == b"1" || v.eq_ignore_ascii_case(b"true")
+        }
+        _ => false,
+    }
+}
+
+/// The text of the captured value for messages.
+fn exact_text<'a>(m: &'a Machine<'_>) -> &'a str {
+    core::str::from_utf8(m.cap.exact.prefix()).unwrap_or("")
+}
+
+fn is_string(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) -> bool {
+    if s == Scalar::String {
+        return true;
+    }
+    let lenient_null =
+        s == Scalar::Null && m.current_element().is_some_and(|e| !m.frames[e].kind.strict());
+    if !lenient_null {
+        m.pending = Some((0, super::schema::Act::Field(field)));
+        m.wrong_type(field_expects(field));
+        m.pending = None;
+    }
+    false
+}
+
+/// A field's value ended: compare it.
+pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
+    let Some(el) = m.current_element() else { return };
+    let kind = m.frames[el].kind;
+    match field {
+        Field::Minimal | Field::Published => {
+            if numeric_one(s) {
+                let bit = if field == Field::Minimal { 1 } else { 2 };
+                if let Some(f) = m.frames.last_mut() {
+                    f.req_sat |= bit;
+                }
+            }
+        }
+        Field::Distribution => {
+            let text: &str = match s {
+                Scalar::Null => return,
+                Scalar::True => "1",
+                Scalar::False => "0",
+                Scalar::Number(t) => t.unwrap_or("(too long)"),
+                Scalar::String => {
+                    if m.cap.exact.overflowed() {
+                        "(too long)"
+                    } else {
+                        exact_text(m)
+                    }
+                }
+            };
+            let mut shown: heapless::String<48> = heapless::String::new();
+            for c in text.chars() {
+                if shown.push(c).is_err() {
+                    break;
+                }
+            }
+            let ptr = m.pointer_with_key();
+            match parse_level(text) {
+                Ok(level) => {
+                    let hit = rulesets(m).find(|(_, r)| r.level_blocked(level));
+                    if let Some((i, _)) = hit {
+                        let b = m
+                            .block(reason_for(kind, Check::Distribution))
+                            .with_detail(&shown)
+                            .with_pointer(&ptr)
+                            .with_ruleset(Some(RuleSetId(m.inspection.first.0 + i as u16)));
+                        m.violate(el, Check::Distribution, 0, i, b);
+                    }
+                }
+                Err(()) => {
+                    let b = m.block(Reason::BadLevel).with_detail(&shown).with_pointer(&ptr);
+                    m.violate(el, Check::Distribution, 0, 0, b);
+                }
+            }
+        }
+        Field::Type | Field::Name | Field::SgUuid | Field::Category | Field::ClusterTagName => {
+            if !is_string(m, field, s) {
+                return;
+            }
+            let check = field_check(field);
+            let hit = {
+                let v = if field == Field::Category { m.cap.other.get() } else { m.cap.ci.get() };
+                v.and_then(|v| {
+                    rulesets(m).find(|(_, r)| {
+                        let list = match field {
+                            Field::Type => r.blocked_types,
+                            Field::Name => r.blocked_object_types,
+                            Field::SgUuid => r.blocked_sgs,
+                            Field::Category => r.blocked_categories,
+                            _ => r.blocked_tags,
+                        };
+                        m.policy.list_has(list, v)
+                    })
+                })
+            };
+            if let Some((i, _)) = hit {
+                let ptr = m.pointer_with_key();
+                let b = m
+                    .block(reason_for(kind, check))
+                    .with_detail(exact_text(m))
+                    .with_pointer(&ptr)
+                    .with_ruleset(Some(RuleSetId(m.inspection.first.0 + i as u16)));
+                m.violate(el, check, 0, i, b);
+            }
+        }
+        Field::TagName => {
+            if !is_string(m, field, s) {
+                return;
+            }
+            tag_name(m, el);
+        }
+        Field::OrgUuid => {
+            if !is_string(m, field, s) {
+                return;
+            }
+            if m.user_org_set && m.cap.exact.get() == Some(m.user_org.as_bytes()) {
+                if let Some(sg) = m.frames.iter_mut().rev().find(|f| f.kind == Kind::SharingGroup) {
+                    sg.sg_member = true;
+                }
+            }
+        }
+        Field::AllOrgs => {
+            if truthy(m, s) {
+                if let Some(sg) = m.frames.iter_mut().rev().find(|f| f.kind == Kind::SharingGroup) {
+                    sg.sg_all_orgs = true;
+                }
+            }
+        }
+        Field::RelatedType => {
+            if !is_string(m, field, s) {
+                return;
+            }
+            let rel = match m.cap.exact.get().unwrap_or(b"") {
+                b"Event" => RelType::Event,
+                b"Object" => RelType::Object,
+                b"Attribute" => RelType::Attribute,
+                b"GalaxyCluster" => RelType::GalaxyCluster,
+                b"Note" => RelType::Note,
+                b"Opinion" => RelType::Opinion,
+                b"Relationship" => RelType::Relationship,
+                _ => RelType::Other,
+            };
+            if let Some(f) = m.frames.last_mut() {
+                f.rel = rel;
+            }
+        }
+        Field::Info => {}
+    }
+}
+
+/// A tag name ended: blocked tags, and required taxonomies of the owning element.
+fn tag_name(m: &mut Machine<'_>, el: usize) {
+    let n = m.frames.len();
+    // the Tag object frame is the top; its ordinal in its list, through a wrapper
+    let tag = m.frames[n - 1];
+    let (ord, check) = match n.checked_sub(2).map(|i| m.frames[i]) {
+        Some(w) if w.kind == Kind::TagWrap => (w.ord, Check::EventTags),
+        _ => (tag.ord, Check::Tag),
+    };
+    let kind = m.frames[el].kind;
+    let hit = m
+        .cap
+        .ci
+        .get()
+        .and_then(|v| rulesets(m).find(|(_, r)| m.policy.list_has(r.blocked_tags, v)));
+    if let Some((i, _)) = hit {
+        let ptr = m.pointer.clone();
+        let b = m
+            .block(reason_for(kind, check))
+            .with_detail(exact_text(m))
+            .with_pointer(&ptr)
+            .with_ruleset(Some(RuleSetId(m.inspection.first.0 + i as u16)));
+        m.violate(el, check, ord, i, b);
+    }
+    // required taxonomies: tags listed directly under a strict event or attribute
+    if check != Check::Tag || !requires_taxonomies(m, kind) {
+        return;
+    }
+    let r = m.policy.ruleset(m.inspection.first);
+    let exact = m.cap.exact.prefix();
+    let lower = m.cap.other.get();
+    let mut sat = 0u16;
+    for (i, tax) in m.policy.list(r.required).enumerate() {
+        let t = tax.as_bytes();
+        let prefixed = exact.len() > t.len() && exact.starts_with(t) && exact[t.len()] == b':';
+        if !prefixed {
+            continue;
+        }
+        let allowed = r.allowed[i];
+        let ok = allowed.len == 0 || lower.is_some_and(|l| m.policy.list_has(allowed, l));
+        if ok {
+            sat |= 1 << i;
+        }
+    }
+    m.frames[el].req_sat |= sat;
+}
+
+fn requires_taxonomies(m: &Machine<'_>, kind: Kind) -> bool {
+    m.policy.format() == Format::Current
+        && matches!(kind, Kind::Event { .. } | Kind::Attribute { strict: true })
+        && m.policy.ruleset(m.inspection.first).required.len > 0
+}
+
+fn missing(m: &mut Machine<'_>, el: usize, check: Check, name: &str) {
+    let ptr = m.pointer.clone();
+    let b = m.block(Reason::MissingField).with_detail(name).with_pointer(&ptr);
+    m.violate(el, check, 0, 0, b);
+}
+
+/// An object frame `i` (the top) ends: what it must carry.
+pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
+    let f = m.frames[i];
+    match f.kind {
+        Kind::EventWrapper => {
+            if !f.has(0) {
+                let b = m.block(Reason::NoEventWrapper).with_pointer("");
+                m.violate_root(b);
+            }
+        }
+        Kind::Event { full } => {
+            if full && !f.has(0) {
+                missing(m, i, Check::Info, "info");
+            }
+            if !f.has(1) {
+                missing(m, i, Check::Distribution, "distribution");
+            }
+            if full && !f.has(9) {
+                missing(m, i, Check::Attributes, "Attribute");
+            }
+            if full && !f.has(10) {
+                missing(m, i, Check::Objects, "Object");
+            }
+            required_taxonomies(m, i, f, f.has(2), Reason::EventMissingRequiredTaxonomies);
+        }
+        Kind::Attribute { strict: true } => {
+            if !f.has(0) {
+                missing(m, i, Check::Category, "category");
+            }
+            if !f.has(1) {
+                missing(m, i, Check::Type, "type");
+            }
+            required_taxonomies(m, i, f, f.has(3), Reason::AttributeMissingRequiredTaxonomies);
+        }
+        Kind::Object { strict: true } => {
+            if !f.has(0) {
+                missing(m, i, Check::Distribution, "distribution");
+            }
+            if !f.has(2) {
+                missing(m, i, Check::Name, "name");
+            }
+            if !f.has(3) {
+                missing(m, i, Check::Attributes, "Attribute");
+            }
+        }
+        Kind::EventReport { strict: true }
+        | Kind::Analyst { strict: true }
+        | Kind::Cluster { strict: true } => {
+            if !f.has(0) {
+                missing(m, i, Check::Distribution, "distribution");
+            }
+        }
+        Kind::Relationship { strict } => {
+            if strict && !f.has(0) {
+                missing(m, i, Check::Distribution, "distribution");
+            }
+            relationship_end(m, i, f, strict, 2);
+        }
+        Kind::Related => {
+            // tell the relationship which readings were there
+            let bits = (f.has(0) as u8)
+                | (f.has(1) as u8) << 1
+                | (f.has(2) as u8) << 2
+                | (f.has(3) as u8) << 3
+                | (f.has(4) as u8) << 4;
+            if i > 0 {
+                m.frames[i - 1].related |= bits;
+            }
+            if f.rel != RelType::Missing {
+                relationship_end(m, i, f, true, 6);
+            }
+        }
+        Kind::ClusterItem { strict: true } | Kind::ShadowItem => {
+            if !f.has(0) {
+                let name =
+                    if f.kind == Kind::ShadowItem { "ShadowAttribute" } else { "GalaxyCluster" };
+                missing(m, i, Check::Content, name);
+            }
+        }
+        Kind::Tag => {
+            if !f.has(0) {
+                if let Some(el) = m.element_at(i) {
+                    let ptr = m.pointer.clone();
+                    let b = m.block(Reason::MissingField).with_detail("name").with_pointer(&ptr);
+                    m.violate(el, Check::Tag, f.ord, 0, b);
+                }
+            }
+        }
+        Kind::SharingGroup => {
+            let Some(el) = (if i > 0 { m.element_at(i - 1) } else { None }) else { return };
+            if !f.has(0) && m.frames[el].kind.strict() {
+                missing(m, el, Check::SharingGroup, "uuid");
+            }
+            if m.user_org_set && !f.sg_member && !f.sg_all_orgs {
+                let ptr = m.pointer.clone();
+                let uo = m.user_org.clone();
+                let b =
+                    m.block(Reason::UserOrgNotInSharingGroup).with_detail(&uo).with_pointer(&ptr);
+                m.violate(el, Check::UserOrg, 0, 0, b);
+            }
+        }
+        Kind::Search if i == 0 => {
+            if f.has(2) || f.req_sat & 3 != 3 {
+                let label = search_label(m.inspection.kind);
+                let b =
+                    m.block(Reason::MinimalPublishedRequired).with_detail(label).with_pointer("");
+                m.violate_root(b);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn required_taxonomies(
+    m: &mut Machine<'_>,
+    i: usize,
+    f: super::Frame,
+    has_tags: bool,
+    none: Reason,
+) {
+    if !requires_taxonomies(m, f.kind) {
+        return;
+    }
+    let r = m.policy.ruleset(m.inspection.first);
+    if !has_tags {
+        let ptr = m.pointer.clone();
+        let b = m.block(none).with_pointer(&ptr).with_ruleset(Some(m.inspection.first));
+        m.violate(i, Check::Required, 0, 0, b);
+        return;
+    }
+    let first_missing =
+        m.policy.list(r.required).enumerate().find(|(k, _)| f.req_sat & (1 << k) == 0);
+    if let Some((k, tax)) = first_missing {
+        let ptr = m.pointer.clone();
+        let b = m
+            .block(Reason::MissingRequiredTaxonomy)
+            .with_detail(tax)
+            .with_pointer(&ptr)
+            .with_ruleset(Some(m.inspection.first));
+        m.violate(i, Check::Required, k as u32, 0, b);
+    }
+}
+
+/// A relationship (or a related relationship) ends: misp-guard reads
+/// `related_object_type` and, for the types it knows, the matching reading of
+/// `related_object`.
+fn relationship_end(m: &mut Machine<'_>, i: usize, f: super::Frame, strict: bool, type_bit: u8) {
+    if !strict {
+        return;
+    }
+    if !f.has(type_bit) {
+        missing(m, i, Check::RelatedType, "related_object_type");
+        return;
+    }
+    let need = match f.rel {
+        RelType::Event => Some((1u8, "related_object.Event")),
+        RelType::Object => Some((2, "related_object.Object")),
+        RelType::Attribute => Some((4, "related_object.Attribute")),
+        RelType::GalaxyCluster => Some((8, "related_object.GalaxyCluster")),
+        RelType::Note | RelType::Opinion | RelType::Relationship => {
+            Some((16, "related_object.distribution"))
+        }
+        RelType::Other | RelType::Missing => None,
+    };
+    if let Some((bit, name)) = need {
+        if f.related & bit == 0 {
+            missing(m, i, Check::Related, name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_level;
+
+    #[test]
+    fn levels_compare_numerically() {
+        for (t, v) in [
+            ("0", Ok(0)),
+            ("-0", Ok(0)),
+            ("0.0", Ok(0)),
+            ("0e5", Ok(0)),
+            ("1", Ok(1)),
+            ("1.0", Ok(1)),
+            ("10e-1", Ok(1)),
+            ("0.5e1", Ok(5)),
+            ("5", Ok(5)),
+            ("00", Ok(0)),
+            ("01", Ok(1)),
+        ] {
+            assert_eq!(parse_level(t), v, "{t}");
+        }
+        for t in ["6", "0.5", "-1", "", " 0", "0 ", "+0", "1e", "1.", ".5", "0x0", "1e999999", "99"]
+        {
+            assert_eq!(parse_level(t), Err(()), "{t}");
+        }
+    }
+}

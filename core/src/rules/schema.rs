@@ -1,0 +1,441 @@
+//! What the rule machine knows of MISP's JSON: element kinds, the keys it reads in
+//! each, and misp-guard's check order (for reporting the violation misp-guard itself
+//! would have reported first).
+
+use crate::policy::{BodyKind, Format};
+
+/// What a JSON object (or the items of an array) is to the rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Root of an event body: `{"Event": …}`.
+    EventWrapper,
+    /// An event. `full`: pushed/pulled as a whole (misp-guard also reads `info`,
+    /// `Attribute` and `Object`); not full: a relationship's related event.
+    Event { full: bool },
+    /// An `/events/index` result (judged on the fields present).
+    IndexEvent,
+    /// An attribute or shadow attribute. `strict`: misp-guard reads `type` and
+    /// `category` unconditionally and applies required taxonomies.
+    Attribute { strict: bool },
+    /// A MISP object.
+    Object { strict: bool },
+    /// An event report.
+    EventReport { strict: bool },
+    /// A note or an opinion.
+    Analyst { strict: bool },
+    /// An analyst relationship.
+    Relationship { strict: bool },
+    /// A relationship's `related_object` (shape given by `related_object_type`, which may
+    /// come later: every reading is judged).
+    Related,
+    /// A galaxy cluster.
+    Cluster { strict: bool },
+    /// A galaxy (`{"GalaxyCluster": […]}`).
+    Galaxy,
+    /// A sighting.
+    Sighting,
+    /// `{"ShadowAttribute": {…}}` (shadow attributes index item).
+    ShadowItem,
+    /// `{"GalaxyCluster": {…}}` (galaxy cluster push item / view root).
+    ClusterItem { strict: bool },
+    /// `{"Note"|"Opinion"|"Relationship": {…}}`.
+    AnalystItem,
+    /// A sightings body item: a sighting, or `{"Sighting": {…}}`.
+    SightingItem,
+    /// An events index item: an event, or `{"Event": {…}}`.
+    IndexItem,
+    /// `{"name": …}`.
+    Tag,
+    /// `{"Tag": {…}}` (`EventTag`/`AttributeTag` items).
+    TagWrap,
+    /// `SharingGroup`.
+    SharingGroup,
+    /// `SharingGroupOrg` item.
+    SgOrg,
+    /// `Organisation` of a `SharingGroupOrg`.
+    Organisation,
+    /// `SharingGroupServer` item.
+    SgServer,
+    /// Search parameters (`minimal`, `published`).
+    Search,
+}
+
+impl Kind {
+    /// Elements are what rules are reported on (helpers report on their element).
+    pub(crate) fn is_element(self) -> bool {
+        !matches!(
+            self,
+            Kind::Tag
+                | Kind::TagWrap
+                | Kind::SharingGroup
+                | Kind::SgOrg
+                | Kind::Organisation
+                | Kind::SgServer
+        )
+    }
+
+    /// Elements whose missing fields misp-guard trips over (and so refuses).
+    pub(crate) fn strict(self) -> bool {
+        match self {
+            Kind::Event { .. } | Kind::EventWrapper | Kind::ShadowItem => true,
+            Kind::Attribute { strict }
+            | Kind::Object { strict }
+            | Kind::EventReport { strict }
+            | Kind::Analyst { strict }
+            | Kind::Relationship { strict }
+            | Kind::Cluster { strict }
+            | Kind::ClusterItem { strict } => strict,
+            _ => false,
+        }
+    }
+}
+
+/// A scalar field the rules read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    Info,
+    Distribution,
+    Type,
+    Category,
+    /// Object `name`.
+    Name,
+    /// Tag `name`.
+    TagName,
+    /// Galaxy cluster `tag_name`.
+    ClusterTagName,
+    /// Sharing group `uuid`.
+    SgUuid,
+    /// Organisation `uuid` in a sharing group.
+    OrgUuid,
+    AllOrgs,
+    RelatedType,
+    Minimal,
+    Published,
+}
+
+/// The checks, in the vocabulary of misp-guard's order. Children groups are checks
+/// too: their position decides precedence between an element's own checks and its
+/// children's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    Info,
+    Tag,
+    Required,
+    Distribution,
+    SharingGroup,
+    UserOrg,
+    Type,
+    Category,
+    Name,
+    ClusterTag,
+    RelatedType,
+    Related,
+    Reports,
+    Notes,
+    Opinions,
+    Relationships,
+    Attributes,
+    Objects,
+    Shadows,
+    Galaxies,
+    Clusters,
+    Sightings,
+    EventTags,
+    /// The wrapped element of a wrapper, or the root's content.
+    Content,
+}
+
+/// What the value of a key is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Act {
+    /// An object of this kind.
+    Object(Kind, Check),
+    /// An array of objects of this kind.
+    Array(Kind, Check),
+    /// A scalar field.
+    Field(Field),
+}
+
+/// Keys read in each kind: `(bit, action)`. The bit detects duplicates.
+pub(crate) fn key_action(kind: Kind, key: &str) -> Option<(u8, Act)> {
+    use Act::{Array as A, Field as F, Object as O};
+    use Check as C;
+    let lenient_attr = Kind::Attribute { strict: false };
+    let a = match (kind, key) {
+        (Kind::EventWrapper, "Event") => (0, O(Kind::Event { full: true }, C::Content)),
+
+        (Kind::Event { .. } | Kind::IndexEvent, k) => {
+            let strict = matches!(kind, Kind::Event { .. });
+            match k {
+                "info" => (0, F(Field::Info)),
+                "distribution" => (1, F(Field::Distribution)),
+                "Tag" => (2, A(Kind::Tag, C::Tag)),
+                "SharingGroup" => (3, O(Kind::SharingGroup, C::SharingGroup)),
+                "EventTag" => (4, A(Kind::TagWrap, C::EventTags)),
+                "EventReport" => (5, A(Kind::EventReport { strict }, C::Reports)),
+                "Note" => (6, A(Kind::Analyst { strict }, C::Notes)),
+                "Opinion" => (7, A(Kind::Analyst { strict }, C::Opinions)),
+                "Relationship" => (8, A(Kind::Relationship { strict }, C::Relationships)),
+                "Attribute" => (9, A(Kind::Attribute { strict }, C::Attributes)),
+                "Object" => (10, A(Kind::Object { strict }, C::Objects)),
+                "ShadowAttribute" => (11, A(lenient_attr, C::Shadows)),
+                "Galaxy" => (12, A(Kind::Galaxy, C::Galaxies)),
+                "Event" if kind == Kind::IndexEvent => (13, O(Kind::IndexEvent, C::Content)),
+                _ => return None,
+            }
+        }
+
+        (Kind::Attribute { strict }, k) => match k {
+            "category" => (0, F(Field::Category)),
+            "type" => (1, F(Field::Type)),
+            "distribution" => (2, F(Field::Distribution)),
+            "Tag" => (3, A(Kind::Tag, C::Tag)),
+            "SharingGroup" => (4, O(Kind::SharingGroup, C::SharingGroup)),
+            "ShadowAttribute" => (5, A(Kind::Attribute { strict }, C::Shadows)),
+            "Note" => (6, A(Kind::Analyst { strict }, C::Notes)),
+            "Opinion" => (7, A(Kind::Analyst { strict }, C::Opinions)),
+            "Relationship" => (8, A(Kind::Relationship { strict }, C::Relationships)),
+            "AttributeTag" => (9, A(Kind::TagWrap, C::EventTags)),
+            "Galaxy" => (10, A(Kind::Galaxy, C::Galaxies)),
+            "Sighting" => (11, A(Kind::Sighting, C::Sightings)),
+            _ => return None,
+        },
+
+        (Kind::Object { strict }, k) => match k {
+            "distribution" => (0, F(Field::Distribution)),
+            "SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            "name" => (2, F(Field::Name)),
+            "Attribute" => (3, A(Kind::Attribute { strict }, C::Attributes)),
+            "Note" => (4, A(Kind::Analyst { strict }, C::Notes)),
+            "Opinion" => (5, A(Kind::Analyst { strict }, C::Opinions)),
+            "Relationship" => (6, A(Kind::Relationship { strict }, C::Relationships)),
+            "Tag" => (7, A(Kind::Tag, C::Tag)),
+            _ => return None,
+        },
+
+        (Kind::EventReport { .. } | Kind::Sighting, k) => match k {
+            "distribution" => (0, F(Field::Distribution)),
+            "SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            "Tag" => (2, A(Kind::Tag, C::Tag)),
+            _ => return None,
+        },
+
+        (Kind::SightingItem, k) => match k {
+            "distribution" => (0, F(Field::Distribution)),
+            "SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            "Sighting" => (2, O(Kind::Sighting, C::Content)),
+            _ => return None,
+        },
+
+        (Kind::Analyst { strict } | Kind::Relationship { strict }, k) => match k {
+            "distribution" => (0, F(Field::Distribution)),
+            "SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            "related_object_type" if matches!(kind, Kind::Relationship { .. }) => {
+                (2, F(Field::RelatedType))
+            }
+            "related_object" if matches!(kind, Kind::Relationship { .. }) => {
+                (3, O(Kind::Related, C::Related))
+            }
+            // analyst data on analyst data: not read by misp-guard, judged on what is there
+            "Note" => (4, A(Kind::Analyst { strict: false }, C::Notes)),
+            "Opinion" => (5, A(Kind::Analyst { strict: false }, C::Opinions)),
+            "Relationship" => (6, A(Kind::Relationship { strict: false }, C::Relationships)),
+            "Tag" => (7, A(Kind::Tag, C::Tag)),
+            _ => {
+                let _ = strict;
+                return None;
+            }
+        },
+
+        (Kind::Related, k) => match k {
+            "Event" => (0, O(Kind::Event { full: false }, C::Content)),
+            "Object" => (1, O(Kind::Object { strict: true }, C::Content)),
+            "Attribute" => (2, O(Kind::Attribute { strict: true }, C::Content)),
+            "GalaxyCluster" => (3, O(Kind::Cluster { strict: true }, C::Content)),
+            // a related note, opinion or relationship is the element itself
+            "distribution" => (4, F(Field::Distribution)),
+            "SharingGroup" => (5, O(Kind::SharingGroup, C::SharingGroup)),
+            "related_object_type" => (6, F(Field::RelatedType)),
+            "related_object" => (7, O(Kind::Related, C::Related)),
+            _ => return None,
+        },
+
+        (Kind::Cluster { .. }, k) => match k {
+            "distribution" => (0, F(Field::Distribution)),
+            "SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            "tag_name" => (2, F(Field::ClusterTagName)),
+            "Tag" => (3, A(Kind::Tag, C::Tag)),
+            _ => return None,
+        },
+
+        (Kind::Galaxy, "GalaxyCluster") => (0, A(Kind::Cluster { strict: false }, C::Clusters)),
+
+        (Kind::ShadowItem, "ShadowAttribute") => {
+            (0, O(Kind::Attribute { strict: true }, C::Content))
+        }
+        (Kind::ClusterItem { strict }, "GalaxyCluster") => {
+            (0, O(Kind::Cluster { strict }, C::Content))
+        }
+        (Kind::AnalystItem, k) => match k {
+            "Note" => (0, O(Kind::Analyst { strict: true }, C::Notes)),
+            "Opinion" => (1, O(Kind::Analyst { strict: true }, C::Opinions)),
+            "Relationship" => (2, O(Kind::Relationship { strict: true }, C::Relationships)),
+            _ => return None,
+        },
+        (Kind::IndexItem, k) => return key_action(Kind::IndexEvent, k),
+
+        (Kind::Tag, "name") => (0, F(Field::TagName)),
+        (Kind::TagWrap, "Tag") => (0, O(Kind::Tag, C::Tag)),
+        (Kind::SharingGroup, k) => match k {
+            "uuid" => (0, F(Field::SgUuid)),
+            "SharingGroupOrg" => (1, A(Kind::SgOrg, C::UserOrg)),
+            "SharingGroupServer" => (2, A(Kind::SgServer, C::UserOrg)),
+            _ => return None,
+        },
+        (Kind::SgOrg, "Organisation") => (0, O(Kind::Organisation, C::UserOrg)),
+        (Kind::Organisation, "uuid") => (0, F(Field::OrgUuid)),
+        (Kind::SgServer, "all_orgs") => (0, F(Field::AllOrgs)),
+        (Kind::Search, k) => match k {
+            "minimal" => (0, F(Field::Minimal)),
+            "published" => (1, F(Field::Published)),
+            // MISP unwraps `{"request": {…}}`: parameters there would escape the check
+            "request" => (2, O(Kind::Search, C::Content)),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(a)
+}
+
+/// The root of a body: an object of this kind, or an array of them.
+pub(crate) fn root(body: BodyKind) -> (Kind, bool) {
+    match body {
+        BodyKind::Event => (Kind::EventWrapper, false),
+        BodyKind::ShadowAttributeIndex => (Kind::ShadowItem, true),
+        BodyKind::GalaxyClusterList => (Kind::ClusterItem { strict: true }, true),
+        BodyKind::GalaxyCluster => (Kind::ClusterItem { strict: true }, false),
+        BodyKind::GalaxyClusterSearch => (Kind::ClusterItem { strict: false }, true),
+        BodyKind::AnalystData => (Kind::AnalystItem, false),
+        BodyKind::AnalystDataList => (Kind::AnalystItem, true),
+        BodyKind::EventsIndex => (Kind::IndexItem, true),
+        BodyKind::Sightings => (Kind::SightingItem, true),
+        BodyKind::MinimalSearch(_) => (Kind::Search, false),
+    }
+}
+
+/// Offset of children's ranks above every own check in the legacy order.
+const CHILDREN: u16 = 1024;
+
+/// Rank of `check` within an element of `kind`: lower is checked first by
+/// misp-guard. `rule` is the index of the rule set among those applied (legacy rules
+/// are applied one after the other, each with all its checks).
+pub(crate) fn rank(format: Format, kind: Kind, check: Check, rule: usize) -> u16 {
+    use Check as C;
+    if format == Format::Legacy {
+        let own = |r: u16| (rule as u16) * 16 + r;
+        match kind {
+            Kind::Event { .. } => {
+                return match check {
+                    C::Info => 0,
+                    C::Distribution => own(1),
+                    C::SharingGroup => own(2),
+                    C::Tag => own(3),
+                    C::Attributes => CHILDREN,
+                    C::Objects => CHILDREN + 1,
+                    c => CHILDREN + 2 + current(kind, c),
+                }
+            }
+            Kind::Attribute { .. } => {
+                return match check {
+                    C::Distribution => own(0),
+                    C::SharingGroup => own(1),
+                    C::Type => own(2),
+                    C::Category => own(3),
+                    C::Tag => own(4),
+                    C::Shadows => CHILDREN,
+                    c => CHILDREN + 1 + current(kind, c),
+                }
+            }
+            Kind::Object { .. } => {
+                return match check {
+                    C::Distribution => own(0),
+                    C::SharingGroup => own(1),
+                    C::Name => own(2),
+                    C::Attributes => CHILDREN,
+                    c => CHILDREN + 1 + current(kind, c),
+                }
+            }
+            _ => {}
+        }
+    }
+    current(kind, check) * 64 + rule as u16
+}
+
+/// misp-guard's current check order per kind (unknown pairs sort last, in a stable
+/// order).
+fn current(kind: Kind, check: Check) -> u16 {
+    use Check::*;
+    let order: &[Check] = match kind {
+        Kind::Event { .. } | Kind::IndexEvent => &[
+            Info,
+            Tag,
+            EventTags,
+            Required,
+            Distribution,
+            Reports,
+            SharingGroup,
+            UserOrg,
+            Notes,
+            Opinions,
+            Relationships,
+            Attributes,
+            Objects,
+            Galaxies,
+            Shadows,
+            Content,
+        ],
+        Kind::Attribute { .. } => &[
+            Category,
+            Type,
+            Distribution,
+            Tag,
+            EventTags,
+            Required,
+            SharingGroup,
+            UserOrg,
+            Shadows,
+            Notes,
+            Opinions,
+            Relationships,
+            Galaxies,
+            Sightings,
+        ],
+        Kind::Object { .. } => &[
+            Distribution,
+            SharingGroup,
+            UserOrg,
+            Name,
+            Attributes,
+            Notes,
+            Opinions,
+            Relationships,
+            Tag,
+        ],
+        Kind::Relationship { .. } => &[
+            Distribution,
+            RelatedType,
+            Related,
+            SharingGroup,
+            UserOrg,
+            Notes,
+            Opinions,
+            Relationships,
+            Tag,
+        ],
+        Kind::Related => &[Content, Distribution, RelatedType, Related, SharingGroup, UserOrg],
+        Kind::Cluster { .. } => &[Distribution, SharingGroup, UserOrg, ClusterTag, Tag],
+        Kind::AnalystItem => &[Notes, Opinions, Relationships],
+        _ => &[Distribution, SharingGroup, UserOrg, Tag, Notes, Opinions, Relationships, Content],
+    };
+    order.iter().position(|c| *c == check).unwrap_or(order.len() + check as usize) as u16
+}
