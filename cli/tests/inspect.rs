@@ -1,0 +1,300 @@
+//! `misp-guard inspect`: request policy, bodies, exit codes, log lines, `--json`.
+
+use std::path::Path;
+
+use crate::util::{current_config, current_fixture, TestCommand};
+
+/// A pull-event path as MISP sends it.
+const PULL_EVENT: &str = "/events/view/385283a1-b5e0-4e10-a532-dce11c365a56/deleted[]:0/\
+                          deleted[]:1/excludeGalaxy:1/includeEventCorrelations:0/\
+                          includeFeedCorrelations:0/includeWarninglistHits:0/excludeLocalTags:1";
+
+/// `inspect` against the corpus's current config, from instance_2_2 (20.0.0.2,
+/// compartment_2) to `dst_host:443`.
+fn request(cmd: &mut TestCommand, method: &str, path: &str, dst_host: &str) {
+    cmd.arg("inspect").arg("--config").arg(current_config());
+    cmd.args(["--method", method, "--path", path, "--src-ip", "20.0.0.2"]);
+    cmd.args(["--dst-host", dst_host, "--dst-port", "443"]);
+}
+
+/// The keys of the decision record, in the documented order.
+const RECORD_KEYS: [&str; 9] =
+    ["decision", "status", "stage", "reason", "reason_id", "message", "rule", "pointer", "logs"];
+
+fn assert_record_shape(stdout: &str, rec: &serde_json::Value) {
+    let obj = rec.as_object().expect("record is an object");
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    let mut want = RECORD_KEYS.to_vec();
+    want.sort_unstable();
+    assert_eq!(keys, want);
+    // One line, keys in the documented order.
+    assert_eq!(stdout.lines().count(), 1);
+    let pos: Vec<usize> =
+        RECORD_KEYS.iter().map(|k| stdout.find(&format!("\"{k}\":")).expect("key")).collect();
+    assert!(pos.windows(2).all(|w| w[0] < w[1]), "key order: {stdout}");
+    assert!(rec["logs"].as_array().expect("logs array").iter().all(|l| l.is_string()));
+}
+
+mgtest!(inspect_plain_endpoint_is_allowed_silently, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "GET", "/servers/getVersion", "instance1-comp1.com");
+    let run = cmd.output();
+    run.expect_code(0);
+    assert_eq!(run.stderr(), "");
+    assert_eq!(run.stdout(), "");
+});
+
+mgtest!(inspect_endpoint_not_allowed, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "GET", "/users", "instance1-comp1.com");
+    let run = cmd.output();
+    run.expect_code(1);
+    assert_eq!(
+        run.stderr_lines(),
+        [
+            "rejecting non allowed request to /users",
+            "request blocked: [GET]/users - endpoint not allowed"
+        ]
+    );
+    assert_eq!(run.stdout(), "", "no JSON without --json");
+});
+
+mgtest!(inspect_unknown_source, |dir: Dir, cmd: TestCommand| {
+    cmd.arg("inspect").arg("--config").arg(current_config());
+    cmd.args(["--method", "GET", "--path", PULL_EVENT, "--src-ip", "90.0.0.1"]);
+    cmd.args(["--dst-host", "instance1-comp1.com", "--dst-port", "443"]);
+    let run = cmd.output();
+    run.expect_code(1);
+    assert_eq!(
+        run.stderr_lines(),
+        [format!(
+            "request blocked: [GET]{PULL_EVENT} - source host 90.0.0.1 does not exist in \
+             instances hosts mapping"
+        )]
+    );
+});
+
+mgtest!(inspect_compartment_unreachable, |dir: Dir, cmd: TestCommand| {
+    // compartment_2 may reach compartment_1 and compartment_2 only.
+    request(&mut cmd, "GET", "/servers/getVersion", "instance1-comp3.com");
+    let run = cmd.output();
+    run.expect_code(1);
+    assert_eq!(
+        run.stderr_lines(),
+        ["request blocked: [GET]/servers/getVersion - cannot reach compartment"]
+    );
+});
+
+mgtest!(inspect_destination_port_not_allowed, |dir: Dir, cmd: TestCommand| {
+    cmd.arg("inspect").arg("--config").arg(current_config());
+    cmd.args(["--method", "GET", "--path", "/users/view/me.json", "--src-ip", "20.0.0.2"]);
+    cmd.args(["--dst-host", "instance1-comp1.com", "--dst-port", "4444"]);
+    let run = cmd.output();
+    run.expect_code(1);
+    assert_eq!(
+        run.stderr_lines(),
+        ["request blocked: [GET]/users/view/me.json - destination port is not allowed"]
+    );
+});
+
+mgtest!(inspect_allowlisted_domain_logs_allow_line, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "GET", "/test.txt", "snort-org-site.s3.amazonaws.com");
+    let run = cmd.output();
+    run.expect_code(0);
+    assert_eq!(
+        run.stderr_lines(),
+        ["domain snort-org-site.s3.amazonaws.com was allowed by the allowlist"]
+    );
+});
+
+mgtest!(inspect_allowlisted_url_needs_its_scheme, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "GET", "/torlist/?exit", "www.dan.me.uk");
+    let https = cmd.output();
+    // https://www.dan.me.uk/torlist/?exit is not the allowlisted http URL.
+    https.expect_code(1);
+    let (_d, mut http) = crate::util::setup("inspect_allowlisted_url_needs_its_scheme_http");
+    request(&mut http, "GET", "/torlist/?exit", "www.dan.me.uk");
+    let run = http.args(["--scheme", "http"]).output();
+    run.expect_code(0);
+    assert_eq!(
+        run.stderr_lines(),
+        ["url http://www.dan.me.uk:443/torlist/?exit was allowed by the allowlist"]
+    );
+});
+
+mgtest!(inspect_json_block_record, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "GET", "/users", "instance1-comp1.com");
+    let run = cmd.arg("--json").output();
+    run.expect_code(1);
+    let rec = run.json();
+    assert_record_shape(&run.stdout(), &rec);
+    assert_eq!(rec["decision"], "block");
+    assert_eq!(rec["status"], 403);
+    assert_eq!(rec["stage"], "request");
+    assert_eq!(rec["reason"], "endpoint_not_allowed");
+    assert_eq!(rec["reason_id"], 5);
+    assert_eq!(rec["message"], "endpoint not allowed");
+    assert!(rec["rule"].is_null());
+    assert!(rec["pointer"].is_null(), "request-level blocks have no pointer");
+    // The record's logs are the stderr lines.
+    let logs: Vec<&str> =
+        rec["logs"].as_array().unwrap().iter().filter_map(|l| l.as_str()).collect();
+    assert_eq!(logs, run.stderr_lines());
+});
+
+mgtest!(inspect_json_allow_record, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "GET", "/test.txt", "snort-org-site.s3.amazonaws.com");
+    let run = cmd.arg("--json").output();
+    run.expect_code(0);
+    let rec = run.json();
+    assert_record_shape(&run.stdout(), &rec);
+    assert_eq!(rec["decision"], "allow");
+    assert_eq!(rec["status"], 200);
+    for k in ["stage", "reason", "reason_id", "message", "rule", "pointer"] {
+        assert!(rec[k].is_null(), "{k} must be null on allow");
+    }
+    assert_eq!(
+        rec["logs"][0],
+        "domain snort-org-site.s3.amazonaws.com was allowed by the allowlist"
+    );
+});
+
+mgtest!(inspect_push_body_is_judged, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "POST", "/events/add/metadata:1", "instance1-comp1.com");
+    let run = cmd.arg("--json").arg(current_fixture("test_event_blocked_tags.json")).output();
+    run.expect_code(1);
+    let rec = run.json();
+    assert_record_shape(&run.stdout(), &rec);
+    assert_eq!(rec["stage"], "request_body");
+    assert!(rec["pointer"].is_string(), "body blocks carry a pointer");
+    let line = run.stderr_lines().pop().expect("a log line");
+    assert!(line.starts_with("request blocked: [POST]/events/add/metadata:1 - "), "{line}");
+});
+
+mgtest!(inspect_pull_without_response_judges_request_alone, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "GET", PULL_EVENT, "instance1-comp1.com");
+    let run = cmd.arg("--json").output();
+    run.expect_code(0);
+    assert_eq!(run.json()["decision"], "allow");
+});
+
+mgtest!(inspect_pull_response_body_is_judged, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "GET", PULL_EVENT, "instance1-comp1.com");
+    cmd.arg("--response").arg(current_fixture("test_event_blocked_tags.json"));
+    let run = cmd.arg("--json").output();
+    run.expect_code(1);
+    let rec = run.json();
+    assert_eq!(rec["stage"], "response_body");
+    assert_eq!(rec["status"], 403);
+});
+
+mgtest!(inspect_response_of_uninspected_endpoint_passes, |dir: Dir, cmd: TestCommand| {
+    // misp-guard does not look at /servers/getVersion answers, whatever they hold.
+    let resp = dir.create("resp.json", "not json at all");
+    request(&mut cmd, "GET", "/servers/getVersion", "instance1-comp1.com");
+    let run = cmd.arg("--response").arg(resp).arg("--json").output();
+    run.expect_code(0);
+});
+
+/// Runs the same `POST /events/index` with `body` once from a file and once on stdin.
+fn file_and_stdin(name: &str, body: &[u8]) -> (String, String, i32, i32) {
+    let (dir, mut by_file) = crate::util::setup(&format!("{name}_file"));
+    let file = dir.create("body.json", body);
+    request(&mut by_file, "POST", "/events/index", "instance1-comp1.com");
+    let a = by_file.arg("--json").arg(&file).output();
+    let (_d, mut by_stdin) = crate::util::setup(&format!("{name}_stdin"));
+    request(&mut by_stdin, "POST", "/events/index", "instance1-comp1.com");
+    let b = by_stdin.arg("--json").arg("-").stdin(body).output();
+    (a.stdout(), b.stdout(), a.code(), b.code())
+}
+
+mgtest!(inspect_stdin_body_is_read_like_a_file, |dir: Dir, cmd: TestCommand| {
+    // Small bodies and one spanning several 64 KiB read chunks.
+    let mut big = b"{\"minimal\": 0, \"published\": 1".to_vec();
+    big.extend(std::iter::repeat(b' ').take(300 * 1024));
+    big.extend_from_slice(b"}");
+    for (i, body) in
+        [&b"{\"minimal\":0, \"published\":1}"[..], b"{\"minimal\":1, \"published\":1}", &big]
+            .iter()
+            .enumerate()
+    {
+        let (by_file, by_stdin, code_file, code_stdin) = file_and_stdin(&format!("stdin{i}"), body);
+        assert!(!by_file.is_empty());
+        assert_eq!(by_file, by_stdin, "body #{i}");
+        assert_eq!(code_file, code_stdin, "body #{i}");
+    }
+    // The body is the search parameters: it is judged, at the request_body stage.
+    request(&mut cmd, "POST", "/events/index", "instance1-comp1.com");
+    let run = cmd.args(["--json", "-"]).stdin(&b"{\"minimal\":0, \"published\":1}"[..]).output();
+    run.expect_code(1);
+    assert_eq!(run.json()["stage"], "request_body");
+});
+
+mgtest!(inspect_usage_errors_exit_2, |dir: Dir, cmd: TestCommand| {
+    let cases: &[&[&str]] = &[
+        &[],                  // nothing but the command
+        &["--dst-port", "0"], // duplicate and invalid
+        &["--scheme", "ftp"],
+        &["--header", "no colon"],
+        &["--response-header", "X-UserOrgUUID: x"], // without --response
+        &["--nope"],
+        &["a.json", "b.json"],
+        &["--response", "-", "-"],
+    ];
+    for (i, extra) in cases.iter().enumerate() {
+        let (_d, mut c) = crate::util::setup(&format!("inspect_usage_{i}"));
+        if i == 0 {
+            c.arg("inspect");
+        } else {
+            request(&mut c, "GET", "/servers/getVersion", "instance1-comp1.com");
+        }
+        let run = c.args(extra.iter()).output();
+        run.expect_code(2);
+        assert!(run.stderr().starts_with("error: "), "case {i}: {}", run.stderr());
+        assert_eq!(run.stdout(), "", "case {i}");
+    }
+});
+
+mgtest!(inspect_missing_body_file_is_an_error_not_a_verdict, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "POST", "/events/add", "instance1-comp1.com");
+    let run = cmd.arg("--json").arg("missing.json").output();
+    run.expect_code(2);
+    assert!(run.stderr().contains("missing.json"), "{}", run.stderr());
+    assert_eq!(run.stdout(), "");
+});
+
+mgtest!(inspect_bad_config_exits_2_with_prefix, |dir: Dir, cmd: TestCommand| {
+    dir.create("c.json", "{");
+    cmd.args(["inspect", "--config", "c.json", "--method", "GET", "--path", "/servers/getVersion"]);
+    cmd.args(["--src-ip", "20.0.0.2", "--dst-host", "instance1-comp1.com", "--dst-port", "443"]);
+    let run = cmd.output();
+    run.expect_code(2);
+    assert!(run.stderr().starts_with("failed to load config file: c.json:1:"), "{}", run.stderr());
+});
+
+mgtest!(inspect_closed_stdout_keeps_the_verdict_exit_code, |dir: Dir, cmd: TestCommand| {
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixStream;
+    use std::process::Stdio;
+    // stdout is a socket whose other end is already closed: every write is EPIPE.
+    let (ours, theirs) = UnixStream::pair().expect("socketpair");
+    drop(ours);
+    request(&mut cmd, "GET", "/users", "instance1-comp1.com");
+    cmd.arg("--json");
+    let out = cmd
+        .raw()
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(OwnedFd::from(theirs)))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("error"), "a broken pipe is not an error: {err}");
+});
+
+#[test]
+fn fixture_paths_exist() {
+    // Guards the tests above against a moved corpus (they would fail confusingly).
+    assert!(Path::new(&current_config()).is_file(), "corpus not found: set MISP_GUARD_CONFORMANCE");
+    assert!(current_fixture("test_event_blocked_tags.json").is_file());
+}
