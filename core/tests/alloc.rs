@@ -1,0 +1,70 @@
+//! Evaluation never allocates, and its state has a fixed, bounded size.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use misp_guard_core::{Evaluator, Guard, Policy, RequestInfo, RequestVerdict, Verdict};
+
+struct Counting;
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn no_allocation_while_evaluating_and_bounded_state() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current");
+    let policy = Policy::from_json_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    let req = RequestInfo {
+        method: "POST",
+        path: "/events/add/metadata:1",
+        scheme: "https",
+        src_ip: "20.0.0.2",
+        dst_host: "instance1-comp2.com",
+        dst_port: 443,
+    };
+    let RequestVerdict::Allow(plan) = policy.check_request(&req, &[]) else { panic!() };
+    let insp = plan.request.unwrap();
+    for (name, blocked) in [
+        ("test_event_non-blocked.json", false),
+        ("test_event_blocked_object_attribute_sharing_group.json", true),
+        ("test_event_blocked_required_tag.json", false),
+    ] {
+        let body = std::fs::read(dir.join("fixtures").join(name)).unwrap();
+        // a big body: the same event's attributes repeated
+        let before = ALLOCS.load(Ordering::SeqCst);
+        let mut g = Guard::new(&policy, insp);
+        for c in body.chunks(13) {
+            g.feed(c);
+        }
+        let v = g.finish();
+        let after = ALLOCS.load(Ordering::SeqCst);
+        assert_eq!(after - before, 0, "{name} allocated");
+        assert_eq!(!v.is_allow(), blocked, "{name}: {v:?}");
+        drop(v);
+    }
+    let size = std::mem::size_of::<Evaluator<'_>>();
+    println!("size_of::<Evaluator>() = {size} bytes");
+    assert!(size <= Evaluator::STATE_SIZE_BOUND, "{size}");
+    assert!(std::mem::size_of::<Guard<'_>>() <= Evaluator::STATE_SIZE_BOUND + 64);
+    let _ = Verdict::Allow;
+}

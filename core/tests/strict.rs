@@ -1,0 +1,431 @@
+//! Bodies built to make the guard and MISP read them differently: every one must be
+//! judged as MISP would read it, or refused. One test per bypass class; each case is
+//! also fed one byte at a time.
+
+use std::path::Path;
+
+use misp_guard_core::policy::Header;
+use misp_guard_core::verdict::LogLine;
+use misp_guard_core::{Guard, Policy, Reason, RequestInfo, RequestVerdict, Verdict};
+
+fn policy() -> Policy {
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current/config.json");
+    Policy::from_json_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+/// Judges `body` sent as `method path` from `src` to `dst` (request body for pushes,
+/// response body for pulls), whole and byte by byte; both must agree.
+fn judge_as(
+    method: &str,
+    path: &str,
+    src: &str,
+    dst: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+) -> Result<(), (Reason, String)> {
+    let p = policy();
+    let req =
+        RequestInfo { method, path, scheme: "https", src_ip: src, dst_host: dst, dst_port: 443 };
+    let plan = match p.check_request(&req, &[]) {
+        RequestVerdict::Allow(plan) => plan,
+        RequestVerdict::Block(b) => {
+            return Err((b.reason, LogLine { method, path, block: &b, policy: &p }.to_string()))
+        }
+    };
+    let insp = plan.request.or(plan.response).expect("an inspected endpoint");
+    let hdrs: Vec<Header> =
+        headers.iter().map(|(k, v)| Header { name: k.as_bytes(), value: v.as_bytes() }).collect();
+    let mut verdicts = vec![];
+    for step in [usize::MAX, 1] {
+        let mut g = Guard::for_body(&p, insp, &hdrs, Default::default());
+        for c in body.chunks(step.min(body.len().max(1))) {
+            g.feed(c);
+        }
+        verdicts.push(g.finish());
+    }
+    assert_eq!(
+        verdicts[0],
+        verdicts[1],
+        "chunking changed the verdict for {}",
+        String::from_utf8_lossy(body)
+    );
+    match &verdicts[0] {
+        Verdict::Allow => Ok(()),
+        Verdict::Block(b) => {
+            Err((b.reason, LogLine { method, path, block: b, policy: &p }.to_string()))
+        }
+    }
+}
+
+fn push(body: &str) -> Result<(), (Reason, String)> {
+    judge_as(
+        "POST",
+        "/events/add/metadata:1",
+        "20.0.0.2",
+        "instance1-comp2.com",
+        body.as_bytes(),
+        &[],
+    )
+}
+
+/// A minimal well-formed event around `inner` event fields.
+fn event(inner: &str) -> String {
+    format!(
+        r#"{{"Event": {{"info": "x", "distribution": "1", "Attribute": [], "Object": [] {}{}}}}}"#,
+        if inner.is_empty() { "" } else { "," },
+        inner
+    )
+}
+
+fn attr(fields: &str) -> String {
+    event(&format!(
+        r#""Attribute2": 0, "Tag": [], "EventReport": [{{"distribution": 1}}], "Galaxy": [], "Note": [], "ShadowAttribute": [], "Sighting": [], "x": [{{"category": "Other", "type": "text" {fields}}}]"#
+    ))
+}
+
+fn blocked(r: Result<(), (Reason, String)>, reason: Reason) {
+    match r {
+        Err((got, line)) => assert_eq!(got, reason, "{line}"),
+        Ok(()) => panic!("expected {reason:?}, got allow"),
+    }
+}
+
+#[test]
+fn baseline_event_is_allowed() {
+    assert_eq!(push(&event("")), Ok(()));
+    assert_eq!(push(&attr("")), Ok(()));
+}
+
+#[test]
+fn escapes_are_decoded_before_comparing() {
+    for tag in [r#""tlp:r\u0065d""#, r#""\u0074lp:red""#, r#""tlp\u003ared""#] {
+        blocked(push(&event(&format!(r#""Tag": [{{"name": {tag}}}]"#))), Reason::EventBlockedTag);
+    }
+    // escaped keys
+    blocked(push(&event(r#""T\u0061g": [{"n\u0061me": "tlp:red"}]"#)), Reason::EventBlockedTag);
+    blocked(
+        push(r#"{"\u0045vent": {"info": "x", "distribution": 0, "Attribute": [], "Object": []}}"#),
+        Reason::EventBlockedDistribution,
+    );
+}
+
+#[test]
+fn tags_fold_like_the_receiving_database() {
+    for tag in [
+        "TLP:RED",
+        "tlp:red ",
+        " tlp:red",
+        "tlp:\u{200b}red",
+        "tlp:r\u{e9}d",
+        "tlp:re\u{301}d",
+        "\u{ff54}lp:red",
+        "tlp:red\u{00ad}",
+    ] {
+        let body =
+            event(&format!(r#""Tag": [{{"name": {}}}]"#, serde_json::to_string(tag).unwrap()));
+        let r = push(&body);
+        blocked(r.clone(), Reason::EventBlockedTag);
+        // the log shows the tag as sent (escaped), never the folded form
+        assert!(r.unwrap_err().1.contains("event has blocked tag: "), "{tag}");
+    }
+    // inner differences still differ
+    assert_eq!(push(&event(r#""Tag": [{"name": "tlp:reds"}]"#)), Ok(()));
+    assert_eq!(push(&event(r#""Tag": [{"name": "tlp: red"}]"#)), Ok(()));
+}
+
+#[test]
+fn distribution_is_compared_numerically() {
+    for d in ["0", "\"0\"", "0.0", "\"00\"", "\"0.0\"", "0e3", "-0", "false", "\"-0\""] {
+        let body = format!(
+            r#"{{"Event": {{"info": "x", "distribution": {d}, "Attribute": [], "Object": []}}}}"#
+        );
+        blocked(push(&body), Reason::EventBlockedDistribution);
+    }
+    for d in ["\" 0\"", "\"0 \"", "\"zero\"", "0.5", "\"0x0\"", "7", "-1", "[0]", "{}", "\"\""] {
+        let body = format!(
+            r#"{{"Event": {{"info": "x", "distribution": {d}, "Attribute": [], "Object": []}}}}"#
+        );
+        let r = push(&body);
+        assert!(matches!(r, Err((Reason::BadLevel | Reason::WrongType, _))), "{d}: {r:?}");
+    }
+    for d in ["1", "\"1\"", "1.0", "true", "\"5\"", "null"] {
+        let body = format!(
+            r#"{{"Event": {{"info": "x", "distribution": {d}, "Attribute": [], "Object": []}}}}"#
+        );
+        assert_eq!(push(&body), Ok(()), "{d}");
+    }
+}
+
+#[test]
+fn duplicate_keys_are_refused() {
+    blocked(
+        push(
+            r#"{"Event": {"info": "x", "distribution": 0, "distribution": 1, "Attribute": [], "Object": []}}"#,
+        ),
+        Reason::DuplicateKey,
+    );
+    blocked(
+        push(
+            r#"{"Event": {"info": "x", "distribution": 1, "Attribute": [], "Object": [], "Tag": [{"name":"tlp:green"}], "T\u0061g": []}}"#,
+        ),
+        Reason::DuplicateKey,
+    );
+    blocked(
+        push(
+            r#"{"Event": {"info": "x", "distribution": 1, "Attribute": [], "Object": []}, "Event": {}}"#,
+        ),
+        Reason::DuplicateKey,
+    );
+    // keys the rules do not read may repeat (MISP takes the last; nothing depends on it)
+    assert_eq!(push(&event(r#""comment": "a", "comment": "b""#)), Ok(()));
+}
+
+#[test]
+fn wrong_types_where_misp_expects_lists_are_refused() {
+    blocked(push(&event(r#""Tag": {"name": "tlp:red"}"#)), Reason::WrongType);
+    blocked(push(&event(r#""Tag": {"0": {"name": "tlp:red"}}"#)), Reason::WrongType);
+    blocked(push(&event(r#""Tag": ["tlp:red"]"#)), Reason::WrongType);
+    blocked(push(&event(r#""Tag": [{"name": ["tlp:red"]}]"#)), Reason::WrongType);
+    blocked(
+        push(&event(r#""SharingGroup": "b9e656ba-b9c0-4506-83ed-7b54b43a57cb""#)),
+        Reason::WrongType,
+    );
+    blocked(
+        push(
+            r#"{"Event": {"info": "x", "distribution": 1, "Attribute": {"0": {"type": "email", "category": "Other"}}, "Object": []}}"#,
+        ),
+        Reason::WrongType,
+    );
+    blocked(push(r#"{"Event": []}"#), Reason::WrongType);
+}
+
+#[test]
+fn event_body_needs_its_wrapper() {
+    for body in [
+        r#"{"info": "x", "distribution": 0, "Attribute": [], "Object": []}"#,
+        "[]",
+        "\"Event\"",
+        "{}",
+        "null",
+        "1",
+    ] {
+        blocked(push(body), Reason::NoEventWrapper);
+    }
+}
+
+#[test]
+fn undecodable_bodies_are_refused() {
+    for (body, reason) in [
+        (&b""[..], Reason::InvalidJson),
+        (b"{\"Event\": {", Reason::InvalidJson),
+        (b"{\"Event\": {\"info\": \"\\ud800\"}}", Reason::LoneSurrogate),
+        (b"{\"Event\": {\"info\": \"\xc0\xaf\"}}", Reason::InvalidUtf8),
+        (b"{\"Event\": {}} {\"Event\": {}}", Reason::TrailingData),
+        (b"\xef\xbb\xbf{\"Event\": {}}", Reason::InvalidJson),
+    ] {
+        let r = judge_as("POST", "/events/add", "20.0.0.2", "instance1-comp2.com", body, &[]);
+        blocked(r, reason);
+    }
+    let deep = format!(r#"{{"Event": {{"info": {}1{}}}}}"#, "[".repeat(200), "]".repeat(200));
+    blocked(push(&deep), Reason::TooDeep);
+}
+
+#[test]
+fn syntax_errors_take_precedence_like_misp_guard() {
+    // misp-guard parses first: a blocked tag before a syntax error reads "invalid JSON body"
+    let body = r#"{"Event": {"info": "x", "distribution": 0, "Attribute": [], "Object": [], "Tag": [{"name": "tlp:red"}]}} x"#;
+    let (reason, line) = push(body).unwrap_err();
+    assert_eq!(reason, Reason::TrailingData);
+    assert!(line.contains("invalid JSON body"), "{line}");
+}
+
+#[test]
+fn the_reason_is_the_one_misp_guard_reports_first() {
+    // attributes are checked after event-level rules, whatever the order in the body
+    let body = r#"{"Event": {"Attribute": [{"category": "Person", "type": "email"}], "Object": [], "info": "x", "distribution": "1", "Tag": [{"name": "tlp:red"}]}}"#;
+    assert!(push(body).unwrap_err().1.ends_with("event has blocked tag: tlp:red"));
+    // within an attribute: category, then type
+    let body = r#"{"Event": {"info": "x", "distribution": "1", "Object": [], "Attribute": [{"type": "email", "category": "Person"}]}}"#;
+    assert!(push(body).unwrap_err().1.ends_with("attribute with a blocked category: Person"));
+    // first attribute first
+    let body = r#"{"Event": {"info": "x", "distribution": "1", "Object": [], "Attribute": [{"type": "text", "category": "Other", "Tag": [{"name":"x"}, {"name":"tlp:red"}]}, {"type": "email", "category": "Other"}]}}"#;
+    assert!(push(body).unwrap_err().1.ends_with("attribute with a blocked tag: tlp:red"));
+}
+
+#[test]
+fn every_element_with_the_field_is_judged() {
+    let sg = r#""SharingGroup": {"uuid": "B9E656BA-B9C0-4506-83ED-7B54B43A57CB"}"#;
+    blocked(
+        push(&event(&format!(r#""EventReport": [{{"distribution": 1, {sg}}}]"#))),
+        Reason::EventReportBlockedSharingGroup,
+    );
+    blocked(
+        push(&event(&format!(r#""Note": [{{"distribution": 1, {sg}}}]"#))),
+        Reason::AnalystDataBlockedSharingGroup,
+    );
+    blocked(
+        push(&event(r#""Galaxy": [{"GalaxyCluster": [{"tag_name": "TLP:RED"}]}]"#)),
+        Reason::GalaxyClusterBlockedTag,
+    );
+    blocked(
+        push(&event(r#""Galaxy": [{"GalaxyCluster": [{"distribution": "0"}]}]"#)),
+        Reason::GalaxyClusterBlockedDistribution,
+    );
+    blocked(push(&event(r#""EventTag": [{"Tag": {"name": "tlp:red"}}]"#)), Reason::EventBlockedTag);
+    blocked(
+        push(&event(r#""ShadowAttribute": [{"type": "EMAIL"}]"#)),
+        Reason::AttributeBlockedType,
+    );
+    let obj = r#""Object": [{"name": "Person", "distribution": 1, "Attribute": []}]"#;
+    let body =
+        format!(r#"{{"Event": {{"info": "x", "distribution": "1", "Attribute": [], {obj}}}}}"#);
+    blocked(push(&body), Reason::ObjectBlockedType);
+}
+
+#[test]
+fn relationship_related_object_may_come_first() {
+    let rel = |order_first: bool| {
+        let ro = r#""related_object": {"Event": {"distribution": 0}}"#;
+        let rt = r#""related_object_type": "Event""#;
+        let (a, b) = if order_first { (ro, rt) } else { (rt, ro) };
+        format!(r#"{{"Relationship": {{"distribution": 1, {a}, {b}}}}}"#)
+    };
+    for first in [true, false] {
+        let r = judge_as(
+            "POST",
+            "/analyst_data/pushAnalystData",
+            "10.0.0.1",
+            "instance2-comp1.com",
+            rel(first).as_bytes(),
+            &[],
+        );
+        blocked(r, Reason::EventBlockedDistribution);
+    }
+    // the type names a reading that is not there: refused as misp-guard would trip on it
+    let body = r#"{"Relationship": {"distribution": 1, "related_object_type": "Object", "related_object": {"Event": {"distribution": 1}}}}"#;
+    let r = judge_as(
+        "POST",
+        "/analyst_data/pushAnalystData",
+        "10.0.0.1",
+        "instance2-comp1.com",
+        body.as_bytes(),
+        &[],
+    );
+    blocked(r, Reason::MissingField);
+}
+
+#[test]
+fn user_org_membership_is_exact() {
+    let path = "/events/view/385283a1-b5e0-4e10-a532-dce11c365a56";
+    let org = "8b9661a3-8544-4f8d-94be-cd7ebe87e922";
+    let ev = |sg: &str| {
+        format!(
+            r#"{{"Event": {{"info": "x", "distribution": 4, "Attribute": [], "Object": [], "SharingGroup": {sg}}}}}"#
+        )
+    };
+    let pull = |body: String| {
+        judge_as(
+            "GET",
+            path,
+            "20.0.0.2",
+            "instance1-comp1.com",
+            body.as_bytes(),
+            &[("X-UserOrgUUID", org)],
+        )
+    };
+    let member = format!(
+        r#"{{"uuid": "u", "SharingGroupOrg": [{{"Organisation": {{"uuid": "{org}"}}}}], "SharingGroupServer": []}}"#
+    );
+    assert_eq!(pull(ev(&member)), Ok(()));
+    let upper = member.replace(org, &org.to_uppercase());
+    blocked(pull(ev(&upper)), Reason::UserOrgNotInSharingGroup);
+    let all_orgs = |v: &str| {
+        format!(
+            r#"{{"uuid": "u", "SharingGroupOrg": [], "SharingGroupServer": [{{"all_orgs": {v}}}]}}"#
+        )
+    };
+    assert_eq!(pull(ev(&all_orgs("true"))), Ok(()));
+    blocked(pull(ev(&all_orgs("\"0\""))), Reason::UserOrgNotInSharingGroup);
+    blocked(pull(ev(&all_orgs("false"))), Reason::UserOrgNotInSharingGroup);
+}
+
+#[test]
+fn minimal_index_searches() {
+    let search = |b: &str| {
+        judge_as("POST", "/events/index", "20.0.0.2", "instance1-comp1.com", b.as_bytes(), &[])
+    };
+    assert_eq!(search(r#"{"minimal": 1, "published": 1}"#), Ok(()));
+    assert_eq!(search(r#"{"minimal": true, "published": 1.0, "page": 2}"#), Ok(()));
+    for b in [
+        r#"{"minimal": "1", "published": 1}"#,
+        r#"{"minimal": 1}"#,
+        r#"{"minimal": 0, "published": 1}"#,
+        r#"{"minimal": 1, "published": 1, "request": {"minimal": 0}}"#,
+        r#"[]"#,
+    ] {
+        blocked(search(b), Reason::MinimalPublishedRequired);
+    }
+    blocked(search(r#"{"minimal": 1, "published": 1, "minimal": 0}"#), Reason::DuplicateKey);
+}
+
+#[test]
+fn encodings_and_charsets() {
+    blocked(
+        judge_as(
+            "POST",
+            "/events/add",
+            "20.0.0.2",
+            "instance1-comp2.com",
+            event("").as_bytes(),
+            &[("Content-Encoding", "zstd")],
+        ),
+        Reason::UnsupportedEncoding,
+    );
+    blocked(
+        judge_as(
+            "POST",
+            "/events/add",
+            "20.0.0.2",
+            "instance1-comp2.com",
+            event("").as_bytes(),
+            &[("Content-Type", "application/json; charset=utf-16")],
+        ),
+        Reason::UnsupportedCharset,
+    );
+    assert_eq!(
+        judge_as(
+            "POST",
+            "/events/add",
+            "20.0.0.2",
+            "instance1-comp2.com",
+            event("").as_bytes(),
+            &[("Content-Type", "application/json; charset=UTF-8")]
+        ),
+        Ok(())
+    );
+}
+
+#[test]
+fn request_paths_are_matched_as_sent() {
+    let r = |m: &str, p: &str| {
+        judge_as(m, p, "20.0.0.2", "instance1-comp2.com", event("").as_bytes(), &[])
+    };
+    blocked(r("POST", "/events/add/%2e%2e/x"), Reason::NonCanonicalPath);
+    blocked(r("POST", "/events/addTag/1/2"), Reason::EndpointNotAllowed);
+    blocked(r("POST", "/EVENTS/add"), Reason::EndpointNotAllowed);
+    blocked(r("post", "/events/add"), Reason::EndpointNotAllowed);
+    let p = policy();
+    let req = RequestInfo {
+        method: "POST",
+        path: "/events/add",
+        scheme: "https",
+        src_ip: "20.0.0.2",
+        dst_host: "instance1-comp2.com",
+        dst_port: 443,
+    };
+    let h = [Header { name: b"X-HTTP-Method-Override", value: b"DELETE" }];
+    assert!(
+        matches!(p.check_request(&req, &h), RequestVerdict::Block(b) if b.reason == Reason::MethodOverride)
+    );
+}
