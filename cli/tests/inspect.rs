@@ -158,16 +158,54 @@ mgtest!(inspect_json_allow_record, |dir: Dir, cmd: TestCommand| {
     );
 });
 
-mgtest!(inspect_push_body_is_judged, |dir: Dir, cmd: TestCommand| {
+mgtest!(inspect_push_body_is_judged_with_source_rules, |dir: Dir, cmd: TestCommand| {
     request(&mut cmd, "POST", "/events/add/metadata:1", "instance1-comp1.com");
     let run = cmd.arg("--json").arg(current_fixture("test_event_blocked_tags.json")).output();
     run.expect_code(1);
     let rec = run.json();
     assert_record_shape(&run.stdout(), &rec);
     assert_eq!(rec["stage"], "request_body");
-    assert!(rec["pointer"].is_string(), "body blocks carry a pointer");
-    let line = run.stderr_lines().pop().expect("a log line");
-    assert!(line.starts_with("request blocked: [POST]/events/add/metadata:1 - "), "{line}");
+    assert_eq!(rec["reason"], "event_blocked_tag");
+    assert_eq!(rec["reason_id"], 20);
+    assert_eq!(rec["message"], "event has blocked tag: tlp:red");
+    // A push is judged with the source instance's rules (20.0.0.2 is instance_2_2).
+    assert_eq!(rec["rule"], "instance_2_2");
+    assert_eq!(rec["pointer"], "/Event/Tag/0");
+    assert_eq!(
+        run.stderr_lines(),
+        ["request blocked: [POST]/events/add/metadata:1 - event has blocked tag: tlp:red"]
+    );
+});
+
+mgtest!(inspect_push_non_blocked_event_is_allowed, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "POST", "/events/add/metadata:1", "instance1-comp1.com");
+    let run = cmd.arg(current_fixture("test_event_non-blocked.json")).output();
+    run.expect_code(0);
+    assert_eq!(run.stderr(), "");
+});
+
+mgtest!(inspect_request_headers_reach_the_guard, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "POST", "/events/add/metadata:1", "instance1-comp1.com");
+    cmd.args(["--header", "Content-Encoding: zstd", "--json"]);
+    let run = cmd.arg(current_fixture("test_event_non-blocked.json")).output();
+    run.expect_code(1);
+    assert_eq!(run.json()["reason"], "unsupported_encoding");
+});
+
+mgtest!(inspect_legacy_rule_suffix, |dir: Dir, cmd: TestCommand| {
+    let legacy = crate::util::corpus().join("legacy");
+    cmd.arg("inspect").arg("--config").arg(legacy.join("config.json"));
+    cmd.args(["--method", "POST", "--path", "/events/add", "--src-ip", "192.0.2.1"]);
+    cmd.args(["--dst-host", "misp-external.com", "--dst-port", "443", "--json"]);
+    let run = cmd.arg(legacy.join("fixtures/test_event_blocked_attribute_type.json")).output();
+    run.expect_code(1);
+    let rec = run.json();
+    assert_eq!(rec["rule"], "test-rule");
+    assert_eq!(
+        run.stderr_lines(),
+        ["request blocked: [POST]/events/add - attribute with a blocked type: passport-number. \
+          blocked by rule: test-rule"]
+    );
 });
 
 mgtest!(inspect_pull_without_response_judges_request_alone, |dir: Dir, cmd: TestCommand| {
@@ -177,14 +215,35 @@ mgtest!(inspect_pull_without_response_judges_request_alone, |dir: Dir, cmd: Test
     assert_eq!(run.json()["decision"], "allow");
 });
 
-mgtest!(inspect_pull_response_body_is_judged, |dir: Dir, cmd: TestCommand| {
+mgtest!(
+    inspect_pull_response_body_is_judged_with_destination_rules,
+    |dir: Dir, cmd: TestCommand| {
+        request(&mut cmd, "GET", PULL_EVENT, "instance1-comp1.com");
+        cmd.arg("--response").arg(current_fixture("test_event_blocked_tags.json"));
+        let run = cmd.arg("--json").output();
+        run.expect_code(1);
+        let rec = run.json();
+        assert_record_shape(&run.stdout(), &rec);
+        assert_eq!(rec["stage"], "response_body");
+        assert_eq!(rec["status"], 403);
+        assert_eq!(rec["reason"], "event_blocked_tag");
+        // A pull is judged with the destination instance's rules.
+        assert_eq!(rec["rule"], "instance_1_1");
+    }
+);
+
+mgtest!(inspect_response_header_x_user_org_uuid, |dir: Dir, cmd: TestCommand| {
+    let fixture = current_fixture("test_event_xuserorguuid-blocked_sharing_group.json");
     request(&mut cmd, "GET", PULL_EVENT, "instance1-comp1.com");
-    cmd.arg("--response").arg(current_fixture("test_event_blocked_tags.json"));
-    let run = cmd.arg("--json").output();
+    let without = cmd.arg("--response").arg(&fixture).output();
+    without.expect_code(0);
+    let (_d, mut with) = crate::util::setup("inspect_response_header_x_user_org_uuid_2");
+    request(&mut with, "GET", PULL_EVENT, "instance1-comp1.com");
+    with.arg("--response").arg(&fixture).arg("--json");
+    with.args(["--response-header", "X-UserOrgUUID: 8b9661a3-8544-4f8d-94be-cd7ebe87e922"]);
+    let run = with.output();
     run.expect_code(1);
-    let rec = run.json();
-    assert_eq!(rec["stage"], "response_body");
-    assert_eq!(rec["status"], 403);
+    assert_eq!(run.json()["reason"], "user_org_not_in_sharing_group");
 });
 
 mgtest!(inspect_response_of_uninspected_endpoint_passes, |dir: Dir, cmd: TestCommand| {
@@ -222,11 +281,16 @@ mgtest!(inspect_stdin_body_is_read_like_a_file, |dir: Dir, cmd: TestCommand| {
         assert_eq!(by_file, by_stdin, "body #{i}");
         assert_eq!(code_file, code_stdin, "body #{i}");
     }
-    // The body is the search parameters: it is judged, at the request_body stage.
+    // The body is the search parameters: judged at the request_body stage.
     request(&mut cmd, "POST", "/events/index", "instance1-comp1.com");
-    let run = cmd.args(["--json", "-"]).stdin(&b"{\"minimal\":0, \"published\":1}"[..]).output();
+    let run = cmd.args(["--json", "-"]).stdin(&big[..]).output();
     run.expect_code(1);
-    assert_eq!(run.json()["stage"], "request_body");
+    let rec = run.json();
+    assert_eq!(rec["stage"], "request_body");
+    assert_eq!(rec["reason"], "minimal_published_required");
+    let (_d, mut ok) = crate::util::setup("inspect_stdin_body_allowed");
+    request(&mut ok, "POST", "/events/index", "instance1-comp1.com");
+    ok.arg("-").stdin(&b"{\"minimal\": 1, \"published\": 1}"[..]).output().expect_code(0);
 });
 
 mgtest!(inspect_usage_errors_exit_2, |dir: Dir, cmd: TestCommand| {
