@@ -26,7 +26,9 @@ pub enum Fold {
 /// Default-ignorable code points (Unicode `Default_Ignorable_Code_Point`) plus the
 /// combining diacritical marks, which `_ci` collations do not weigh.
 pub fn is_ignorable(c: char) -> bool {
-    matches!(c as u32,
+    // control characters carry no weight in UCA collations (and PHP's trim strips NUL)
+    (c.is_control() && !c.is_whitespace())
+        || matches!(c as u32,
         0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5
         | 0x180B..=0x180F | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F
         | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8
@@ -140,11 +142,11 @@ impl<const N: usize> Folder<N> {
                 self.put_trimmed(c);
             }
             Fold::Ci => {
-                if c.is_ascii() {
-                    self.put_trimmed(c.to_ascii_lowercase());
+                if is_ignorable(c) {
                     return;
                 }
-                if is_ignorable(c) {
+                if c.is_ascii() {
+                    self.put_trimmed(c.to_ascii_lowercase());
                     return;
                 }
                 let c = match c as u32 {
@@ -261,6 +263,8 @@ mod tests {
         assert_eq!(ci("tlp:re\u{301}d"), "tlp:red");
         assert_eq!(ci("\u{ff54}\u{ff4c}\u{ff50}:red"), "tlp:red");
         assert_eq!(ci("\u{feff}tlp:red\u{2060}"), "tlp:red");
+        assert_eq!(ci("tlp:red\u{0}"), "tlp:red");
+        assert_eq!(ci("\u{1}tlp:red\u{b}"), "tlp:red");
         assert_eq!(ci("STRASSE"), ci("straße"));
         // inner spaces are significant
         assert_eq!(ci("tlp: red"), "tlp: red");

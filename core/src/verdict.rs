@@ -133,6 +133,9 @@ pub enum Reason {
     BadLevel = 109,
     /// More elements or taxonomies than the evaluator's fixed bounds.
     OverCapacity = 110,
+    /// A body MISP would read from another place than the guard (a `request` wrapper
+    /// next to `Event`).
+    AmbiguousBody = 111,
     /// The (encoded) body is larger than the configured bound.
     BodyTooLarge = 120,
     /// The content decoder failed (corrupt stream).
@@ -195,6 +198,7 @@ impl Reason {
             MissingField => "missing_field",
             BadLevel => "bad_level",
             OverCapacity => "over_capacity",
+            AmbiguousBody => "ambiguous_body",
             BodyTooLarge => "body_too_large",
             DecodeError => "decode_error",
             DecodedTooLarge => "decoded_too_large",
@@ -428,6 +432,10 @@ impl fmt::Display for Message<'_> {
                 "unexpected error, rejecting {side}: distribution level {d} at {at} is not a plain level"
             ),
             OverCapacity => write!(f, "unexpected error, rejecting {side}: {d} at {at}"),
+            AmbiguousBody => write!(
+                f,
+                "ambiguous {side} body: MISP reads {d} before `Event`"
+            ),
             BodyTooLarge => write!(f, "{side} body larger than {d} bytes"),
             DecodeError => write!(f, "undecodable {side} body: {d}"),
             DecodedTooLarge => write!(f, "decoded {side} body larger than {d} bytes"),

@@ -429,3 +429,16 @@ fn request_paths_are_matched_as_sent() {
         matches!(p.check_request(&req, &h), RequestVerdict::Block(b) if b.reason == Reason::MethodOverride)
     );
 }
+
+#[test]
+fn misp_reads_request_wrapper_and_lists_beside_event() {
+    let inner = r#"{"Event": {"info": "x", "distribution": 0, "Attribute": [], "Object": []}}"#;
+    let body = format!(
+        r#"{{"Event": {{"info": "x", "distribution": 1, "Attribute": [], "Object": []}}, "request": {inner}}}"#
+    );
+    blocked(push(&body), Reason::AmbiguousBody);
+    let body = r#"{"Event": {"info": "x", "distribution": 1, "Attribute": [], "Object": []}, "Attribute": [{"type": "email", "category": "Other"}]}"#;
+    blocked(push(body), Reason::AttributeBlockedType);
+    // NUL and other controls do not hide a blocked tag
+    blocked(push(&event(r#""Tag": [{"name": "tlp:red\u0000"}]"#)), Reason::EventBlockedTag);
+}

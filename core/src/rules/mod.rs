@@ -329,6 +329,7 @@ impl Machine<'_> {
         let check = match self.pending {
             Some((_, Act::Object(_, c) | Act::Array(_, c))) => c,
             Some((_, Act::Field(f))) => checks::field_check(f),
+            Some((_, Act::Refuse)) => Check::Content,
             None => self.top().map(|f| f.check).unwrap_or(Check::Content),
         };
         let ptr = if self.top().is_some_and(|f| f.array) {
@@ -348,7 +349,9 @@ impl Machine<'_> {
         }
     }
 
-    fn push_frame(&mut self, f: Frame, seg: Option<u32>) {
+    /// Pushes an interpreted container; `false` (and a fatal refusal) when the frame
+    /// stack is full, so the tokenizer skips it.
+    fn push_frame(&mut self, f: Frame, seg: Option<u32>) -> bool {
         let len = self.pointer.len() as u16;
         let mut f = f;
         f.ptr_len = len;
@@ -366,7 +369,9 @@ impl Machine<'_> {
                 .with_detail("elements nested deeper than the evaluator's bound (40)")
                 .with_pointer(&ptr);
             self.set_fatal(b);
+            return false;
         }
+        true
     }
 
     fn start_capture(&mut self, field: Field) {
@@ -402,6 +407,15 @@ impl Sink for Machine<'_> {
         };
         let Some((_, act)) = act else { return false };
         match (act, t) {
+            (Act::Refuse, _) => {
+                let ptr = self.pointer_with_key();
+                let b = self
+                    .block(Reason::AmbiguousBody)
+                    .with_detail_fmt(format_args!("`{}`", self.key))
+                    .with_pointer(&ptr);
+                self.violate_root(b);
+                false
+            }
             (Act::Object(kind, check), ValueType::Object) => {
                 let ord = seg.unwrap_or(0);
                 if let Some(f) = self.frames.last_mut() {
@@ -411,20 +425,18 @@ impl Sink for Machine<'_> {
                 }
                 let frame = Frame::new(kind, false, check, ord, 0);
                 if self.frames.is_empty() {
-                    self.frames.push(frame).ok();
+                    self.frames.push(frame).is_ok()
                 } else {
-                    self.push_frame(frame, seg);
+                    self.push_frame(frame, seg)
                 }
-                true
             }
             (Act::Array(kind, check), ValueType::Array) => {
                 let frame = Frame::new(kind, true, check, 0, 0);
                 if self.frames.is_empty() {
-                    self.frames.push(frame).ok();
+                    self.frames.push(frame).is_ok()
                 } else {
-                    self.push_frame(frame, None);
+                    self.push_frame(frame, None)
                 }
-                true
             }
             (Act::Field(field), _) => match t {
                 ValueType::Object | ValueType::Array => {

@@ -154,6 +154,8 @@ pub(crate) enum Act {
     Array(Kind, Check),
     /// A scalar field.
     Field(Field),
+    /// A key that makes the body ambiguous: refused.
+    Refuse,
 }
 
 /// Keys read in each kind: `(bit, action)`. The bit detects duplicates.
@@ -163,6 +165,16 @@ pub(crate) fn key_action(kind: Kind, key: &str) -> Option<(u8, Act)> {
     let lenient_attr = Kind::Attribute { strict: false };
     let a = match (kind, key) {
         (Kind::EventWrapper, "Event") => (0, O(Kind::Event { full: true }, C::Content)),
+        // MISP unwraps `request` before it looks for `Event`
+        (Kind::EventWrapper, "request") => (1, Act::Refuse),
+        // lists next to `Event` could be saved with it: judge them as the event's
+        (Kind::EventWrapper, k) => {
+            let (bit, act) = key_action(Kind::Event { full: false }, k)?;
+            match act {
+                Act::Array(..) | Act::Object(..) => (bit + 2, act),
+                _ => return None,
+            }
+        }
 
         (Kind::Event { .. } | Kind::IndexEvent, k) => {
             let strict = matches!(kind, Kind::Event { .. });
