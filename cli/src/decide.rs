@@ -106,17 +106,10 @@ impl fmt::Display for BodyError {
 pub fn decide(policy: &Policy, ex: Exchange<'_>) -> Result<Decision, BodyError> {
     let req = &ex.req;
     let mut logs = Vec::new();
-    let blocked = |stage, block: Block, mut logs: Vec<String>| {
-        if block.has_preamble() {
-            logs.push(PreambleLine { path: req.path }.to_string());
-        }
-        logs.push(
-            LogLine { method: req.method, path: req.path, block: &block, policy }.to_string(),
-        );
-        Ok(Decision { block: Some((stage, block)), logs })
-    };
     let plan = match policy.check_request(req, ex.request_headers) {
-        RequestVerdict::Block(block) => return blocked(Stage::Request, block, logs),
+        RequestVerdict::Block(block) => {
+            return Ok(refuse(policy, req, Stage::Request, block, logs))
+        }
         RequestVerdict::Allow(plan) => plan,
     };
     if let Some(line) = plan.allow_line(req) {
@@ -126,17 +119,34 @@ pub fn decide(policy: &Policy, ex: Exchange<'_>) -> Result<Decision, BodyError> 
         let verdict = judge(policy, insp, ex.request_headers, ex.request_body)
             .map_err(|err| BodyError { stage: Stage::RequestBody, err })?;
         if let Verdict::Block(block) = verdict {
-            return blocked(Stage::RequestBody, block, logs);
+            return Ok(refuse(policy, req, Stage::RequestBody, block, logs));
         }
     }
+    // Without a response the request is judged alone: nothing was forwarded yet.
     if let (Some(insp), Some(resp)) = (plan.response, ex.response) {
         let verdict = judge(policy, insp, resp.headers, resp.body)
             .map_err(|err| BodyError { stage: Stage::ResponseBody, err })?;
         if let Verdict::Block(block) = verdict {
-            return blocked(Stage::ResponseBody, block, logs);
+            return Ok(refuse(policy, req, Stage::ResponseBody, block, logs));
         }
     }
     Ok(Decision { block: None, logs })
+}
+
+/// A refusal with misp-guard's lines: the preamble for endpoint refusals, then
+/// `request blocked: [METHOD]PATH - message`.
+fn refuse(
+    policy: &Policy,
+    req: &RequestInfo<'_>,
+    stage: Stage,
+    block: Block,
+    mut logs: Vec<String>,
+) -> Decision {
+    if block.has_preamble() {
+        logs.push(PreambleLine { path: req.path }.to_string());
+    }
+    logs.push(LogLine { method: req.method, path: req.path, block: &block, policy }.to_string());
+    Decision { block: Some((stage, block)), logs }
 }
 
 /// Streams one body through a `Guard` built from that message's headers.
