@@ -362,3 +362,27 @@ fn fixture_paths_exist() {
     assert!(Path::new(&current_config()).is_file(), "corpus not found: set MISP_GUARD_CONFORMANCE");
     assert!(current_fixture("test_event_blocked_tags.json").is_file());
 }
+
+mgtest!(inspect_compressed_bodies_are_decoded, |dir: Dir, cmd: TestCommand| {
+    let zlib = |name: &str| {
+        let raw = std::fs::read(current_fixture(name)).expect("fixture");
+        miniz_oxide::deflate::compress_to_vec_zlib(&raw, 6)
+    };
+    let blocked = dir.create("blocked.z", zlib("test_event_blocked_tags.json"));
+    let clean = dir.create("clean.z", zlib("test_event_non-blocked.json"));
+    // Request body (push).
+    request(&mut cmd, "POST", "/events/add/metadata:1", "instance1-comp1.com");
+    let run = cmd.args(["--header", "Content-Encoding: deflate", "--json"]).arg(&blocked).output();
+    run.expect_code(1);
+    assert_eq!(run.json()["reason"], "event_blocked_tag");
+    let (_d, mut ok) = crate::util::setup("inspect_compressed_bodies_are_decoded_2");
+    request(&mut ok, "POST", "/events/add/metadata:1", "instance1-comp1.com");
+    ok.args(["--header", "Content-Encoding: deflate"]).arg(&clean).output().expect_code(0);
+    // Response body (pull): the response's own headers say how it is encoded.
+    let (_d, mut pull) = crate::util::setup("inspect_compressed_bodies_are_decoded_3");
+    request(&mut pull, "GET", PULL_EVENT, "instance1-comp1.com");
+    pull.arg("--response").arg(&blocked).arg("--json");
+    let run = pull.args(["--response-header", "Content-Encoding: deflate"]).output();
+    run.expect_code(1);
+    assert_eq!(run.json()["reason"], "event_blocked_tag");
+});
