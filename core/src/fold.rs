@@ -114,6 +114,12 @@ impl<const N: usize> Folder<N> {
         Folder { fold, buf: [0; N], len: 0, solid: 0, overflow: false }
     }
 
+    /// Clears the sink and sets its folding.
+    pub fn reset_with(&mut self, fold: Fold) {
+        self.fold = fold;
+        self.reset();
+    }
+
     /// Clears the sink, keeping its folding.
     pub fn reset(&mut self) {
         self.len = 0;
@@ -172,8 +178,93 @@ impl<const N: usize> Folder<N> {
 
     /// Adds every character of `s`.
     pub fn push_str(&mut self, s: &str) {
-        for c in s.chars() {
-            self.push(c);
+        self.push_bytes(s.as_bytes());
+    }
+
+    /// Adds every character of `s`, which must be valid UTF-8 (invalid input is
+    /// folded as U+FFFD). ASCII takes a fast path.
+    pub fn push_bytes(&mut self, s: &[u8]) {
+        if self.fold == Fold::Exact {
+            // no folding: one copy
+            if self.overflow {
+                return;
+            }
+            if self.len + s.len() > N {
+                // keep what fits, whole characters only (for messages)
+                let mut cut = N - self.len;
+                while cut > 0 && s[cut] & 0xC0 == 0x80 {
+                    cut -= 1;
+                }
+                self.buf[self.len..self.len + cut].copy_from_slice(&s[..cut]);
+                self.len += cut;
+                self.solid = self.len;
+                self.overflow = true;
+                return;
+            }
+            self.buf[self.len..self.len + s.len()].copy_from_slice(s);
+            self.len += s.len();
+            self.solid = self.len;
+            return;
+        }
+        let mut i = 0;
+        while i < s.len() {
+            let b = s[i];
+            if b < 0x80 {
+                self.push_ascii(b);
+                i += 1;
+                continue;
+            }
+            let n = match b {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+            let end = (i + n).min(s.len());
+            match core::str::from_utf8(&s[i..end]) {
+                Ok(c) => c.chars().for_each(|c| self.push(c)),
+                Err(_) => self.push('\u{fffd}'),
+            }
+            i = end;
+        }
+    }
+
+    #[inline]
+    fn push_ascii(&mut self, b: u8) {
+        match self.fold {
+            Fold::Exact => self.put_byte(b),
+            Fold::Lower => self.put_byte(b.to_ascii_lowercase()),
+            Fold::Trim | Fold::Ci => {
+                if b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r') || b == 0x7f {
+                    return; // controls are ignorable
+                }
+                let b = if self.fold == Fold::Ci { b.to_ascii_lowercase() } else { b };
+                if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+                    if self.len != 0 {
+                        self.put_byte(b);
+                    }
+                } else {
+                    self.put_byte(b);
+                    if !self.overflow {
+                        self.solid = self.len;
+                    }
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn put_byte(&mut self, b: u8) {
+        if self.overflow {
+            return;
+        }
+        if self.len == N {
+            self.overflow = true;
+            return;
+        }
+        self.buf[self.len] = b;
+        self.len += 1;
+        if !matches!(self.fold, Fold::Ci | Fold::Trim) {
+            self.solid = self.len;
         }
     }
 

@@ -442,3 +442,30 @@ fn misp_reads_request_wrapper_and_lists_beside_event() {
     // NUL and other controls do not hide a blocked tag
     blocked(push(&event(r#""Tag": [{"name": "tlp:red\u0000"}]"#)), Reason::EventBlockedTag);
 }
+
+#[test]
+fn legacy_configs_keep_the_first_release_endpoint_list() {
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/legacy/config.json");
+    let p = Policy::from_json_slice(&std::fs::read(p).unwrap()).unwrap();
+    for (m, path, allowed) in [
+        ("GET", "/servers/getVersion", true),
+        ("POST", "/events/add/metadata:1", true),
+        ("GET", "/users/view/me.json", false),
+        ("POST", "/galaxies/pushCluster", false),
+    ] {
+        let req = RequestInfo {
+            method: m,
+            path,
+            scheme: "https",
+            src_ip: "",
+            dst_host: "misp-external.com",
+            dst_port: 443,
+        };
+        assert_eq!(
+            matches!(p.check_request(&req, &[]), RequestVerdict::Allow(_)),
+            allowed,
+            "{m} {path}"
+        );
+    }
+}

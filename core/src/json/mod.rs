@@ -15,6 +15,8 @@
 //! decoded into a [`KEY_CAP`]-byte buffer (longer keys are reported as `None`: no key
 //! the rules read is that long), numbers into a [`NUM_CAP`]-byte buffer.
 
+mod scan;
+
 use crate::verdict::Reason;
 
 /// Deepest nesting accepted (PHP's `json_decode` stops at 512; MISP bodies are far
@@ -64,10 +66,12 @@ pub trait Sink {
     /// A value starts (object member value, array item or the root). Return `true` to
     /// receive its content (and, for containers, the events inside it).
     fn value_start(&mut self, t: ValueType) -> bool;
-    /// A key of a wanted object (decoded; `None` when longer than [`KEY_CAP`]).
-    fn key(&mut self, key: Option<&str>);
-    /// Decoded content of a wanted string value, in pieces.
-    fn str_part(&mut self, s: &str);
+    /// A key of a wanted object: decoded, valid UTF-8; `None` when longer than
+    /// [`KEY_CAP`].
+    fn key(&mut self, key: Option<&[u8]>);
+    /// Decoded content of a wanted string value, in pieces of whole characters
+    /// (each piece is valid UTF-8).
+    fn str_part(&mut self, s: &[u8]);
     /// A wanted scalar ended.
     fn scalar_end(&mut self, s: Scalar<'_>);
     /// A wanted container ended.
@@ -159,6 +163,8 @@ pub struct Tokenizer {
     utf8: [u8; 4],
     utf8_len: u8,
     utf8_need: u8,
+    /// Offset of the pending sequence's first byte.
+    utf8_start: u64,
     /// `\u` accumulator and a pending high surrogate.
     uni: u32,
     high: u32,
@@ -205,6 +211,7 @@ impl Tokenizer {
             utf8: [0; 4],
             utf8_len: 0,
             utf8_need: 0,
+            utf8_start: 0,
             uni: 0,
             high: 0,
             offset: 0,
@@ -223,13 +230,32 @@ impl Tokenizer {
     }
 
     #[inline]
+    fn between_tokens(&self) -> bool {
+        matches!(
+            self.state,
+            State::Start
+                | State::Value
+                | State::ArrayFirst
+                | State::ObjectFirst
+                | State::Key
+                | State::Colon
+                | State::After
+                | State::Done
+        )
+    }
+
+    #[inline]
     fn loud(&self) -> bool {
         self.quiet_at == u16::MAX
     }
 
     fn fail(&mut self, reason: Reason, what: &'static str, at: usize) {
+        self.fail_at(reason, what, self.offset + at as u64);
+    }
+
+    fn fail_at(&mut self, reason: Reason, what: &'static str, offset: u64) {
         if self.error.is_none() {
-            self.error = Some(SyntaxError { reason, what, offset: self.offset + at as u64 });
+            self.error = Some(SyntaxError { reason, what, offset });
         }
         self.state = State::Failed;
     }
@@ -253,7 +279,36 @@ impl Tokenizer {
                 _ => {}
             }
             let b = data[i];
+            if is_ws(b) && self.between_tokens() {
+                i += 1;
+                while i < n && is_ws(data[i]) {
+                    i += 1;
+                }
+                continue;
+            }
             match self.state {
+                State::ObjectFirst | State::Key if b == b'"' => {
+                    // fast path: a plain key wholly in this chunk
+                    let rest = &data[i + 1..];
+                    let len = scan::plain_len(rest);
+                    if len < rest.len() && rest[len] == b'"' {
+                        if self.loud() {
+                            if len <= KEY_CAP {
+                                sink.key(Some(&rest[..len]));
+                            } else {
+                                sink.key(None);
+                            }
+                        }
+                        self.state = State::Colon;
+                        i += len + 2;
+                        continue;
+                    }
+                    self.in_key = true;
+                    self.key_len = 0;
+                    self.key_over = false;
+                    self.state = State::Str;
+                    i += 1;
+                }
                 State::Start | State::Value | State::ArrayFirst => {
                     if is_ws(b) {
                         i += 1;
@@ -545,9 +600,9 @@ impl Tokenizer {
         self.loud() && (self.in_key || !self.quiet_scalar)
     }
 
-    fn deliver<S: Sink>(&mut self, s: &str, sink: &mut S) {
+    fn deliver<S: Sink>(&mut self, s: &[u8], sink: &mut S) {
         if self.in_key {
-            let k = s.as_bytes();
+            let k = s;
             let at = self.key_len as usize;
             if !self.key_over && at + k.len() <= KEY_CAP {
                 self.key[at..at + k.len()].copy_from_slice(k);
@@ -563,7 +618,7 @@ impl Tokenizer {
     fn deliver_char<S: Sink>(&mut self, c: char, sink: &mut S) {
         if self.delivering() {
             let mut b = [0u8; 4];
-            self.deliver(c.encode_utf8(&mut b), sink);
+            self.deliver(c.encode_utf8(&mut b).as_bytes(), sink);
         }
     }
 
@@ -574,7 +629,7 @@ impl Tokenizer {
         while self.utf8_need > 0 && i < n {
             let b = data[i];
             if b & 0xC0 != 0x80 {
-                self.fail(Reason::InvalidUtf8, "truncated sequence", i);
+                self.fail_at(Reason::InvalidUtf8, "invalid sequence", self.utf8_start);
                 return n;
             }
             self.utf8[self.utf8_len as usize] = b;
@@ -584,13 +639,13 @@ impl Tokenizer {
             if self.utf8_need == 0 {
                 let seq = self.utf8;
                 match core::str::from_utf8(&seq[..self.utf8_len as usize]) {
-                    Ok(s) => {
+                    Ok(_) => {
                         if self.delivering() {
-                            self.deliver(s, sink);
+                            self.deliver(&seq[..self.utf8_len as usize], sink);
                         }
                     }
                     Err(_) => {
-                        self.fail(Reason::InvalidUtf8, "invalid sequence", i - 1);
+                        self.fail_at(Reason::InvalidUtf8, "invalid sequence", self.utf8_start);
                         return n;
                     }
                 }
@@ -600,45 +655,55 @@ impl Tokenizer {
         if i >= n {
             return n;
         }
-        // the run up to the next quote or backslash
+        // the run of plain characters: printable ASCII and valid UTF-8 sequences
         let rest = &data[i..];
-        let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
-        let run = &rest[..end];
-        if let Some(p) = run.iter().position(|&b| b < 0x20) {
-            self.fail(Reason::InvalidJson, "control character in string", i + p);
-            return n;
-        }
-        let valid = match core::str::from_utf8(run) {
-            Ok(s) => s,
-            Err(e) => {
-                let good = e.valid_up_to();
-                let tail = &run[good..];
-                // an incomplete sequence is fine only at the very end of the chunk
-                if e.error_len().is_none()
-                    && end == rest.len()
-                    && utf8_len(tail[0]) as usize > tail.len()
-                {
-                    self.utf8[..tail.len()].copy_from_slice(tail);
-                    self.utf8_len = tail.len() as u8;
-                    self.utf8_need = utf8_len(tail[0]) - tail.len() as u8;
-                } else {
-                    self.fail(Reason::InvalidUtf8, "invalid sequence", i + good);
+        let mut j = 0;
+        loop {
+            j += scan::plain_len(&rest[j..]);
+            if j >= rest.len() || rest[j] < 0x80 {
+                break;
+            }
+            let need = utf8_len(rest[j]) as usize;
+            if need == 0 {
+                self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
+                return n;
+            }
+            if j + need > rest.len() {
+                // split across chunks: what is here must be continuation bytes
+                let tail = &rest[j..];
+                if tail[1..].iter().any(|&b| b & 0xC0 != 0x80) {
+                    self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
                     return n;
                 }
-                // `good` bytes were validated as UTF-8 by from_utf8
-                core::str::from_utf8(&run[..good]).unwrap_or("")
+                self.utf8[..tail.len()].copy_from_slice(tail);
+                self.utf8_len = tail.len() as u8;
+                self.utf8_need = (need - tail.len()) as u8;
+                self.utf8_start = self.offset + (i + j) as u64;
+                break;
             }
-        };
-        if !valid.is_empty() && self.delivering() {
-            self.deliver(valid, sink);
+            if core::str::from_utf8(&rest[j..j + need]).is_err() {
+                self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
+                return n;
+            }
+            j += need;
+        }
+        let end = if self.utf8_need > 0 { rest.len() } else { j };
+        if self.delivering() {
+            // validated above: whole characters only
+            let run = &rest[..end - self.utf8_len as usize];
+            if !run.is_empty() {
+                self.deliver(run, sink);
+            }
         }
         i += end;
         if i < n {
-            // a quote or a backslash
-            if data[i] == b'"' {
-                self.string_end(sink);
-            } else {
-                self.state = State::Esc;
+            match data[i] {
+                b'"' => self.string_end(sink),
+                b'\\' => self.state = State::Esc,
+                _ => {
+                    self.fail(Reason::InvalidJson, "control character in string", i);
+                    return n;
+                }
             }
             i += 1;
         }
@@ -649,11 +714,8 @@ impl Tokenizer {
         if self.in_key {
             self.in_key = false;
             if self.loud() {
-                let k = if self.key_over {
-                    None
-                } else {
-                    core::str::from_utf8(&self.key[..self.key_len as usize]).ok()
-                };
+                let key = self.key;
+                let k = if self.key_over { None } else { Some(&key[..self.key_len as usize]) };
                 sink.key(k);
             }
             self.state = State::Colon;
@@ -744,11 +806,12 @@ mod tests {
             self.cur.clear();
             self.want_all
         }
-        fn key(&mut self, key: Option<&str>) {
+        fn key(&mut self, key: Option<&[u8]>) {
+            let key = key.map(|k| core::str::from_utf8(k).unwrap());
             self.out.push(std::format!("key {key:?}"));
         }
-        fn str_part(&mut self, s: &str) {
-            self.cur.push_str(s);
+        fn str_part(&mut self, s: &[u8]) {
+            self.cur.push_str(core::str::from_utf8(s).unwrap());
         }
         fn scalar_end(&mut self, s: Scalar<'_>) {
             match s {

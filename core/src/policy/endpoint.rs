@@ -62,25 +62,37 @@ pub struct Endpoint {
     tail: Tail,
     /// What to inspect.
     pub traffic: Traffic,
+    /// In misp-guard's first release (the legacy `block_rules` format) too.
+    pub legacy: bool,
 }
 
 const fn ep(method: &'static str, prefix: &'static str, tail: Tail, traffic: Traffic) -> Endpoint {
-    Endpoint { method, prefix, tail, traffic }
+    Endpoint { method, prefix, tail, traffic, legacy: false }
+}
+
+/// An endpoint the first release allowed already.
+const fn first(
+    method: &'static str,
+    prefix: &'static str,
+    tail: Tail,
+    traffic: Traffic,
+) -> Endpoint {
+    Endpoint { method, prefix, tail, traffic, legacy: true }
 }
 
 /// The list, in misp-guard's order.
 pub const ENDPOINTS: &[Endpoint] = &[
-    ep("GET", "/servers/getVersion", Tail::End, Traffic::Plain),
-    ep("POST", "/servers/postTest", Tail::End, Traffic::Plain),
+    first("GET", "/servers/getVersion", Tail::End, Traffic::Plain),
+    first("POST", "/servers/postTest", Tail::End, Traffic::Plain),
     ep("GET", "/users/view/me.json", Tail::End, Traffic::Plain),
-    ep("POST", "/events/index", Tail::End, Traffic::EventsIndex),
-    ep("POST", "/events/filterEventIdsForPush", Tail::End, Traffic::Plain),
-    ep("HEAD", "/events/view/", Tail::Id, Traffic::HeadEvent),
-    ep("POST", "/events/add", Tail::Rest, Traffic::PushEvent),
-    ep("POST", "/events/edit/", Tail::IdRest, Traffic::PushEvent),
-    ep("GET", "/servers/getAvailableSyncFilteringRules", Tail::End, Traffic::Plain),
-    ep("GET", "/events/view/", Tail::IdRest, Traffic::PullEvent),
-    ep("GET", "/shadow_attributes/index", Tail::Rest, Traffic::PullShadowAttributes),
+    first("POST", "/events/index", Tail::End, Traffic::EventsIndex),
+    first("POST", "/events/filterEventIdsForPush", Tail::End, Traffic::Plain),
+    first("HEAD", "/events/view/", Tail::Id, Traffic::HeadEvent),
+    first("POST", "/events/add", Tail::Rest, Traffic::PushEvent),
+    first("POST", "/events/edit/", Tail::IdRest, Traffic::PushEvent),
+    first("GET", "/servers/getAvailableSyncFilteringRules", Tail::End, Traffic::Plain),
+    first("GET", "/events/view/", Tail::IdRest, Traffic::PullEvent),
+    first("GET", "/shadow_attributes/index", Tail::Rest, Traffic::PullShadowAttributes),
     ep("POST", "/galaxies/pushCluster", Tail::End, Traffic::PushGalaxyClusters),
     ep("POST", "/galaxy_clusters/restSearch", Tail::End, Traffic::GalaxyClusterSearch),
     ep("GET", "/galaxy_clusters/view/", Tail::Id, Traffic::PullGalaxyCluster),
@@ -130,6 +142,11 @@ impl Endpoint {
     /// The endpoint `method` + `path` addresses, if any.
     pub fn find(method: &str, path: &str) -> Option<&'static Endpoint> {
         ENDPOINTS.iter().find(|e| e.matches(method, path))
+    }
+
+    /// The same, among the endpoints misp-guard's first release allowed.
+    pub fn find_legacy(method: &str, path: &str) -> Option<&'static Endpoint> {
+        ENDPOINTS.iter().find(|e| e.legacy && e.matches(method, path))
     }
 }
 

@@ -176,7 +176,7 @@ impl Policy {
         if req.dst_port != self.instances[dst].port {
             return RequestVerdict::Block(block(Reason::PortNotAllowed));
         }
-        let ep = match endpoint_checks(req, headers) {
+        let ep = match endpoint_checks(req, headers, Endpoint::find) {
             Ok(ep) => ep,
             Err(b) => return RequestVerdict::Block(b),
         };
@@ -198,7 +198,7 @@ impl Policy {
     }
 
     fn check_legacy(&self, req: &RequestInfo<'_>, headers: &[Header<'_>]) -> RequestVerdict {
-        let ep = match endpoint_checks(req, headers) {
+        let ep = match endpoint_checks(req, headers, Endpoint::find_legacy) {
             Ok(ep) => ep,
             Err(b) => return RequestVerdict::Block(b),
         };
@@ -229,9 +229,10 @@ impl Policy {
 fn endpoint_checks(
     req: &RequestInfo<'_>,
     headers: &[Header<'_>],
+    find: fn(&str, &str) -> Option<&'static Endpoint>,
 ) -> Result<&'static Endpoint, Block> {
     let block = |r: Reason| Block::new(r, Side::Request);
-    let Some(ep) = Endpoint::find(req.method, req.path) else {
+    let Some(ep) = find(req.method, req.path) else {
         return Err(block(Reason::EndpointNotAllowed));
     };
     if let Some(why) = is_canonical(ep, req.path) {

@@ -235,11 +235,11 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
                     break;
                 }
             }
-            let ptr = m.pointer_with_key();
             match parse_level(text) {
                 Ok(level) => {
                     let hit = rulesets(m).find(|(_, r)| r.level_blocked(level));
                     if let Some((i, _)) = hit {
+                        let ptr = m.pointer_with_key();
                         let b = m
                             .block(reason_for(kind, Check::Distribution))
                             .with_detail(&shown)
@@ -249,6 +249,7 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
                     }
                 }
                 Err(()) => {
+                    let ptr = m.pointer_with_key();
                     let b = m.block(Reason::BadLevel).with_detail(&shown).with_pointer(&ptr);
                     m.violate(el, Check::Distribution, 0, 0, b);
                 }

@@ -118,7 +118,7 @@ struct Machine<'p> {
     pending: Option<(u8, Act)>,
     /// Whether the root value was seen.
     rooted: bool,
-    key: heapless::String<KEY_CAP>,
+    key: heapless::Vec<u8, KEY_CAP>,
     pointer: heapless::String<POINTER_CAP>,
     pointer_over: bool,
     cap: Capture,
@@ -148,7 +148,7 @@ impl<'p> Evaluator<'p> {
                 frames: heapless::Vec::new(),
                 pending: None,
                 rooted: false,
-                key: heapless::String::new(),
+                key: heapless::Vec::new(),
                 pointer: heapless::String::new(),
                 pointer_over: false,
                 cap: Capture {
@@ -269,17 +269,7 @@ impl Machine<'_> {
 
     fn pointer_with_key(&self) -> heapless::String<POINTER_CAP> {
         let mut p = self.pointer.clone();
-        let _ = p.push('/');
-        for c in self.key.chars() {
-            let r = match c {
-                '~' => p.push_str("~0"),
-                '/' => p.push_str("~1"),
-                c => p.push(c),
-            };
-            if r.is_err() {
-                break;
-            }
-        }
+        write_key_segment(&self.key, &mut p);
         p
     }
 
@@ -358,8 +348,9 @@ impl Machine<'_> {
         match seg {
             Some(i) => self.push_pointer(format_args!("/{i}")),
             None => {
-                let p = self.pointer_with_key();
-                self.pointer = p;
+                if !write_key_segment(&self.key, &mut self.pointer) {
+                    self.pointer_over = true;
+                }
             }
         }
         if self.frames.push(f).is_err() {
@@ -379,7 +370,7 @@ impl Machine<'_> {
         self.cap.field = Some(field);
         self.cap.exact.reset();
         self.cap.ci.reset();
-        self.cap.other = Folder::new(other.unwrap_or(Fold::Lower));
+        self.cap.other.reset_with(other.unwrap_or(Fold::Lower));
         self.cap.want_ci = ci;
         self.cap.want_other = other.is_some();
     }
@@ -411,7 +402,7 @@ impl Sink for Machine<'_> {
                 let ptr = self.pointer_with_key();
                 let b = self
                     .block(Reason::AmbiguousBody)
-                    .with_detail_fmt(format_args!("`{}`", self.key))
+                    .with_detail_fmt(format_args!("`{}`", key_str(&self.key)))
                     .with_pointer(&ptr);
                 self.violate_root(b);
                 false
@@ -438,6 +429,8 @@ impl Sink for Machine<'_> {
                     self.push_frame(frame, None)
                 }
             }
+            // presence is all misp-guard needs of `info`
+            (Act::Field(Field::Info), _) => false,
             (Act::Field(field), _) => match t {
                 ValueType::Object | ValueType::Array => {
                     self.pending = Some((0, Act::Field(field)));
@@ -498,18 +491,19 @@ impl Sink for Machine<'_> {
         }
     }
 
-    fn key(&mut self, key: Option<&str>) {
+    fn key(&mut self, key: Option<&[u8]>) {
         self.pending = None;
-        self.key.clear();
         let Some(k) = key else { return };
-        let _ = self.key.push_str(k);
         let Some(top) = self.frames.last() else { return };
         let Some((bit, act)) = key_action(top.kind, k) else { return };
+        // only keys the rules read are kept (for pointers)
+        self.key.clear();
+        let _ = self.key.extend_from_slice(k);
         if top.has(bit) {
             let ptr = self.pointer_with_key();
             let b = self
                 .block(Reason::DuplicateKey)
-                .with_detail_fmt(format_args!("\"{k}\""))
+                .with_detail_fmt(format_args!("\"{}\"", key_str(k)))
                 .with_pointer(&ptr);
             self.set_fatal(b);
             return;
@@ -520,15 +514,13 @@ impl Sink for Machine<'_> {
         self.pending = Some((bit, act));
     }
 
-    fn str_part(&mut self, s: &str) {
-        for c in s.chars() {
-            self.cap.exact.push(c);
-            if self.cap.want_ci {
-                self.cap.ci.push(c);
-            }
-            if self.cap.want_other {
-                self.cap.other.push(c);
-            }
+    fn str_part(&mut self, s: &[u8]) {
+        self.cap.exact.push_bytes(s);
+        if self.cap.want_ci {
+            self.cap.ci.push_bytes(s);
+        }
+        if self.cap.want_other {
+            self.cap.other.push_bytes(s);
         }
     }
 
@@ -553,6 +545,29 @@ impl Sink for Machine<'_> {
         }
         self.pending = None;
     }
+}
+
+/// Appends `/key` (RFC 6901 escaped) to a pointer; `false` when it did not fit.
+fn write_key_segment(key: &[u8], p: &mut heapless::String<POINTER_CAP>) -> bool {
+    if p.push('/').is_err() {
+        return false;
+    }
+    for c in key_str(key).chars() {
+        let r = match c {
+            '~' => p.push_str("~0"),
+            '/' => p.push_str("~1"),
+            c => p.push(c),
+        };
+        if r.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// A key as text (keys come from the tokenizer as valid UTF-8).
+fn key_str(k: &[u8]) -> &str {
+    core::str::from_utf8(k).unwrap_or("\u{fffd}")
 }
 
 /// Which reason a rule produces on which element kind.

@@ -159,14 +159,14 @@ pub(crate) enum Act {
 }
 
 /// Keys read in each kind: `(bit, action)`. The bit detects duplicates.
-pub(crate) fn key_action(kind: Kind, key: &str) -> Option<(u8, Act)> {
+pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
     use Act::{Array as A, Field as F, Object as O};
     use Check as C;
     let lenient_attr = Kind::Attribute { strict: false };
     let a = match (kind, key) {
-        (Kind::EventWrapper, "Event") => (0, O(Kind::Event { full: true }, C::Content)),
+        (Kind::EventWrapper, b"Event") => (0, O(Kind::Event { full: true }, C::Content)),
         // MISP unwraps `request` before it looks for `Event`
-        (Kind::EventWrapper, "request") => (1, Act::Refuse),
+        (Kind::EventWrapper, b"request") => (1, Act::Refuse),
         // lists next to `Event` could be saved with it: judge them as the event's
         (Kind::EventWrapper, k) => {
             let (bit, act) = key_action(Kind::Event { full: false }, k)?;
@@ -179,80 +179,80 @@ pub(crate) fn key_action(kind: Kind, key: &str) -> Option<(u8, Act)> {
         (Kind::Event { .. } | Kind::IndexEvent, k) => {
             let strict = matches!(kind, Kind::Event { .. });
             match k {
-                "info" => (0, F(Field::Info)),
-                "distribution" => (1, F(Field::Distribution)),
-                "Tag" => (2, A(Kind::Tag, C::Tag)),
-                "SharingGroup" => (3, O(Kind::SharingGroup, C::SharingGroup)),
-                "EventTag" => (4, A(Kind::TagWrap, C::EventTags)),
-                "EventReport" => (5, A(Kind::EventReport { strict }, C::Reports)),
-                "Note" => (6, A(Kind::Analyst { strict }, C::Notes)),
-                "Opinion" => (7, A(Kind::Analyst { strict }, C::Opinions)),
-                "Relationship" => (8, A(Kind::Relationship { strict }, C::Relationships)),
-                "Attribute" => (9, A(Kind::Attribute { strict }, C::Attributes)),
-                "Object" => (10, A(Kind::Object { strict }, C::Objects)),
-                "ShadowAttribute" => (11, A(lenient_attr, C::Shadows)),
-                "Galaxy" => (12, A(Kind::Galaxy, C::Galaxies)),
-                "Event" if kind == Kind::IndexEvent => (13, O(Kind::IndexEvent, C::Content)),
+                b"info" => (0, F(Field::Info)),
+                b"distribution" => (1, F(Field::Distribution)),
+                b"Tag" => (2, A(Kind::Tag, C::Tag)),
+                b"SharingGroup" => (3, O(Kind::SharingGroup, C::SharingGroup)),
+                b"EventTag" => (4, A(Kind::TagWrap, C::EventTags)),
+                b"EventReport" => (5, A(Kind::EventReport { strict }, C::Reports)),
+                b"Note" => (6, A(Kind::Analyst { strict }, C::Notes)),
+                b"Opinion" => (7, A(Kind::Analyst { strict }, C::Opinions)),
+                b"Relationship" => (8, A(Kind::Relationship { strict }, C::Relationships)),
+                b"Attribute" => (9, A(Kind::Attribute { strict }, C::Attributes)),
+                b"Object" => (10, A(Kind::Object { strict }, C::Objects)),
+                b"ShadowAttribute" => (11, A(lenient_attr, C::Shadows)),
+                b"Galaxy" => (12, A(Kind::Galaxy, C::Galaxies)),
+                b"Event" if kind == Kind::IndexEvent => (13, O(Kind::IndexEvent, C::Content)),
                 _ => return None,
             }
         }
 
         (Kind::Attribute { strict }, k) => match k {
-            "category" => (0, F(Field::Category)),
-            "type" => (1, F(Field::Type)),
-            "distribution" => (2, F(Field::Distribution)),
-            "Tag" => (3, A(Kind::Tag, C::Tag)),
-            "SharingGroup" => (4, O(Kind::SharingGroup, C::SharingGroup)),
-            "ShadowAttribute" => (5, A(Kind::Attribute { strict }, C::Shadows)),
-            "Note" => (6, A(Kind::Analyst { strict }, C::Notes)),
-            "Opinion" => (7, A(Kind::Analyst { strict }, C::Opinions)),
-            "Relationship" => (8, A(Kind::Relationship { strict }, C::Relationships)),
-            "AttributeTag" => (9, A(Kind::TagWrap, C::EventTags)),
-            "Galaxy" => (10, A(Kind::Galaxy, C::Galaxies)),
-            "Sighting" => (11, A(Kind::Sighting, C::Sightings)),
+            b"category" => (0, F(Field::Category)),
+            b"type" => (1, F(Field::Type)),
+            b"distribution" => (2, F(Field::Distribution)),
+            b"Tag" => (3, A(Kind::Tag, C::Tag)),
+            b"SharingGroup" => (4, O(Kind::SharingGroup, C::SharingGroup)),
+            b"ShadowAttribute" => (5, A(Kind::Attribute { strict }, C::Shadows)),
+            b"Note" => (6, A(Kind::Analyst { strict }, C::Notes)),
+            b"Opinion" => (7, A(Kind::Analyst { strict }, C::Opinions)),
+            b"Relationship" => (8, A(Kind::Relationship { strict }, C::Relationships)),
+            b"AttributeTag" => (9, A(Kind::TagWrap, C::EventTags)),
+            b"Galaxy" => (10, A(Kind::Galaxy, C::Galaxies)),
+            b"Sighting" => (11, A(Kind::Sighting, C::Sightings)),
             _ => return None,
         },
 
         (Kind::Object { strict }, k) => match k {
-            "distribution" => (0, F(Field::Distribution)),
-            "SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
-            "name" => (2, F(Field::Name)),
-            "Attribute" => (3, A(Kind::Attribute { strict }, C::Attributes)),
-            "Note" => (4, A(Kind::Analyst { strict }, C::Notes)),
-            "Opinion" => (5, A(Kind::Analyst { strict }, C::Opinions)),
-            "Relationship" => (6, A(Kind::Relationship { strict }, C::Relationships)),
-            "Tag" => (7, A(Kind::Tag, C::Tag)),
+            b"distribution" => (0, F(Field::Distribution)),
+            b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            b"name" => (2, F(Field::Name)),
+            b"Attribute" => (3, A(Kind::Attribute { strict }, C::Attributes)),
+            b"Note" => (4, A(Kind::Analyst { strict }, C::Notes)),
+            b"Opinion" => (5, A(Kind::Analyst { strict }, C::Opinions)),
+            b"Relationship" => (6, A(Kind::Relationship { strict }, C::Relationships)),
+            b"Tag" => (7, A(Kind::Tag, C::Tag)),
             _ => return None,
         },
 
         (Kind::EventReport { .. } | Kind::Sighting, k) => match k {
-            "distribution" => (0, F(Field::Distribution)),
-            "SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
-            "Tag" => (2, A(Kind::Tag, C::Tag)),
+            b"distribution" => (0, F(Field::Distribution)),
+            b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            b"Tag" => (2, A(Kind::Tag, C::Tag)),
             _ => return None,
         },
 
         (Kind::SightingItem, k) => match k {
-            "distribution" => (0, F(Field::Distribution)),
-            "SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
-            "Sighting" => (2, O(Kind::Sighting, C::Content)),
+            b"distribution" => (0, F(Field::Distribution)),
+            b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            b"Sighting" => (2, O(Kind::Sighting, C::Content)),
             _ => return None,
         },
 
         (Kind::Analyst { strict } | Kind::Relationship { strict }, k) => match k {
-            "distribution" => (0, F(Field::Distribution)),
-            "SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
-            "related_object_type" if matches!(kind, Kind::Relationship { .. }) => {
+            b"distribution" => (0, F(Field::Distribution)),
+            b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            b"related_object_type" if matches!(kind, Kind::Relationship { .. }) => {
                 (2, F(Field::RelatedType))
             }
-            "related_object" if matches!(kind, Kind::Relationship { .. }) => {
+            b"related_object" if matches!(kind, Kind::Relationship { .. }) => {
                 (3, O(Kind::Related, C::Related))
             }
             // analyst data on analyst data: not read by misp-guard, judged on what is there
-            "Note" => (4, A(Kind::Analyst { strict: false }, C::Notes)),
-            "Opinion" => (5, A(Kind::Analyst { strict: false }, C::Opinions)),
-            "Relationship" => (6, A(Kind::Relationship { strict: false }, C::Relationships)),
-            "Tag" => (7, A(Kind::Tag, C::Tag)),
+            b"Note" => (4, A(Kind::Analyst { strict: false }, C::Notes)),
+            b"Opinion" => (5, A(Kind::Analyst { strict: false }, C::Opinions)),
+            b"Relationship" => (6, A(Kind::Relationship { strict: false }, C::Relationships)),
+            b"Tag" => (7, A(Kind::Tag, C::Tag)),
             _ => {
                 let _ = strict;
                 return None;
@@ -260,58 +260,58 @@ pub(crate) fn key_action(kind: Kind, key: &str) -> Option<(u8, Act)> {
         },
 
         (Kind::Related, k) => match k {
-            "Event" => (0, O(Kind::Event { full: false }, C::Content)),
-            "Object" => (1, O(Kind::Object { strict: true }, C::Content)),
-            "Attribute" => (2, O(Kind::Attribute { strict: true }, C::Content)),
-            "GalaxyCluster" => (3, O(Kind::Cluster { strict: true }, C::Content)),
+            b"Event" => (0, O(Kind::Event { full: false }, C::Content)),
+            b"Object" => (1, O(Kind::Object { strict: true }, C::Content)),
+            b"Attribute" => (2, O(Kind::Attribute { strict: true }, C::Content)),
+            b"GalaxyCluster" => (3, O(Kind::Cluster { strict: true }, C::Content)),
             // a related note, opinion or relationship is the element itself
-            "distribution" => (4, F(Field::Distribution)),
-            "SharingGroup" => (5, O(Kind::SharingGroup, C::SharingGroup)),
-            "related_object_type" => (6, F(Field::RelatedType)),
-            "related_object" => (7, O(Kind::Related, C::Related)),
+            b"distribution" => (4, F(Field::Distribution)),
+            b"SharingGroup" => (5, O(Kind::SharingGroup, C::SharingGroup)),
+            b"related_object_type" => (6, F(Field::RelatedType)),
+            b"related_object" => (7, O(Kind::Related, C::Related)),
             _ => return None,
         },
 
         (Kind::Cluster { .. }, k) => match k {
-            "distribution" => (0, F(Field::Distribution)),
-            "SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
-            "tag_name" => (2, F(Field::ClusterTagName)),
-            "Tag" => (3, A(Kind::Tag, C::Tag)),
+            b"distribution" => (0, F(Field::Distribution)),
+            b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            b"tag_name" => (2, F(Field::ClusterTagName)),
+            b"Tag" => (3, A(Kind::Tag, C::Tag)),
             _ => return None,
         },
 
-        (Kind::Galaxy, "GalaxyCluster") => (0, A(Kind::Cluster { strict: false }, C::Clusters)),
+        (Kind::Galaxy, b"GalaxyCluster") => (0, A(Kind::Cluster { strict: false }, C::Clusters)),
 
-        (Kind::ShadowItem, "ShadowAttribute") => {
+        (Kind::ShadowItem, b"ShadowAttribute") => {
             (0, O(Kind::Attribute { strict: true }, C::Content))
         }
-        (Kind::ClusterItem { strict }, "GalaxyCluster") => {
+        (Kind::ClusterItem { strict }, b"GalaxyCluster") => {
             (0, O(Kind::Cluster { strict }, C::Content))
         }
         (Kind::AnalystItem, k) => match k {
-            "Note" => (0, O(Kind::Analyst { strict: true }, C::Notes)),
-            "Opinion" => (1, O(Kind::Analyst { strict: true }, C::Opinions)),
-            "Relationship" => (2, O(Kind::Relationship { strict: true }, C::Relationships)),
+            b"Note" => (0, O(Kind::Analyst { strict: true }, C::Notes)),
+            b"Opinion" => (1, O(Kind::Analyst { strict: true }, C::Opinions)),
+            b"Relationship" => (2, O(Kind::Relationship { strict: true }, C::Relationships)),
             _ => return None,
         },
         (Kind::IndexItem, k) => return key_action(Kind::IndexEvent, k),
 
-        (Kind::Tag, "name") => (0, F(Field::TagName)),
-        (Kind::TagWrap, "Tag") => (0, O(Kind::Tag, C::Tag)),
+        (Kind::Tag, b"name") => (0, F(Field::TagName)),
+        (Kind::TagWrap, b"Tag") => (0, O(Kind::Tag, C::Tag)),
         (Kind::SharingGroup, k) => match k {
-            "uuid" => (0, F(Field::SgUuid)),
-            "SharingGroupOrg" => (1, A(Kind::SgOrg, C::UserOrg)),
-            "SharingGroupServer" => (2, A(Kind::SgServer, C::UserOrg)),
+            b"uuid" => (0, F(Field::SgUuid)),
+            b"SharingGroupOrg" => (1, A(Kind::SgOrg, C::UserOrg)),
+            b"SharingGroupServer" => (2, A(Kind::SgServer, C::UserOrg)),
             _ => return None,
         },
-        (Kind::SgOrg, "Organisation") => (0, O(Kind::Organisation, C::UserOrg)),
-        (Kind::Organisation, "uuid") => (0, F(Field::OrgUuid)),
-        (Kind::SgServer, "all_orgs") => (0, F(Field::AllOrgs)),
+        (Kind::SgOrg, b"Organisation") => (0, O(Kind::Organisation, C::UserOrg)),
+        (Kind::Organisation, b"uuid") => (0, F(Field::OrgUuid)),
+        (Kind::SgServer, b"all_orgs") => (0, F(Field::AllOrgs)),
         (Kind::Search, k) => match k {
-            "minimal" => (0, F(Field::Minimal)),
-            "published" => (1, F(Field::Published)),
+            b"minimal" => (0, F(Field::Minimal)),
+            b"published" => (1, F(Field::Published)),
             // MISP unwraps `{"request": {…}}`: parameters there would escape the check
-            "request" => (2, O(Kind::Search, C::Content)),
+            b"request" => (2, O(Kind::Search, C::Content)),
             _ => return None,
         },
         _ => return None,
