@@ -469,3 +469,32 @@ fn legacy_configs_keep_the_first_release_endpoint_list() {
         );
     }
 }
+
+#[test]
+fn search_results_may_be_wrapped_in_response() {
+    let pull = |path: &str, body: &str| {
+        judge_as("POST", path, "20.0.0.2", "instance1-comp1.com", body.as_bytes(), &[])
+    };
+    // the request side of these endpoints is the minimal search: judge the response
+    let p = policy();
+    let req = RequestInfo {
+        method: "POST",
+        path: "/galaxy_clusters/restSearch",
+        scheme: "https",
+        src_ip: "20.0.0.2",
+        dst_host: "instance1-comp1.com",
+        dst_port: 443,
+    };
+    let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!() };
+    let insp = plan.response.unwrap();
+    for (body, ok) in [
+        (r#"{"response": [{"GalaxyCluster": {"uuid": "x", "version": "1"}}]}"#, true),
+        (r#"[{"GalaxyCluster": {"uuid": "x"}}]"#, true),
+        (r#"{"response": [{"GalaxyCluster": {"distribution": "0"}}]}"#, false),
+    ] {
+        let mut g = Guard::new(&p, insp);
+        g.feed(body.as_bytes());
+        assert_eq!(g.finish().is_allow(), ok, "{body}");
+    }
+    let _ = pull;
+}

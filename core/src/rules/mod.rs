@@ -454,11 +454,11 @@ impl Sink for Machine<'_> {
                     } else if matches!(self.inspection.kind, BodyKind::MinimalSearch(_)) {
                         self.block(Reason::MinimalPublishedRequired)
                             .with_detail(checks::search_label(self.inspection.kind))
-                    } else if matches!(self.inspection.kind, BodyKind::Sightings)
-                        && t == ValueType::Object
+                    } else if let (Some(kind), ValueType::Object) =
+                        (schema::object_root(self.inspection.kind), t)
                     {
-                        // a single sighting (or `{}`) is read as one item
-                        let frame = Frame::new(Kind::SightingItem, false, Check::Content, 0, 0);
+                        // search results wrapped in `{"response": […]}`, a single sighting
+                        let frame = Frame::new(kind, false, Check::Content, 0, 0);
                         self.frames.push(frame).ok();
                         return true;
                     } else {

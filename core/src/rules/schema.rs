@@ -44,6 +44,10 @@ pub(crate) enum Kind {
     SightingItem,
     /// An events index item: an event, or `{"Event": {…}}`.
     IndexItem,
+    /// `{"response": [events index items]}`.
+    IndexResponse,
+    /// `{"response": [{"GalaxyCluster": …}]}`.
+    ClusterResponse,
     /// `{"name": …}`.
     Tag,
     /// `{"Tag": {…}}` (`EventTag`/`AttributeTag` items).
@@ -296,6 +300,10 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         },
         (Kind::IndexItem, k) => return key_action(Kind::IndexEvent, k),
 
+        (Kind::IndexResponse, b"response") => (0, A(Kind::IndexItem, C::Content)),
+        (Kind::ClusterResponse, b"response") => {
+            (0, A(Kind::ClusterItem { strict: false }, C::Content))
+        }
         (Kind::Tag, b"name") => (0, F(Field::TagName)),
         (Kind::TagWrap, b"Tag") => (0, O(Kind::Tag, C::Tag)),
         (Kind::SharingGroup, k) => match k {
@@ -332,6 +340,16 @@ pub(crate) fn root(body: BodyKind) -> (Kind, bool) {
         BodyKind::EventsIndex => (Kind::IndexItem, true),
         BodyKind::Sightings => (Kind::SightingItem, true),
         BodyKind::MinimalSearch(_) => (Kind::Search, false),
+    }
+}
+
+/// For list bodies judged on the fields present: how a root *object* is read.
+pub(crate) fn object_root(body: BodyKind) -> Option<Kind> {
+    match body {
+        BodyKind::EventsIndex => Some(Kind::IndexResponse),
+        BodyKind::GalaxyClusterSearch => Some(Kind::ClusterResponse),
+        BodyKind::Sightings => Some(Kind::SightingItem),
+        _ => None,
     }
 }
 
