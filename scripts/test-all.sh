@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Every test of the project, as CI runs it (README: "Test"). Each stage prints its
+# own `N passed, M failed` lines; the script stops at the first failing stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+export MISP_GUARD_CONFORMANCE="${MISP_GUARD_CONFORMANCE:-$(cd .. && pwd)/shared/conformance}"
+
+stage() { printf '\n==== %s ====\n' "$*"; }
+
+stage "dependencies"
+scripts/deps.sh
+
+stage "format"
+cargo fmt --all -- --check
+
+stage "workspace: build and unit/integration tests (release)"
+cargo build --release --workspace
+cargo test --release --workspace
+
+stage "core without an OS (no_std, no alloc)"
+cargo build -p misp-guard-core --no-default-features --target thumbv7em-none-eabihf
+
+stage "conformance corpus through the CLI"
+target/release/misp-guard conformance "$MISP_GUARD_CONFORMANCE"
+
+if [ -x scripts/ffi-test.sh ]; then
+  stage "C ABI: header drift, C under sanitizers, Go"
+  scripts/ffi-test.sh
+fi
+
+if [ -x scripts/nginx/test.sh ]; then
+  stage "nginx module in a real nginx"
+  scripts/nginx/test.sh
+fi
+
+if [ -x scripts/fuzz-smoke.sh ]; then
+  stage "fuzz smoke and resource bounds"
+  scripts/fuzz-smoke.sh
+fi
+
+stage "benches compile and assert their verdicts"
+cargo test --release -p misp-guard-benches --benches
+
+stage "all stages passed"
