@@ -66,7 +66,10 @@ def fmt(x):
     return "-" if x is None else (f"{x:.3f}" if x < 10 else f"{x:.1f}")
 
 def ratio(a, b):
-    return "-" if a is None or b is None else f"{a / b:.1f}x"
+    if a is None or b is None:
+        return "-"
+    r = a / b
+    return f"{r:.1f}x" if r >= 0.95 else f"{r:.2f}x" if r >= 0.1 else f"{r:.3f}x"
 
 print("Throughput in GB/s (bytes of JSON judged per ns; gzip/br: decoded bytes), median.")
 print()

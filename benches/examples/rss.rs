@@ -1,7 +1,9 @@
 //! Peak-memory probe for `benches/report.sh` (run under `/usr/bin/time -v`).
 //!
 //! ```text
-//! rss gen PATH [MIB]          write a generated event of MIB MiB (default 100) to PATH
+//! rss gen PATH [MIB] [blocked] write a generated event of MIB MiB (default 100) to PATH
+//!                             (`blocked`: with a `tlp:red` tag on the last attribute)
+//! rss config PATH [SRC_IP]    write the bench configuration, source instance at SRC_IP
 //! rss core PATH [CHUNK]       stream PATH through Guard in CHUNK-byte reads (default 64 KiB)
 //! rss reference PATH          read PATH whole, serde_json DOM + walk
 //! rss sonic PATH              read PATH whole, typed structs through sonic-rs
@@ -15,7 +17,7 @@ use std::io::{BufWriter, Read};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use misp_guard_benches::gen::Spec;
+use misp_guard_benches::gen::{Spec, Violation};
 use misp_guard_benches::reference::{Kind, Reference, Side};
 use misp_guard_benches::typed::{self, Parser};
 use misp_guard_benches::{bench_config, instance_rules, DST_HOST, SRC_INSTANCE, SRC_IP};
@@ -45,10 +47,21 @@ fn run() -> Result<(), String> {
         "gen" => {
             let mib = num(2, 100)?;
             let f = File::create(path).map_err(|e| format!("{path}: {e}"))?;
-            let n = Spec::event(mib << 20, 42)
-                .write_to(BufWriter::new(f))
-                .map_err(|e| format!("{path}: {e}"))?;
+            let mut spec = Spec::event(mib << 20, 42);
+            if args.get(3).map(String::as_str) == Some("blocked") {
+                spec = spec.with_plant(Violation::AttributeTag("tlp:red".into()), 1.0);
+            }
+            let n = spec.write_to(BufWriter::new(f)).map_err(|e| format!("{path}: {e}"))?;
             ("written".to_string(), n)
+        }
+        "config" => {
+            let mut cfg = cfg.clone();
+            if let Some(ip) = args.get(2) {
+                cfg["instances"][SRC_INSTANCE]["ip"] = serde_json::Value::String(ip.clone());
+            }
+            let text = serde_json::to_string_pretty(&cfg).map_err(|e| e.to_string())?;
+            std::fs::write(path, &text).map_err(|e| format!("{path}: {e}"))?;
+            ("written".to_string(), text.len() as u64)
         }
         "core" => {
             let chunk = num(2, 64 * 1024)?;

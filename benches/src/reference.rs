@@ -49,8 +49,14 @@
 //! its bound, more elements/taxonomies than its fixed capacity, levels that are not
 //! plain level numbers; it folds tags with MySQL `utf8mb4_*_ci` rules (so
 //! `TLP:RED`, `tlp:red ` and full-width variants match as MISP's database would)
-//! and trims categories. Property tests must state these cases instead of
-//! comparing verdicts on them.
+//! and trims categories. It also reads more than misp-guard does (so a body this
+//! model allows may be blocked by the core): galaxy clusters inside events and
+//! attributes (`distribution`, `SharingGroup`, `tag_name`), `Tag` lists on objects,
+//! reports, clusters and analyst data, `EventTag`/`AttributeTag` wrappers, attribute
+//! `Sighting`s, sharing groups on reports and analyst data, lists placed next to
+//! `Event` in the wrapper, and it refuses a `request` wrapper (MISP unwraps it).
+//! Property tests must state these cases instead of comparing verdicts on them; the
+//! generator ([`crate::gen`]) produces none of them unless planted.
 
 use serde_json::Value;
 
