@@ -1,2 +1,1643 @@
-//! The no-alloc loader: serde-json-core into fixed-capacity tables.
-//! (Filled in by the config work; see the issue.)
+//! The no-alloc loader: serde-json-core driving the same [`Builder`] as the std loader.
+//!
+//! [`Policy::from_json_slice_no_alloc`] needs no allocator (it builds without the
+//! `alloc` feature) and produces exactly the [`Policy`] that
+//! [`Policy::from_json_slice`] produces for the same bytes (a test compares them on
+//! every corpus configuration), with the same error kinds and paths.
+//!
+//! # How
+//!
+//! The whole configuration is never materialised. The document is read several times
+//! (it is small, and every pass is linear):
+//!
+//! 1. **syntax**: a strict RFC 8259 scan ([`scan_document`]) with exact line:column for
+//!    the first error, nesting bounded by [`MAX_DEPTH`] (no recursion);
+//! 2. **validate**: serde-json-core walks the schema through hand-written
+//!    `DeserializeSeed`s/`Visitor`s (types, unknown/duplicate/missing fields), tracking
+//!    the JSON path of every value;
+//! 3. **build**, in the std loader's order so that both produce identical tables:
+//!    current format — allowlist, compartment names, `can_reach` targets, then one
+//!    instance at a time; legacy — `proxy`/`misp`, then one block rule at a time.
+//!    Only one *batch* (the allowlist, or one instance / block rule) is held at a
+//!    time, as byte ranges into the document ([`BATCH_STRINGS`] entries of 8 bytes),
+//!    and fed to the [`Builder`] as borrowed `&str`s.
+//!
+//! # Capacities (over = [`ConfigErrorKind::Capacity`])
+//!
+//! Besides the [`Policy`] capacities (see [`crate::policy`]):
+//! * [`BATCH_STRINGS`] strings per batch (the allowlist, or one instance / block rule,
+//!   all its lists together);
+//! * [`MAX_KEYS`] keys per object with free-form keys (`instances`, `can_reach`,
+//!   `allowed_tags`) — far above the 64 instances / compartments a policy holds;
+//! * strings written with escapes (`\"`, `\u00e9`, …) are unescaped into a
+//!   [`SCRATCH`]-byte scratch area per document pass (more is a capacity error).
+//!   Strings without escapes are borrowed from the input and cost nothing.
+//!
+//! # serde-json-core limits, and how they are handled
+//!
+//! * No positions in its errors: the loader tracks the JSON path itself and finds the
+//!   position of that path in the document ([`position_of_path`]); keys and string
+//!   values arrive borrowed from the input and give their exact offset.
+//! * Its unescaping refuses UTF-16 surrogate pairs (`\ud83d\ude00`) and needs a
+//!   buffer as long as the longest string: it is not used. serde-json-core runs without
+//!   an unescape buffer, hands every string over raw, and the loader unescapes it
+//!   (after the syntax scan validated every escape).
+//! * Lenient skipping of unknown scalars, no duplicate-key detection, no nesting
+//!   limit: the syntax scan runs first, and duplicates are refused by the visitors.
+//! * `deserialize_any` is unsupported (no untagged enums): numbers (ports, numeric
+//!   distribution levels) are recognised as non-string scalars and read from the
+//!   document by the scanner, with serde_json's rules (integers only).
+//!
+//! Stack: the [`Builder`] (it holds the ~100 KiB [`Policy`]) plus about 12 KiB (one
+//! batch, scratch, key lists, visitor frames).
+
+use core::fmt::Write as _;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+use super::build::RuleSetSpec;
+use super::error::push_cut;
+use super::{Builder, ConfigError, ConfigErrorKind, Format, Policy};
+
+/// Strings held at once: one instance's (or block rule's, or the allowlist's) lists.
+pub const BATCH_STRINGS: usize = 512;
+/// Keys per free-form object (`instances`, `can_reach`, `allowed_tags`).
+pub const MAX_KEYS: usize = 128;
+/// Bytes of unescaped strings kept per pass.
+pub const SCRATCH: usize = 4096;
+/// Deepest nesting accepted in a configuration (serde_json's default limit).
+pub const MAX_DEPTH: usize = 128;
+
+type Path = heapless::String<160>;
+
+impl Policy {
+    /// Loads a configuration in either misp-guard format without allocating (see the
+    /// [module docs](self) for capacities). The result equals
+    /// [`Policy::from_json_slice`]'s for the same input.
+    ///
+    /// Errors carry line:column (1-based) and the JSON path of the offending value.
+    pub fn from_json_slice_no_alloc(json: &[u8]) -> Result<Policy, ConfigError> {
+        let text = match core::str::from_utf8(json) {
+            Ok(t) => t,
+            Err(e) => {
+                return Err(at_offset(
+                    ConfigError::semantic(ConfigErrorKind::Syntax, "", "invalid UTF-8"),
+                    json,
+                    e.valid_up_to(),
+                ))
+            }
+        };
+        scan_document(json).map_err(|(off, msg)| {
+            at_offset(ConfigError::semantic(ConfigErrorKind::Syntax, "", msg), json, off)
+        })?;
+        let format = detect_format(json)?;
+        let mut b = Builder::new(format);
+        let modes: &[Mode] = match format {
+            Format::Current => {
+                &[Mode::Validate, Mode::Allowlist, Mode::Sources, Mode::Targets, Mode::Instances]
+            }
+            Format::Legacy => &[Mode::Validate, Mode::Hosts, Mode::Rules],
+        };
+        for &mode in modes {
+            let mut ctx = Ctx {
+                doc: text,
+                mode,
+                format,
+                path: Path::new(),
+                err: None,
+                b: &mut b,
+                batch: Batch::new(),
+                scratch: heapless::String::new(),
+                last_at: 0,
+            };
+            // No unescape buffer: every string arrives borrowed, raw, with its offset;
+            // the visitors unescape it (serde-json-core 0.6 refuses surrogate pairs).
+            let mut de = serde_json_core::de::Deserializer::new(json, None);
+            let r = TopSeed { ctx: &mut ctx }.deserialize(&mut de);
+            if let Err(e) = r {
+                return Err(ctx.into_error(e));
+            }
+        }
+        Ok(b.finish())
+    }
+}
+
+/// Gives `e` the position of byte `off`.
+fn at_offset(e: ConfigError, json: &[u8], off: usize) -> ConfigError {
+    let (l, c) = line_col(json, off);
+    e.at(l, c)
+}
+
+/// 1-based line and column (in bytes, as serde_json counts) of byte `off`.
+pub(crate) fn line_col(json: &[u8], off: usize) -> (u32, u32) {
+    let off = off.min(json.len());
+    let before = &json[..off];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    (line as u32, (off - start + 1) as u32)
+}
+
+/// Gives a semantic error (path set, no position yet) the position its path names:
+/// the member's key for an object member, else the value.
+pub(crate) fn locate(e: ConfigError, json: &[u8]) -> ConfigError {
+    match position_of_path(json, &e.path) {
+        Some(off) => at_offset(e, json, off),
+        None => e.at(1, 1),
+    }
+}
+
+// --- scanner: strict syntax check and path lookup (no recursion, no allocation) --------
+
+type ScanErr = (usize, &'static str);
+
+struct Scan<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// A string starting at `"`; returns the content range.
+    fn string(&mut self) -> Result<(usize, usize), ScanErr> {
+        self.i += 1;
+        let start = self.i;
+        loop {
+            let Some(c) = self.peek() else {
+                return Err((self.i, "EOF while parsing a string"));
+            };
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    return Ok((start, self.i - 1));
+                }
+                0..=0x1f => {
+                    return Err((
+                        self.i,
+                        "control character (\\u0000-\\u001F) found while parsing a string",
+                    ))
+                }
+                b'\\' => {
+                    self.i += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                        Some(b'u') => {
+                            self.i += 1;
+                            let hi = self.hex4()?;
+                            if (0xDC00..0xE000).contains(&hi) {
+                                return Err((self.i, "lone trailing surrogate in hex escape"));
+                            }
+                            if (0xD800..0xDC00).contains(&hi) {
+                                if self.b.get(self.i..self.i + 2) != Some(b"\\u") {
+                                    return Err((self.i, "lone leading surrogate in hex escape"));
+                                }
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return Err((self.i, "lone leading surrogate in hex escape"));
+                                }
+                            }
+                        }
+                        None => return Err((self.i, "EOF while parsing a string")),
+                        Some(_) => return Err((self.i, "invalid escape")),
+                    }
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, ScanErr> {
+        let mut v = 0;
+        for _ in 0..4 {
+            let d = match self.peek() {
+                Some(c @ b'0'..=b'9') => c - b'0',
+                Some(c @ b'a'..=b'f') => c - b'a' + 10,
+                Some(c @ b'A'..=b'F') => c - b'A' + 10,
+                None => return Err((self.i, "EOF while parsing a string")),
+                Some(_) => return Err((self.i, "invalid escape")),
+            };
+            v = v * 16 + u32::from(d);
+            self.i += 1;
+        }
+        Ok(v)
+    }
+
+    /// A number (RFC 8259 grammar); returns its range.
+    fn number(&mut self) -> Result<(usize, usize), ScanErr> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err((self.i, "invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err((self.i, "invalid number"));
+            }
+            self.digits();
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err((self.i, "invalid number"));
+            }
+            self.digits();
+        }
+        Ok((start, self.i))
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn literal(&mut self) -> Result<(), ScanErr> {
+        for lit in [&b"true"[..], b"false", b"null"] {
+            if self.b[self.i..].starts_with(lit) {
+                self.i += lit.len();
+                return Ok(());
+            }
+        }
+        Err((self.i, "expected ident"))
+    }
+
+    /// `"key" :` at the current position (after white space).
+    fn key(&mut self) -> Result<(usize, usize), ScanErr> {
+        self.ws();
+        match self.peek() {
+            Some(b'"') => {}
+            None => return Err((self.i, "EOF while parsing an object")),
+            Some(_) => return Err((self.i, "key must be a string")),
+        }
+        let k = self.string()?;
+        self.ws();
+        match self.peek() {
+            Some(b':') => self.i += 1,
+            None => return Err((self.i, "EOF while parsing an object")),
+            Some(_) => return Err((self.i, "expected `:`")),
+        }
+        Ok(k)
+    }
+
+    /// Skips one value, checking its syntax; nesting up to [`MAX_DEPTH`], iteratively.
+    fn value(&mut self) -> Result<(), ScanErr> {
+        // Bit n set: level n is an object (else an array).
+        let mut stack = [0u64; MAX_DEPTH / 64];
+        let mut depth = 0usize;
+        'value: loop {
+            self.ws();
+            match self.peek() {
+                Some(b'{' | b'[') if depth == MAX_DEPTH => {
+                    return Err((self.i, "recursion limit exceeded"))
+                }
+                Some(b'{') => {
+                    self.i += 1;
+                    self.ws();
+                    if self.peek() == Some(b'}') {
+                        self.i += 1;
+                    } else {
+                        stack[depth / 64] |= 1 << (depth % 64);
+                        depth += 1;
+                        self.key()?;
+                        continue 'value;
+                    }
+                }
+                Some(b'[') => {
+                    self.i += 1;
+                    self.ws();
+                    if self.peek() == Some(b']') {
+                        self.i += 1;
+                    } else {
+                        stack[depth / 64] &= !(1 << (depth % 64));
+                        depth += 1;
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    self.number()?;
+                }
+                Some(b't' | b'f' | b'n') => self.literal()?,
+                None => return Err((self.i, "EOF while parsing a value")),
+                Some(_) => return Err((self.i, "expected value")),
+            }
+            // After a value: close containers or go to the next member.
+            loop {
+                if depth == 0 {
+                    return Ok(());
+                }
+                let obj = stack[(depth - 1) / 64] & (1 << ((depth - 1) % 64)) != 0;
+                self.ws();
+                match (obj, self.peek()) {
+                    (true, Some(b'}')) | (false, Some(b']')) => {
+                        self.i += 1;
+                        depth -= 1;
+                    }
+                    (_, Some(b',')) => {
+                        self.i += 1;
+                        self.ws();
+                        if matches!(self.peek(), Some(b'}' | b']')) {
+                            return Err((self.i, "trailing comma"));
+                        }
+                        if obj {
+                            self.key()?;
+                        }
+                        continue 'value;
+                    }
+                    (true, None) => return Err((self.i, "EOF while parsing an object")),
+                    (false, None) => return Err((self.i, "EOF while parsing a list")),
+                    (true, Some(_)) => return Err((self.i, "expected `,` or `}`")),
+                    (false, Some(_)) => return Err((self.i, "expected `,` or `]`")),
+                }
+            }
+        }
+    }
+}
+
+/// Checks that `json` is exactly one JSON value (RFC 8259) with white space around it.
+pub(crate) fn scan_document(json: &[u8]) -> Result<(), ScanErr> {
+    let mut s = Scan { b: json, i: 0 };
+    s.value()?;
+    s.ws();
+    if s.i < json.len() {
+        return Err((s.i, "trailing characters"));
+    }
+    Ok(())
+}
+
+/// Unescapes the JSON string content `raw` (already validated by the scan, surrogate
+/// pairs included) piece by piece into `put`; `None` when `put` refuses.
+fn unescape_into(raw: &str, mut put: impl FnMut(&str) -> Option<()>) -> Option<()> {
+    let mut rest = raw;
+    while let Some(i) = rest.find('\\') {
+        put(&rest[..i])?;
+        let esc = rest.as_bytes().get(i + 1).copied()?;
+        let hex = |s: &str, at: usize| -> Option<u32> {
+            u32::from_str_radix(s.get(at..at + 4)?, 16).ok()
+        };
+        let (c, used) = match esc {
+            b'u' => {
+                let hi = hex(rest, i + 2)?;
+                if (0xD800..0xDC00).contains(&hi) {
+                    let lo = hex(rest, i + 8)?;
+                    (char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?, 12)
+                } else {
+                    (char::from_u32(hi)?, 6)
+                }
+            }
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            other => (char::from(other), 2),
+        };
+        put(c.encode_utf8(&mut [0; 4]))?;
+        rest = rest.get(i + used..)?;
+    }
+    put(rest)
+}
+
+/// Unescapes `raw` into `out`; `None` when it does not fit.
+fn unescape<'o>(raw: &[u8], out: &'o mut [u8]) -> Option<&'o str> {
+    let raw = core::str::from_utf8(raw).ok()?;
+    let mut n = 0;
+    unescape_into(raw, |piece| {
+        out.get_mut(n..n + piece.len())?.copy_from_slice(piece.as_bytes());
+        n += piece.len();
+        Some(())
+    })?;
+    core::str::from_utf8(&out[..n]).ok()
+}
+
+/// The byte offset that `path` (`instances.x.ip`, `block_rules[0].id`,
+/// `compartments_rules.can_reach.c[2]`; empty: the document) names in `json`: the
+/// key of an object member, or the value of an array element / the document.
+///
+/// Keys are compared after unescaping; keys containing `.` or `[` are found too (each
+/// candidate split is tried). The first occurrence wins (duplicates are refused by the
+/// loaders anyway). `None` when the path does not resolve or `json` is malformed.
+pub(crate) fn position_of_path(json: &[u8], path: &str) -> Option<usize> {
+    position_of_nth(json, path, 0)
+}
+
+/// Like [`position_of_path`], for the `nth` (0-based) occurrence of the last key (a
+/// duplicate key is reported at its second occurrence).
+pub(crate) fn position_of_nth(json: &[u8], path: &str, nth: usize) -> Option<usize> {
+    let path = path.strip_prefix('.').unwrap_or(path);
+    let mut s = Scan { b: json, i: 0 };
+    s.ws();
+    find(json, s.i, path, 0, &mut { nth })
+}
+
+fn find(json: &[u8], at: usize, rest: &str, depth: usize, skip: &mut usize) -> Option<usize> {
+    if rest.is_empty() {
+        return Some(at);
+    }
+    if depth > 32 {
+        return None;
+    }
+    let mut s = Scan { b: json, i: at };
+    s.ws();
+    match s.peek()? {
+        b'{' if !rest.starts_with('[') => {
+            s.i += 1;
+            s.ws();
+            if s.peek() == Some(b'}') {
+                return None;
+            }
+            loop {
+                s.ws();
+                let key_at = s.i;
+                let (ks, ke) = s.key().ok()?;
+                let mut buf = [0u8; 256];
+                let key = unescape(&json[ks..ke], &mut buf);
+                s.ws();
+                let value_at = s.i;
+                if let Some(k) = key {
+                    if let Some(after) = rest.strip_prefix(k) {
+                        if after.is_empty() {
+                            if *skip == 0 {
+                                return Some(key_at);
+                            }
+                            *skip -= 1;
+                        }
+                        let next = match after.as_bytes().first() {
+                            Some(b'.') => Some(&after[1..]),
+                            Some(b'[') => Some(after),
+                            _ => None,
+                        };
+                        if let Some(r) = next.filter(|r| !r.is_empty()) {
+                            if let Some(p) = find(json, value_at, r, depth + 1, skip) {
+                                return Some(p);
+                            }
+                        }
+                    }
+                }
+                s.value().ok()?;
+                s.ws();
+                match s.peek()? {
+                    b',' => s.i += 1,
+                    _ => return None,
+                }
+            }
+        }
+        b'[' => {
+            let close = rest.find(']')?;
+            let idx: usize = rest.get(1..close)?.parse().ok()?;
+            let after = &rest[close + 1..];
+            let after = after.strip_prefix('.').unwrap_or(after);
+            s.i += 1;
+            for n in 0.. {
+                s.ws();
+                if s.peek()? == b']' {
+                    return None;
+                }
+                if n == idx {
+                    return find(json, s.i, after, depth + 1, skip);
+                }
+                s.value().ok()?;
+                s.ws();
+                match s.peek()? {
+                    b',' => s.i += 1,
+                    _ => return None,
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The first place (in document order) where the configuration has an array where the
+/// schema has a struct (`allowlist`, `compartments_rules`, an instance, its
+/// `taxonomies_rules`, `proxy`, `misp`, a block rule): serde's derived structs accept
+/// arrays (fields by position); the loaders do not. The document is valid JSON.
+pub(crate) fn struct_as_sequence(json: &[u8], legacy: bool) -> Option<(Path, usize)> {
+    let mut s = Scan { b: json, i: 0 };
+    let mut found: Option<(Path, usize)> = None;
+    let mut note = |path: &str, at: usize| {
+        if found.is_none() {
+            let mut p = Path::new();
+            push_cut(&mut p, path);
+            found = Some((p, at));
+        }
+    };
+    let mut buf = [0u8; 256];
+    s.ws();
+    members(&mut s, |s, key, key_at| {
+        let k = unescape(key, &mut buf).unwrap_or("");
+        match (legacy, k) {
+            (false, "allowlist" | "compartments_rules") | (true, "proxy" | "misp")
+                if s.peek() == Some(b'[') =>
+            {
+                note(k, key_at);
+            }
+            (false, "instances") => {
+                let mut name_buf = [0u8; 160];
+                members(s, |s, name, name_at| {
+                    let name = unescape(name, &mut name_buf).unwrap_or("");
+                    let mut p = Path::new();
+                    let _ = write!(p, "instances.{name}");
+                    if s.peek() == Some(b'[') {
+                        note(&p, name_at);
+                        return;
+                    }
+                    let mut inner = [0u8; 32];
+                    members(s, |s, field, field_at| {
+                        if unescape(field, &mut inner) == Some("taxonomies_rules")
+                            && s.peek() == Some(b'[')
+                        {
+                            let _ = write!(p, ".taxonomies_rules");
+                            note(&p, field_at);
+                        }
+                    });
+                });
+            }
+            (true, "block_rules") if s.peek() == Some(b'[') => {
+                s.i += 1;
+                for n in 0.. {
+                    s.ws();
+                    match s.peek() {
+                        Some(b'[') => {
+                            let mut p = Path::new();
+                            let _ = write!(p, "block_rules[{n}]");
+                            note(&p, s.i);
+                        }
+                        Some(b']') | None => break,
+                        _ => {}
+                    }
+                    if s.value().is_err() {
+                        break;
+                    }
+                    s.ws();
+                    if s.peek() != Some(b',') {
+                        break;
+                    }
+                    s.i += 1;
+                }
+                s.i = s.b.len(); // the rest of the member is skipped by `members`
+            }
+            _ => {}
+        }
+    });
+    found
+}
+
+/// Visits the members of the object at the scanner's position (if it is one): `on`
+/// is called with the scanner at the value, the raw key and the key's offset; the
+/// value is skipped afterwards unless `on` consumed it. Leaves the scanner after the
+/// object.
+fn members(s: &mut Scan<'_>, mut on: impl FnMut(&mut Scan<'_>, &[u8], usize)) {
+    s.ws();
+    if s.peek() != Some(b'{') {
+        let _ = s.value();
+        return;
+    }
+    let obj_start = s.i;
+    s.i += 1;
+    s.ws();
+    if s.peek() == Some(b'}') {
+        s.i += 1;
+        return;
+    }
+    loop {
+        s.ws();
+        let key_at = s.i;
+        let Ok((ks, ke)) = s.key() else { return };
+        s.ws();
+        let value_at = s.i;
+        let mut sub = Scan { b: s.b, i: value_at };
+        on(&mut sub, &s.b[ks..ke], key_at);
+        s.i = value_at;
+        if s.value().is_err() {
+            return;
+        }
+        s.ws();
+        match s.peek() {
+            Some(b',') => s.i += 1,
+            Some(b'}') => {
+                s.i += 1;
+                return;
+            }
+            _ => {
+                s.i = obj_start;
+                return;
+            }
+        }
+    }
+}
+
+/// Tells the formats apart as the std loader does: a top-level `block_rules` or
+/// `proxy` key means legacy. The document is known to be valid JSON.
+fn detect_format(json: &[u8]) -> Result<Format, ConfigError> {
+    let mut s = Scan { b: json, i: 0 };
+    s.ws();
+    if s.peek() != Some(b'{') {
+        return Err(ConfigError::semantic(
+            ConfigErrorKind::WrongType,
+            "",
+            "configuration must be a JSON object",
+        )
+        .at(1, 1));
+    }
+    s.i += 1;
+    s.ws();
+    if s.peek() == Some(b'}') {
+        return Ok(Format::Current);
+    }
+    loop {
+        let (ks, ke) = s.key().map_err(|_| syntax())?;
+        let mut buf = [0u8; 16];
+        if let Some("block_rules" | "proxy") = unescape(&json[ks..ke], &mut buf) {
+            return Ok(Format::Legacy);
+        }
+        s.value().map_err(|_| syntax())?;
+        s.ws();
+        if s.peek() != Some(b',') {
+            return Ok(Format::Current);
+        }
+        s.i += 1;
+    }
+}
+
+fn syntax() -> ConfigError {
+    ConfigError::semantic(ConfigErrorKind::Syntax, "", "malformed JSON").at(1, 1)
+}
+
+// --- the typed walk ----------------------------------------------------------------------
+
+/// What a pass over the document does besides validating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Types, fields, duplicates only.
+    Validate,
+    /// `allowlist` → [`Builder::allowlist`].
+    Allowlist,
+    /// `can_reach` keys → [`Builder::compartment`].
+    Sources,
+    /// `can_reach` values → [`Builder::can_reach`].
+    Targets,
+    /// Each instance → [`Builder::ruleset`], `allowed_tags`, `instance`.
+    Instances,
+    /// `proxy`, `misp` → [`Builder::legacy_hosts`].
+    Hosts,
+    /// Each block rule → [`Builder::ruleset`].
+    Rules,
+}
+
+/// A string of the document: a range of the input, or (when it had escapes) of the
+/// pass's scratch area (high bit of `off` set).
+#[derive(Clone, Copy, Debug, Default)]
+struct Src {
+    off: u32,
+    len: u32,
+}
+
+const IN_SCRATCH: u32 = 1 << 31;
+
+/// A run of [`Src`]s in [`Batch::items`].
+#[derive(Clone, Copy, Debug, Default)]
+struct Run {
+    start: u16,
+    len: u16,
+}
+
+/// The lists of one instance / block rule / the allowlist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum L {
+    Tags = 0,
+    Levels,
+    Sgs,
+    Types,
+    Categories,
+    ObjectTypes,
+    Required,
+}
+
+const LISTS: usize = 7;
+
+struct Batch {
+    items: heapless::Vec<Src, BATCH_STRINGS>,
+    lists: [Run; LISTS],
+    /// `allowed_tags`: taxonomy and its run, in file order.
+    allowed: heapless::Vec<(Src, Run), MAX_KEYS>,
+    ip: Src,
+    host: Src,
+    compartment: Src,
+    port: u16,
+    /// Legacy `proxy` and `misp`.
+    hosts: [(Src, u16); 2],
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            items: heapless::Vec::new(),
+            lists: [Run::default(); LISTS],
+            allowed: heapless::Vec::new(),
+            ip: Src::default(),
+            host: Src::default(),
+            compartment: Src::default(),
+            port: 0,
+            hosts: [(Src::default(), 0); 2],
+        }
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.lists = [Run::default(); LISTS];
+        self.allowed.clear();
+    }
+}
+
+/// Iterates the strings of a run: what the [`Builder`] consumes.
+#[derive(Clone)]
+struct Strs<'a> {
+    doc: &'a str,
+    scratch: &'a str,
+    items: core::slice::Iter<'a, Src>,
+}
+
+impl<'a> Iterator for Strs<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.items.next()?;
+        Some(text(self.doc, self.scratch, *s))
+    }
+}
+
+fn text<'a>(doc: &'a str, scratch: &'a str, s: Src) -> &'a str {
+    let (base, off) =
+        if s.off & IN_SCRATCH != 0 { (scratch, s.off & !IN_SCRATCH) } else { (doc, s.off) };
+    base.get(off as usize..(off + s.len) as usize).unwrap_or("")
+}
+
+struct Ctx<'de, 'b> {
+    doc: &'de str,
+    mode: Mode,
+    format: Format,
+    path: Path,
+    /// A detailed error, set before a visitor fails.
+    err: Option<(ConfigError, Option<usize>)>,
+    b: &'b mut Builder,
+    batch: Batch,
+    scratch: heapless::String<SCRATCH>,
+    /// Offset of the opening quote of the last string read.
+    last_at: usize,
+}
+
+/// The serde-json-core error type, as seen by the visitors.
+type DeErr = serde_json_core::de::Error;
+
+impl<'de, 'b> Ctx<'de, 'b> {
+    fn text(&self, s: Src) -> &str {
+        text(self.doc, &self.scratch, s)
+    }
+
+    /// Records a string borrowed from the document, raw (escapes not decoded): its
+    /// offset, or its unescaped copy in the scratch area when it has escapes.
+    fn string<E: de::Error>(&mut self, raw: &'de str) -> Result<Src, E> {
+        let off = (raw.as_ptr() as usize).wrapping_sub(self.doc.as_ptr() as usize);
+        self.last_at = off.saturating_sub(1);
+        if !raw.contains('\\') {
+            return Ok(Src { off: off as u32, len: raw.len() as u32 });
+        }
+        let start = self.scratch.len();
+        let scratch = &mut self.scratch;
+        if unescape_into(raw, |piece| scratch.push_str(piece).ok()).is_none() {
+            self.scratch.truncate(start);
+            return Err(self.fail(
+                ConfigErrorKind::Capacity,
+                "strings written with escapes exceed the no-alloc loader's 4 KiB scratch",
+                None,
+            ));
+        }
+        Ok(Src { off: start as u32 | IN_SCRATCH, len: (self.scratch.len() - start) as u32 })
+    }
+
+    /// Records the error at the current path (and byte offset, when known).
+    fn fail<E: de::Error>(&mut self, kind: ConfigErrorKind, msg: &str, at: Option<usize>) -> E {
+        if self.err.is_none() {
+            self.err = Some((ConfigError::semantic(kind, &self.path, msg), at));
+        }
+        E::custom("")
+    }
+
+    fn fail_fmt<E: de::Error>(
+        &mut self,
+        kind: ConfigErrorKind,
+        args: core::fmt::Arguments<'_>,
+        at: Option<usize>,
+    ) -> E {
+        let mut m = heapless::String::<200>::new();
+        let _ = m.write_fmt(args);
+        self.fail(kind, &m, at)
+    }
+
+    /// A builder error, kept as is (the position comes from its path).
+    fn builder<E: de::Error>(&mut self, e: ConfigError) -> E {
+        if self.err.is_none() {
+            self.err = Some((e, None));
+        }
+        E::custom("")
+    }
+
+    fn push_key(&mut self, key: &str) -> usize {
+        let n = self.path.len();
+        if n > 0 {
+            let _ = self.path.push('.');
+        }
+        push_cut(&mut self.path, key);
+        n
+    }
+
+    fn push_index(&mut self, i: usize) -> usize {
+        let n = self.path.len();
+        let _ = write!(self.path, "[{i}]");
+        n
+    }
+
+    fn pop(&mut self, n: usize) {
+        self.path.truncate(n);
+    }
+
+    /// The final error, positioned.
+    fn into_error(self, e: DeErr) -> ConfigError {
+        let json = self.doc.as_bytes();
+        match self.err {
+            Some((err, Some(off))) => at_offset(err, json, off),
+            Some((err, None)) => locate(err, json),
+            None => {
+                let (kind, msg) = match e {
+                    DeErr::InvalidType => (ConfigErrorKind::WrongType, "invalid type"),
+                    DeErr::EscapedStringIsTooLong => (
+                        ConfigErrorKind::Capacity,
+                        "string with escapes longer than 1024 bytes after unescaping",
+                    ),
+                    DeErr::InvalidNumber => (ConfigErrorKind::Invalid, "invalid number"),
+                    _ => (ConfigErrorKind::Syntax, "malformed JSON"),
+                };
+                locate(ConfigError::semantic(kind, &self.path, msg), json)
+            }
+        }
+    }
+
+    /// The number token at the current path (a non-string scalar was seen there).
+    fn scalar_at_path(&self) -> Option<(usize, &'de str)> {
+        let json = self.doc.as_bytes();
+        let at = position_of_path(json, &self.path)?;
+        // The path names the key of a member: skip `"key" :`.
+        let mut s = Scan { b: json, i: at };
+        if s.peek() == Some(b'"') && !self.path.ends_with(']') {
+            s.key().ok()?;
+        }
+        s.ws();
+        let start = s.i;
+        match s.peek()? {
+            b'-' | b'0'..=b'9' => {
+                let (a, e) = s.number().ok()?;
+                Some((a, self.doc.get(a..e)?))
+            }
+            _ => {
+                s.literal().ok()?;
+                Some((start, self.doc.get(start..s.i)?))
+            }
+        }
+    }
+}
+
+/// Seeds share the context.
+macro_rules! seed {
+    ($name:ident) => {
+        struct $name<'c, 'de, 'b> {
+            ctx: &'c mut Ctx<'de, 'b>,
+        }
+    };
+}
+
+// strings -------------------------------------------------------------------------------
+
+seed!(StrSeed);
+
+impl<'de> DeserializeSeed<'de> for StrSeed<'_, 'de, '_> {
+    type Value = Src;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Src, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrSeed<'_, 'de, '_> {
+    type Value = Src;
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Src, E> {
+        self.ctx.string(v)
+    }
+}
+
+/// Reads a string value; a value of another type is a [`ConfigErrorKind::WrongType`].
+fn string<'de, A: MapAccess<'de>>(m: &mut A, ctx: &mut Ctx<'de, '_>) -> Result<Src, A::Error> {
+    match m.next_value_seed(StrSeed { ctx: &mut *ctx }) {
+        Ok(s) => Ok(s),
+        Err(e) => Err(wrong_type(ctx, e, "a string")),
+    }
+}
+
+/// Turns a bare serde-json-core `InvalidType` into a positioned WrongType.
+fn wrong_type<E: de::Error>(ctx: &mut Ctx<'_, '_>, e: E, expected: &str) -> E {
+    if ctx.err.is_some() {
+        return e;
+    }
+    ctx.fail_fmt(
+        ConfigErrorKind::WrongType,
+        format_args!("invalid type: {}, expected {expected}", found(ctx)),
+        None,
+    )
+}
+
+/// What the value at the current path is, for messages.
+fn found(ctx: &Ctx<'_, '_>) -> &'static str {
+    let json = ctx.doc.as_bytes();
+    let Some(at) = position_of_path(json, &ctx.path) else { return "another type" };
+    let mut s = Scan { b: json, i: at };
+    if s.peek() == Some(b'"') && !ctx.path.ends_with(']') && s.key().is_err() {
+        return "another type";
+    }
+    s.ws();
+    match s.peek() {
+        Some(b'"') => "string",
+        Some(b'{') => "map",
+        Some(b'[') => "sequence",
+        Some(b't' | b'f') => "boolean",
+        Some(b'n') => "null",
+        Some(b'-' | b'0'..=b'9') => "number",
+        _ => "another type",
+    }
+}
+
+// scalars read by the scanner (numbers) ---------------------------------------------------
+
+/// A non-string scalar (number, literal) or a string: what `deserialize_ignored_any`
+/// reports. Containers are refused.
+enum Scalar {
+    Str(Src),
+    Other,
+}
+
+seed!(ScalarSeed);
+
+impl<'de> DeserializeSeed<'de> for ScalarSeed<'_, 'de, '_> {
+    type Value = Scalar;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+        d.deserialize_ignored_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScalarSeed<'_, 'de, '_> {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("a scalar")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar, E> {
+        self.ctx.string(v).map(Scalar::Str)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
+        Err(self.ctx.fail(ConfigErrorKind::WrongType, "invalid type: sequence", None))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
+        Err(self.ctx.fail(ConfigErrorKind::WrongType, "invalid type: map", None))
+    }
+}
+
+/// An integer token: `Ok(Some(n))`, `Ok(None)` when negative, `Err` when not an integer
+/// that fits `u64` (serde_json then reads a float).
+fn integer(tok: &str) -> Result<Option<u64>, ()> {
+    if let Some(rest) = tok.strip_prefix('-') {
+        return if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(None)
+        } else {
+            Err(())
+        };
+    }
+    if tok.is_empty() || !tok.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(());
+    }
+    tok.parse::<u64>().map(Some).map_err(|_| ())
+}
+
+/// `port`: an integer 0..=65535, as serde's `u16`.
+fn port<'de, A: MapAccess<'de>>(m: &mut A, ctx: &mut Ctx<'de, '_>) -> Result<u16, A::Error> {
+    let v = m.next_value_seed(ScalarSeed { ctx: &mut *ctx })?;
+    let Scalar::Other = v else {
+        return Err(ctx.fail(
+            ConfigErrorKind::WrongType,
+            "invalid type: string, expected u16",
+            None,
+        ));
+    };
+    let Some((_, tok)) = ctx.scalar_at_path() else {
+        return Err(ctx.fail(ConfigErrorKind::WrongType, "invalid type, expected u16", None));
+    };
+    match integer(tok) {
+        Ok(Some(n)) if n <= u64::from(u16::MAX) => Ok(n as u16),
+        Ok(_) => Err(ctx.fail_fmt(
+            ConfigErrorKind::Invalid,
+            format_args!("invalid value: integer `{tok}`, expected u16"),
+            None,
+        )),
+        Err(()) => Err(ctx.fail_fmt(
+            ConfigErrorKind::WrongType,
+            format_args!("invalid type: `{tok}`, expected u16"),
+            None,
+        )),
+    }
+}
+
+// lists -----------------------------------------------------------------------------------
+
+/// A list of strings (or of distribution levels) at the current path; collected into
+/// the batch when `keep`.
+struct ListSeed<'c, 'de, 'b> {
+    ctx: &'c mut Ctx<'de, 'b>,
+    keep: bool,
+    levels: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for ListSeed<'_, 'de, '_> {
+    type Value = Run;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Run, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListSeed<'_, 'de, '_> {
+    type Value = Run;
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("a sequence")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Run, A::Error> {
+        let ctx = self.ctx;
+        let start = ctx.batch.items.len();
+        for i in 0.. {
+            let mark = ctx.push_index(i);
+            let item = if self.levels {
+                match seq.next_element_seed(ScalarSeed { ctx: &mut *ctx }) {
+                    Ok(Some(Scalar::Str(s))) => Some(s),
+                    Ok(Some(Scalar::Other)) => Some(level_token(ctx)?),
+                    Ok(None) => None,
+                    Err(e) => return Err(wrong_type(ctx, e, "a distribution level")),
+                }
+            } else {
+                match seq.next_element_seed(StrSeed { ctx: &mut *ctx }) {
+                    Ok(v) => v,
+                    Err(e) => return Err(wrong_type(ctx, e, "a string")),
+                }
+            };
+            let Some(s) = item else {
+                ctx.pop(mark);
+                break;
+            };
+            if self.keep && ctx.batch.items.push(s).is_err() {
+                return Err(ctx.fail(
+                    ConfigErrorKind::Capacity,
+                    "more than 512 strings in one instance or rule (no-alloc loader)",
+                    None,
+                ));
+            }
+            ctx.pop(mark);
+        }
+        let len = ctx.batch.items.len() - start;
+        Ok(Run { start: start as u16, len: len as u16 })
+    }
+}
+
+/// A numeric distribution level: its decimal text, as the std loader renders it.
+fn level_token<E: de::Error>(ctx: &mut Ctx<'_, '_>) -> Result<Src, E> {
+    let Some((at, tok)) = ctx.scalar_at_path() else {
+        return Err(ctx.fail(ConfigErrorKind::WrongType, "invalid type, expected a level", None));
+    };
+    match integer(tok) {
+        // JSON integers have no leading zeros: the token is the decimal rendering.
+        Ok(Some(_)) => Ok(Src { off: at as u32, len: tok.len() as u32 }),
+        _ => Err(ctx.fail_fmt(
+            ConfigErrorKind::WrongType,
+            format_args!(
+                "invalid type: `{tok}`, expected a distribution level (a string or an integer)"
+            ),
+            None,
+        )),
+    }
+}
+
+fn list<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+    keep: bool,
+    levels: bool,
+) -> Result<Run, A::Error> {
+    m.next_value_seed(ListSeed { ctx: &mut *ctx, keep, levels })
+        .map_err(|e| wrong_type(ctx, e, "a sequence"))
+}
+
+// objects ---------------------------------------------------------------------------------
+
+/// Walks an object with fixed fields: `on(map, ctx, field index)` reads each value.
+/// Unknown and duplicate fields are refused at their key, missing required ones
+/// (`required`: bit per field) at the object.
+fn fields<'de, 'b, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, 'b>,
+    names: &[&'static str],
+    required: u32,
+    mut on: impl FnMut(&mut A, &mut Ctx<'de, 'b>, usize) -> Result<(), A::Error>,
+) -> Result<(), A::Error> {
+    let mut seen = 0u32;
+    while let Some(k) = m.next_key_seed(StrSeed { ctx: &mut *ctx })? {
+        let key_at = Some(ctx.last_at);
+        let mark = ctx.push_key_src(k);
+        let Some(i) = names.iter().position(|n| *n == ctx.text(k)) else {
+            let mut msg = heapless::String::<200>::new();
+            let _ = write!(msg, "unknown field `");
+            push_cut(&mut msg, ctx.text(k));
+            let _ = write!(msg, "`, expected ");
+            for (j, n) in names.iter().enumerate() {
+                let sep = match (j, names.len()) {
+                    (0, 1) => "",
+                    (0, _) => "one of ",
+                    _ => ", ",
+                };
+                let _ = write!(msg, "{sep}`{n}`");
+            }
+            return Err(ctx.fail(ConfigErrorKind::UnknownField, &msg, key_at));
+        };
+        if seen & (1 << i) != 0 {
+            return Err(ctx.fail_fmt(
+                ConfigErrorKind::Invalid,
+                format_args!("duplicate field `{}`", names[i]),
+                key_at,
+            ));
+        }
+        seen |= 1 << i;
+        on(m, ctx, i)?;
+        ctx.pop(mark);
+    }
+    let missing = required & !seen;
+    if missing != 0 {
+        let name = names[missing.trailing_zeros() as usize];
+        return Err(ctx.fail_fmt(
+            ConfigErrorKind::MissingField,
+            format_args!("missing field `{name}`"),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+impl Ctx<'_, '_> {
+    fn push_key_src(&mut self, k: Src) -> usize {
+        let mut tmp = heapless::String::<160>::new();
+        push_cut(&mut tmp, self.text(k));
+        self.push_key(&tmp)
+    }
+}
+
+/// Walks an object with free-form keys (kept in file order), refusing duplicates;
+/// `on(map, ctx, key)` reads each value, with the key on the path.
+fn entries<'de, 'b, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, 'b>,
+    mut on: impl FnMut(&mut A, &mut Ctx<'de, 'b>, Src) -> Result<(), A::Error>,
+) -> Result<(), A::Error> {
+    let mut keys = heapless::Vec::<Src, MAX_KEYS>::new();
+    while let Some(k) = m.next_key_seed(StrSeed { ctx: &mut *ctx })? {
+        let key_at = Some(ctx.last_at);
+        let mark = ctx.push_key_src(k);
+        if keys.iter().any(|o| ctx.text(*o) == ctx.text(k)) {
+            let mut msg = heapless::String::<200>::new();
+            let _ = write!(msg, "duplicate key `");
+            push_cut(&mut msg, ctx.text(k));
+            let _ = msg.push('`');
+            return Err(ctx.fail(ConfigErrorKind::Invalid, &msg, key_at));
+        }
+        if keys.push(k).is_err() {
+            return Err(ctx.fail(ConfigErrorKind::Capacity, "more than 128 keys", key_at));
+        }
+        on(m, ctx, k)?;
+        ctx.pop(mark);
+    }
+    Ok(())
+}
+
+/// A seed whose value is an object read by `$visit(map, ctx)`.
+macro_rules! map_seed {
+    ($seed:ident, $visit:ident) => {
+        seed!($seed);
+        impl<'de> DeserializeSeed<'de> for $seed<'_, 'de, '_> {
+            type Value = ();
+            fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_map(self)
+            }
+        }
+        impl<'de> Visitor<'de> for $seed<'_, 'de, '_> {
+            type Value = ();
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+                $visit(&mut m, self.ctx)
+            }
+        }
+    };
+}
+
+/// Reads the current value as an object with `$seed`.
+macro_rules! obj {
+    ($m:expr, $ctx:expr, $seed:ident) => {
+        $m.next_value_seed($seed { ctx: &mut *$ctx }).map_err(|e| wrong_type($ctx, e, "a map"))
+    };
+}
+
+map_seed!(TopSeed, visit_top);
+map_seed!(AllowlistSeed, visit_allowlist);
+map_seed!(CompartmentsSeed, visit_compartments);
+map_seed!(CanReachSeed, visit_can_reach);
+map_seed!(InstancesSeed, visit_instances);
+map_seed!(InstanceSeed, visit_instance);
+map_seed!(TaxonomiesSeed, visit_taxonomies);
+map_seed!(AllowedSeed, visit_allowed);
+map_seed!(HostPortSeed, visit_host_port);
+map_seed!(BlockRuleSeed, visit_block_rule);
+
+fn strs<'a>(doc: &'a str, scratch: &'a str, items: &'a [Src], r: Run) -> Strs<'a> {
+    let run = items.get(r.start as usize..(r.start + r.len) as usize).unwrap_or(&[]);
+    Strs { doc, scratch, items: run.iter() }
+}
+
+/// `Strs` over the batch list `$l` of `$ctx`, borrowing only the fields it needs.
+macro_rules! strs {
+    ($ctx:expr, $run:expr) => {
+        strs($ctx.doc, &$ctx.scratch, &$ctx.batch.items, $run)
+    };
+}
+
+fn visit_top<'de, A: MapAccess<'de>>(m: &mut A, ctx: &mut Ctx<'de, '_>) -> Result<(), A::Error> {
+    match ctx.format {
+        Format::Current => {
+            fields(m, ctx, &["allowlist", "compartments_rules", "instances"], 0b111, |m, ctx, i| {
+                match i {
+                    0 => obj!(m, ctx, AllowlistSeed),
+                    1 => obj!(m, ctx, CompartmentsSeed),
+                    _ => obj!(m, ctx, InstancesSeed),
+                }
+            })
+        }
+        Format::Legacy => {
+            fields(m, ctx, &["proxy", "misp", "block_rules"], 0b111, |m, ctx, i| match i {
+                0 | 1 => {
+                    ctx.batch.port = i as u16; // which of the two `hosts` slots
+                    obj!(m, ctx, HostPortSeed)
+                }
+                _ => m
+                    .next_value_seed(BlockRulesSeed { ctx: &mut *ctx })
+                    .map_err(|e| wrong_type(ctx, e, "a sequence")),
+            })?;
+            if ctx.mode == Mode::Hosts {
+                let [(ph, pp), (mh, mp)] = ctx.batch.hosts;
+                let (doc, scratch) = (ctx.doc, &ctx.scratch);
+                let r =
+                    ctx.b.legacy_hosts((text(doc, scratch, ph), pp), (text(doc, scratch, mh), mp));
+                r.map_err(|e| ctx.builder(e))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn visit_allowlist<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+) -> Result<(), A::Error> {
+    let keep = ctx.mode == Mode::Allowlist;
+    ctx.batch.clear();
+    fields(m, ctx, &["urls", "domains"], 0, |m, ctx, i| {
+        ctx.batch.lists[i] = list(m, ctx, keep, false)?;
+        Ok(())
+    })?;
+    if keep {
+        let (urls, domains) = (ctx.batch.lists[0], ctx.batch.lists[1]);
+        let r = ctx.b.allowlist(strs!(ctx, urls), strs!(ctx, domains));
+        r.map_err(|e| ctx.builder(e))?;
+    }
+    Ok(())
+}
+
+fn visit_compartments<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+) -> Result<(), A::Error> {
+    fields(m, ctx, &["can_reach"], 0, |m, ctx, _| obj!(m, ctx, CanReachSeed))
+}
+
+fn visit_can_reach<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+) -> Result<(), A::Error> {
+    entries(m, ctx, |m, ctx, k| {
+        if ctx.mode == Mode::Sources {
+            let name = text(ctx.doc, &ctx.scratch, k);
+            ctx.b.compartment(name, &ctx.path).map_err(|e| ctx.builder(e))?;
+        }
+        let keep = ctx.mode == Mode::Targets;
+        ctx.batch.clear();
+        let run = list(m, ctx, keep, false)?;
+        if keep {
+            let from = ctx.b.find_compartment(text(ctx.doc, &ctx.scratch, k)).unwrap_or(0);
+            for (i, t) in strs!(ctx, run).enumerate() {
+                let Some(to) = ctx.b.find_compartment(t) else {
+                    let mut path = ctx.path.clone();
+                    let _ = write!(path, "[{i}]");
+                    let mut msg = heapless::String::<200>::new();
+                    let _ = write!(msg, "unknown compartment `");
+                    push_cut(&mut msg, t);
+                    let _ = msg.push('`');
+                    let e = ConfigError::semantic(ConfigErrorKind::Invalid, &path, &msg);
+                    return Err(ctx.builder(e));
+                };
+                ctx.b.can_reach(from, to);
+            }
+        }
+        Ok(())
+    })
+}
+
+fn visit_instances<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+) -> Result<(), A::Error> {
+    entries(m, ctx, |m, ctx, k| {
+        ctx.batch.clear();
+        obj!(m, ctx, InstanceSeed)?;
+        if ctx.mode == Mode::Instances {
+            build_instance(ctx, k).map_err(|e| ctx.builder(e))?;
+        }
+        Ok(())
+    })
+}
+
+const INSTANCE_FIELDS: &[&str] = &[
+    "ip",
+    "host",
+    "port",
+    "compartment_id",
+    "affiliation",
+    "taxonomies_rules",
+    "blocked_distribution_levels",
+    "blocked_sharing_groups_uuids",
+    "blocked_attribute_types",
+    "blocked_attribute_categories",
+    "blocked_object_types",
+];
+
+fn visit_instance<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+) -> Result<(), A::Error> {
+    let keep = ctx.mode == Mode::Instances;
+    let required = ((1 << INSTANCE_FIELDS.len()) - 1) & !(1 << 4);
+    fields(m, ctx, INSTANCE_FIELDS, required, |m, ctx, i| {
+        match i {
+            0 => ctx.batch.ip = string(m, ctx)?,
+            1 => ctx.batch.host = string(m, ctx)?,
+            2 => ctx.batch.port = port(m, ctx)?,
+            3 => ctx.batch.compartment = string(m, ctx)?,
+            4 => opt_string(m, ctx)?,
+            5 => obj!(m, ctx, TaxonomiesSeed)?,
+            6 => ctx.batch.lists[L::Levels as usize] = list(m, ctx, keep, true)?,
+            7 => ctx.batch.lists[L::Sgs as usize] = list(m, ctx, keep, false)?,
+            8 => ctx.batch.lists[L::Types as usize] = list(m, ctx, keep, false)?,
+            9 => ctx.batch.lists[L::Categories as usize] = list(m, ctx, keep, false)?,
+            _ => ctx.batch.lists[L::ObjectTypes as usize] = list(m, ctx, keep, false)?,
+        }
+        Ok(())
+    })
+}
+
+fn visit_taxonomies<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+) -> Result<(), A::Error> {
+    let keep = ctx.mode == Mode::Instances;
+    let names = &["required_taxonomies", "allowed_tags", "blocked_tags"];
+    fields(m, ctx, names, 0, |m, ctx, i| {
+        match i {
+            0 => ctx.batch.lists[L::Required as usize] = list(m, ctx, keep, false)?,
+            1 => obj!(m, ctx, AllowedSeed)?,
+            _ => ctx.batch.lists[L::Tags as usize] = list(m, ctx, keep, false)?,
+        }
+        Ok(())
+    })
+}
+
+fn visit_allowed<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+) -> Result<(), A::Error> {
+    let keep = ctx.mode == Mode::Instances;
+    entries(m, ctx, |m, ctx, k| {
+        let run = list(m, ctx, keep, false)?;
+        if keep && ctx.batch.allowed.push((k, run)).is_err() {
+            return Err(ctx.fail(ConfigErrorKind::Capacity, "more than 128 keys", None));
+        }
+        Ok(())
+    })
+}
+
+/// Feeds one collected instance to the builder, as the std loader does.
+fn build_instance(ctx: &mut Ctx<'_, '_>, k: Src) -> Result<(), ConfigError> {
+    let (doc, scratch) = (ctx.doc, &ctx.scratch);
+    let bt = &ctx.batch;
+    let t = |s: Src| text(doc, scratch, s);
+    let l = |which: L| strs(doc, scratch, &bt.items, bt.lists[which as usize]);
+    let path: &str = &ctx.path;
+    let name = t(k);
+    let comp = ctx.b.find_compartment(t(bt.compartment)).ok_or_else(|| {
+        let mut p = Path::new();
+        let _ = write!(p, "{path}.compartment_id");
+        let mut msg = heapless::String::<200>::new();
+        let _ = write!(msg, "unknown compartment `");
+        push_cut(&mut msg, t(bt.compartment));
+        let _ = msg.push('`');
+        ConfigError::semantic(ConfigErrorKind::Invalid, &p, &msg)
+    })?;
+    let id = ctx.b.ruleset(RuleSetSpec {
+        name,
+        path,
+        blocked_tags: l(L::Tags),
+        blocked_levels: l(L::Levels),
+        blocked_sgs: l(L::Sgs),
+        blocked_types: l(L::Types),
+        blocked_categories: l(L::Categories),
+        blocked_object_types: l(L::ObjectTypes),
+        required: l(L::Required),
+    })?;
+    for &(tax, run) in bt.allowed.iter() {
+        let mut p = heapless::String::<256>::new();
+        let _ = write!(p, "{path}.taxonomies_rules.allowed_tags.");
+        push_cut(&mut p, t(tax));
+        ctx.b.allowed_tags(id, t(tax), strs(doc, scratch, &bt.items, run), &p)?;
+    }
+    ctx.b.instance(name, t(bt.ip), t(bt.host), bt.port, comp, path)
+}
+
+// `Option<String>`: `null` or a string.
+seed!(OptStrSeed);
+
+impl<'de> DeserializeSeed<'de> for OptStrSeed<'_, 'de, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OptStrSeed<'_, 'de, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("a string or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        StrSeed { ctx: self.ctx }.deserialize(d).map(|_| ())
+    }
+}
+
+fn opt_string<'de, A: MapAccess<'de>>(m: &mut A, ctx: &mut Ctx<'de, '_>) -> Result<(), A::Error> {
+    m.next_value_seed(OptStrSeed { ctx: &mut *ctx }).map_err(|e| wrong_type(ctx, e, "a string"))
+}
+
+// legacy ----------------------------------------------------------------------------------
+
+fn visit_host_port<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+) -> Result<(), A::Error> {
+    let slot = ctx.batch.port as usize & 1;
+    fields(m, ctx, &["host", "port"], 0b11, |m, ctx, i| {
+        match i {
+            0 => ctx.batch.hosts[slot].0 = string(m, ctx)?,
+            _ => ctx.batch.hosts[slot].1 = port(m, ctx)?,
+        }
+        Ok(())
+    })
+}
+
+seed!(BlockRulesSeed);
+
+impl<'de> DeserializeSeed<'de> for BlockRulesSeed<'_, 'de, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BlockRulesSeed<'_, 'de, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("a sequence")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let ctx = self.ctx;
+        for i in 0.. {
+            let mark = ctx.push_index(i);
+            ctx.batch.clear();
+            match seq.next_element_seed(BlockRuleSeed { ctx: &mut *ctx }) {
+                Ok(Some(())) => {}
+                Ok(None) => {
+                    ctx.pop(mark);
+                    break;
+                }
+                Err(e) => return Err(wrong_type(ctx, e, "a map")),
+            }
+            if ctx.mode == Mode::Rules {
+                build_rule(ctx).map_err(|e| ctx.builder(e))?;
+            }
+            ctx.pop(mark);
+        }
+        Ok(())
+    }
+}
+
+const RULE_FIELDS: &[&str] = &[
+    "id",
+    "description",
+    "blocked_tags",
+    "blocked_distribution_levels",
+    "blocked_sharing_groups_uuids",
+    "blocked_attribute_types",
+    "blocked_attribute_categories",
+    "blocked_object_types",
+];
+
+fn visit_block_rule<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+) -> Result<(), A::Error> {
+    let keep = ctx.mode == Mode::Rules;
+    fields(m, ctx, RULE_FIELDS, 0b1, |m, ctx, i| {
+        match i {
+            0 => ctx.batch.ip = string(m, ctx)?, // the rule id
+            1 => opt_string(m, ctx)?,
+            2 => ctx.batch.lists[L::Tags as usize] = list(m, ctx, keep, false)?,
+            3 => ctx.batch.lists[L::Levels as usize] = list(m, ctx, keep, true)?,
+            4 => ctx.batch.lists[L::Sgs as usize] = list(m, ctx, keep, false)?,
+            5 => ctx.batch.lists[L::Types as usize] = list(m, ctx, keep, false)?,
+            6 => ctx.batch.lists[L::Categories as usize] = list(m, ctx, keep, false)?,
+            _ => ctx.batch.lists[L::ObjectTypes as usize] = list(m, ctx, keep, false)?,
+        }
+        Ok(())
+    })
+}
+
+/// Feeds one collected block rule to the builder (path `block_rules[i]`).
+fn build_rule(ctx: &mut Ctx<'_, '_>) -> Result<(), ConfigError> {
+    let (doc, scratch) = (ctx.doc, &ctx.scratch);
+    let bt = &ctx.batch;
+    let l = |which: L| strs(doc, scratch, &bt.items, bt.lists[which as usize]);
+    ctx.b.ruleset(RuleSetSpec {
+        name: text(doc, scratch, bt.ip),
+        path: &ctx.path,
+        blocked_tags: l(L::Tags),
+        blocked_levels: l(L::Levels),
+        blocked_sgs: l(L::Sgs),
+        blocked_types: l(L::Types),
+        blocked_categories: l(L::Categories),
+        blocked_object_types: l(L::ObjectTypes),
+        required: strs(doc, scratch, &[], Run::default()),
+    })?;
+    Ok(())
+}

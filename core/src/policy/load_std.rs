@@ -4,39 +4,98 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use super::build::RuleSetSpec;
+use super::load_core::{line_col, locate, position_of_nth, position_of_path, struct_as_sequence};
 use super::model::{CurrentConfig, LegacyConfig};
 use super::{Builder, ConfigError, ConfigErrorKind, Format, Policy};
 
 impl Policy {
     /// Loads a configuration in either misp-guard format (told apart by its top-level
-    /// keys: `block_rules` means legacy).
+    /// keys: `block_rules` or `proxy` means legacy).
     ///
-    /// Errors carry line:column (1-based) and the JSON path of the offending value.
+    /// Errors carry line:column (1-based) and the JSON path of the offending value:
+    /// syntax errors where serde_json stops; data errors (missing/unknown field, wrong
+    /// type, …) and semantic ones (duplicate instance ip, unknown compartment, …) at
+    /// the key (or array element) their path names, as the no-alloc loader reports
+    /// them.
     pub fn from_json_slice(json: &[u8]) -> Result<Policy, ConfigError> {
-        let top: serde_json::Value = serde_json::from_slice(json).map_err(|e| serde_err(&e, ""))?;
-        let obj = top.as_object().ok_or_else(|| {
-            ConfigError::semantic(ConfigErrorKind::WrongType, "", "configuration must be a JSON object")
-                .at(1, 1)
-        })?;
-        if obj.contains_key("block_rules") || obj.contains_key("proxy") {
+        let top: serde_json::Value =
+            serde_json::from_slice(json).map_err(|e| serde_err(&e, "", json))?;
+        let Some(obj) = top.as_object() else {
+            let e = ConfigError::semantic(
+                ConfigErrorKind::WrongType,
+                "",
+                "configuration must be a JSON object",
+            );
+            return Err(locate(e, json));
+        };
+        let legacy = obj.contains_key("block_rules") || obj.contains_key("proxy");
+        // serde's derived structs also accept arrays (fields by position): refuse them
+        // as the no-alloc loader does, in document order with the other data errors.
+        let shape = struct_as_sequence(json, legacy).map(|(path, off)| {
+            let e = ConfigError::semantic(
+                ConfigErrorKind::WrongType,
+                &path,
+                "invalid type: sequence, expected a map",
+            );
+            let (line, col) = line_col(json, off);
+            (off, e.at(line, col))
+        });
+        let first = |e: ConfigError| -> ConfigError {
+            match &shape {
+                Some((off, s)) if position_of_path(json, &e.path).map_or(true, |p| *off <= p) => {
+                    s.clone()
+                }
+                _ => e,
+            }
+        };
+        let policy = if legacy {
             let de = &mut serde_json::Deserializer::from_slice(json);
-            let cfg: LegacyConfig = serde_path_to_error::deserialize(de).map_err(|e| {
-                let path = e.path().to_string();
-                serde_err(e.inner(), &path)
-            })?;
-            compile_legacy(&cfg).map_err(|e| locate(e, json))
+            let cfg: LegacyConfig =
+                serde_path_to_error::deserialize(de).map_err(|e| first(data_err(&e, json)))?;
+            if let Some((_, e)) = shape {
+                return Err(e);
+            }
+            compile_legacy(&cfg)
         } else {
             let de = &mut serde_json::Deserializer::from_slice(json);
-            let cfg: CurrentConfig = serde_path_to_error::deserialize(de).map_err(|e| {
-                let path = e.path().to_string();
-                serde_err(e.inner(), &path)
-            })?;
-            compile_current(&cfg).map_err(|e| locate(e, json))
-        }
+            let cfg: CurrentConfig =
+                serde_path_to_error::deserialize(de).map_err(|e| first(data_err(&e, json)))?;
+            if let Some((_, e)) = shape {
+                return Err(e);
+            }
+            compile_current(&cfg)
+        };
+        policy.map_err(|e| locate(e, json))
     }
 }
 
-fn serde_err(e: &serde_json::Error, path: &str) -> ConfigError {
+fn data_err(e: &serde_path_to_error::Error<serde_json::Error>, json: &[u8]) -> ConfigError {
+    let mut path = e.path().to_string();
+    if path == "." {
+        path.clear();
+    }
+    // A duplicate is reported at the map holding it: name the key, and point at its
+    // second occurrence, as the no-alloc loader does.
+    let msg = e.inner().to_string();
+    if let Some(rest) =
+        msg.strip_prefix("duplicate field `").or_else(|| msg.strip_prefix("duplicate key `"))
+    {
+        if let Some(key) = rest.split('`').next() {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key);
+            if let Some(off) = position_of_nth(json, &path, 1) {
+                let (line, col) = line_col(json, off);
+                let msg = msg.split(" at line ").next().unwrap_or(&msg);
+                return ConfigError::semantic(ConfigErrorKind::Invalid, &path, msg).at(line, col);
+            }
+        }
+    }
+    serde_err(e.inner(), &path, json)
+}
+
+fn serde_err(e: &serde_json::Error, path: &str, json: &[u8]) -> ConfigError {
     use serde_json::error::Category;
     let msg = e.to_string();
     // serde_json appends " at line L column C"; keep the message itself.
@@ -56,35 +115,20 @@ fn serde_err(e: &serde_json::Error, path: &str) -> ConfigError {
             }
         }
     };
-    ConfigError::semantic(kind, if path == "." { "" } else { path }, msg)
-        .at(e.line() as u32, e.column() as u32)
-}
-
-/// Gives a semantic error the position of the value its path names.
-fn locate(e: ConfigError, json: &[u8]) -> ConfigError {
-    let (line, col) = position_of_path(json, &e.path).unwrap_or((1, 1));
-    e.at(line, col)
-}
-
-/// Finds the position of the value at a dotted path (`instances.x.ip`,
-/// `instances.x.blocked_tags[2]`) by walking the document with serde_json's
-/// position-preserving tokenizer: the first key of each segment after the previous
-/// one. Good enough to point an editor at the offending line.
-fn position_of_path(json: &[u8], path: &str) -> Option<(u32, u32)> {
-    let text = core::str::from_utf8(json).ok()?;
-    let mut from = 0usize;
-    for seg in path.split('.') {
-        let key = seg.split('[').next().unwrap_or(seg);
-        if key.is_empty() {
-            continue;
+    let err = ConfigError::semantic(kind, path, msg);
+    let at_path = match kind {
+        // serde_json stops right after the offending token: exact already.
+        ConfigErrorKind::Syntax | ConfigErrorKind::Io => None,
+        // Where the path resolves, point at its key as the no-alloc loader does.
+        _ => position_of_path(json, path),
+    };
+    match at_path {
+        Some(off) => {
+            let (line, col) = line_col(json, off);
+            err.at(line, col)
         }
-        let needle = std::format!("\"{key}\"");
-        from += text[from..].find(&needle)?;
+        None => err.at(e.line() as u32, e.column() as u32),
     }
-    let before = &text[..from];
-    let line = before.matches('\n').count() as u32 + 1;
-    let col = (from - before.rfind('\n').map(|i| i + 1).unwrap_or(0)) as u32 + 1;
-    Some((line, col))
 }
 
 fn strs(v: &[String]) -> impl Iterator<Item = &str> + Clone {
@@ -120,7 +164,8 @@ fn compile_current(cfg: &CurrentConfig) -> Result<Policy, ConfigError> {
                 &std::format!("unknown compartment `{}`", inst.compartment_id),
             )
         })?;
-        let levels: Vec<String> = inst.blocked_distribution_levels.iter().map(|l| l.text()).collect();
+        let levels: Vec<String> =
+            inst.blocked_distribution_levels.iter().map(|l| l.text()).collect();
         let t = &inst.taxonomies_rules;
         let id = b.ruleset(RuleSetSpec {
             name,
@@ -134,7 +179,12 @@ fn compile_current(cfg: &CurrentConfig) -> Result<Policy, ConfigError> {
             required: strs(&t.required_taxonomies),
         })?;
         for (tax, tags) in &t.allowed_tags.0 {
-            b.allowed_tags(id, tax, strs(tags), &std::format!("{path}.taxonomies_rules.allowed_tags.{tax}"))?;
+            b.allowed_tags(
+                id,
+                tax,
+                strs(tags),
+                &std::format!("{path}.taxonomies_rules.allowed_tags.{tax}"),
+            )?;
         }
         b.instance(name, &inst.ip, &inst.host, inst.port, comp, &path)?;
     }

@@ -24,6 +24,7 @@ mod model;
 pub use build::Builder;
 pub use endpoint::{Endpoint, ENDPOINTS};
 pub use error::{ConfigError, ConfigErrorKind};
+#[cfg(feature = "alloc")]
 pub use model::{CurrentConfig, LegacyConfig};
 pub use request::{Allowlisted, Header, Plan, RequestInfo, RequestVerdict};
 
@@ -174,7 +175,7 @@ pub struct RuleSet {
 }
 
 /// The compiled configuration. Immutable once built; `Sync`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
     pub(crate) format: Format,
     pub(crate) arena: heapless::Vec<u8, ARENA>,

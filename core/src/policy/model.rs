@@ -1,7 +1,9 @@
 //! The serde model of both configuration formats, as misp-guard reads them.
 //!
-//! Owned (`alloc`) so that the std loader can report positions; the no-alloc loader
-//! ([`super::load_core`]) reads the same shapes with serde-json-core.
+//! Owned (`alloc`), read by the std loader with serde_json. The no-alloc loader
+//! ([`super::load_core`]) walks the same shapes with serde-json-core and hand-written
+//! visitors (same fields, same required/optional split, same duplicate refusal), one
+//! instance at a time; keep the two in step.
 
 #[cfg(feature = "alloc")]
 pub use owned::*;
@@ -141,14 +143,33 @@ mod owned {
         pub blocked_object_types: Vec<String>,
     }
 
-    /// A distribution level as written: `"0"` (schema) or `0`.
-    #[derive(Debug, Deserialize)]
-    #[serde(untagged)]
+    /// A distribution level as written: `"0"` (schema) or `0`. Anything else is a
+    /// wrong type ("expected a distribution level"), not an opaque untagged-enum error.
+    #[derive(Debug)]
     pub enum Level {
         /// `"0"`.
         Text(String),
         /// `0`.
         Number(u64),
+    }
+
+    impl<'de> Deserialize<'de> for Level {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Vis;
+            impl serde::de::Visitor<'_> for Vis {
+                type Value = Level;
+                fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+                    f.write_str("a distribution level (a string or an integer)")
+                }
+                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Level, E> {
+                    Ok(Level::Text(String::from(v)))
+                }
+                fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Level, E> {
+                    Ok(Level::Number(v))
+                }
+            }
+            d.deserialize_any(Vis)
+        }
     }
 
     impl Level {

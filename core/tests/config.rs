@@ -1,0 +1,325 @@
+//! Configuration loading: the std loader (serde_json) and the no-alloc loader
+//! (serde-json-core) produce the same policy on every corpus configuration and on
+//! unusual spellings, and report the same errors (kind, JSON path, line) with a
+//! line:column.
+
+use std::path::{Path, PathBuf};
+
+use misp_guard_core::policy::{ConfigError, ConfigErrorKind as K};
+use misp_guard_core::{Format, Policy};
+
+fn corpus() -> PathBuf {
+    std::env::var_os("MISP_GUARD_CONFORMANCE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"))
+}
+
+fn both(json: &str) -> (Result<Policy, ConfigError>, Result<Policy, ConfigError>) {
+    (Policy::from_json_slice(json.as_bytes()), Policy::from_json_slice_no_alloc(json.as_bytes()))
+}
+
+/// Loads `json` both ways and requires the same policy.
+fn same_policy(json: &str) -> Policy {
+    let (a, b) = both(json);
+    let a = a.unwrap_or_else(|e| panic!("std loader: {e}"));
+    let b = b.unwrap_or_else(|e| panic!("no-alloc loader: {e}"));
+    assert!(a == b, "the loaders disagree:\nstd: {a:?}\nno-alloc: {b:?}");
+    a
+}
+
+#[test]
+fn corpus_configs_load_identically_both_ways() {
+    for (folder, format) in [("current", Format::Current), ("legacy", Format::Legacy)] {
+        let json = std::fs::read_to_string(corpus().join(folder).join("config.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let p = same_policy(&json);
+        assert_eq!(p.format(), format, "{folder}");
+        let instances = v.get("instances").and_then(|i| i.as_object()).map_or(0, |o| o.len());
+        assert_eq!(p.instance_count(), instances, "{folder}");
+        let rules = v.get("block_rules").and_then(|r| r.as_array()).map_or(instances, |a| a.len());
+        assert_eq!(p.ruleset_count(), rules, "{folder}");
+    }
+}
+
+#[test]
+fn invalid_corpus_config_is_refused_both_ways() {
+    // `{}`: valid JSON, no members.
+    let p = corpus().join("current/fixtures/test_invalid_config.json");
+    let json = std::fs::read_to_string(p).unwrap();
+    let (a, b) = both(&json);
+    let (a, b) = (a.unwrap_err(), b.unwrap_err());
+    assert_eq!((a.kind, b.kind), (K::MissingField, K::MissingField));
+    assert_eq!(a.message, b.message);
+    assert_eq!((a.line, a.column, a.path.as_str()), (b.line, b.column, ""), "{a} / {b}");
+}
+
+/// A small current-format configuration, one member per line so that positions are
+/// easy to check.
+const BASE: &str = r#"{
+  "allowlist": {
+    "urls": ["https://feed.example/x?y"],
+    "domains": ["feed.example"]
+  },
+  "compartments_rules": {
+    "can_reach": {
+      "c1": ["c1", "c2"],
+      "c2": ["c1"]
+    }
+  },
+  "instances": {
+    "a": {
+      "ip": "10.0.0.1",
+      "host": "a.example",
+      "port": 443,
+      "compartment_id": "c1",
+      "affiliation": "",
+      "taxonomies_rules": {
+        "required_taxonomies": ["tlp"],
+        "allowed_tags": {"tlp": ["tlp:green", "TLP:Amber"], "pap": ["pap:red"]},
+        "blocked_tags": ["tlp:red"]
+      },
+      "blocked_distribution_levels": ["0"],
+      "blocked_sharing_groups_uuids": ["b9e656ba-b9c0-4506-83ed-7b54b43a57cb"],
+      "blocked_attribute_types": ["email"],
+      "blocked_attribute_categories": ["Person"],
+      "blocked_object_types": ["person"]
+    },
+    "b": {
+      "ip": "10.0.0.2",
+      "host": "b.example",
+      "port": 8443,
+      "compartment_id": "c2",
+      "affiliation": null,
+      "taxonomies_rules": {},
+      "blocked_distribution_levels": [],
+      "blocked_sharing_groups_uuids": [],
+      "blocked_attribute_types": [],
+      "blocked_attribute_categories": [],
+      "blocked_object_types": []
+    }
+  }
+}"#;
+
+const LEGACY: &str = r#"{
+  "proxy": {"host": "guard.example", "port": 8888},
+  "misp": {"host": "misp.example", "port": 443},
+  "block_rules": [
+    {
+      "id": "r1",
+      "description": null,
+      "blocked_tags": ["tlp:red"],
+      "blocked_distribution_levels": ["0", 1]
+    },
+    {"id": "r2"}
+  ]
+}"#;
+
+/// `BASE` with `from` replaced by `to` (exactly once).
+fn edit(base: &str, from: &str, to: &str) -> String {
+    assert_eq!(base.matches(from).count(), 1, "ambiguous edit {from:?}");
+    base.replacen(from, to, 1)
+}
+
+#[test]
+fn unusual_spellings_load_identically() {
+    let cases = [
+        BASE.to_string(),
+        LEGACY.to_string(),
+        // Escapes in keys and values, numbers as levels.
+        edit(BASE, r#""tlp:red""#, r#""tlp:\u0072ed", "a\"b\\c\/d\u00e9\ud83d\ude00""#),
+        edit(BASE, r#""a": {"#, r#""inst\u0061nce_\u00e9": {"#),
+        edit(BASE, r#"["0"]"#, r#"[0, "1", 5, 63]"#),
+        edit(BASE, r#""c2": ["c1"]"#, r#""c\u0032": ["c\u0031", "c2"]"#),
+        // Members in another order: instances before the compartments they use.
+        r#"{"instances": {"x": {"blocked_object_types": [], "blocked_attribute_categories": [],
+            "blocked_attribute_types": [], "blocked_sharing_groups_uuids": [],
+            "blocked_distribution_levels": [], "taxonomies_rules": {"blocked_tags": ["a"]},
+            "compartment_id": "k", "port": 1, "host": "h", "ip": "1.2.3.4"}},
+            "compartments_rules": {"can_reach": {"k": ["k"]}}, "allowlist": {}}"#
+            .to_string(),
+        // Legacy: only the required members.
+        r#"{"block_rules": [], "misp": {"port": 1, "host": "m"}, "proxy": {"host": "p", "port": 2}}"#
+            .to_string(),
+        // White space everywhere JSON allows it.
+        BASE.replace(": ", " :\r\n\t ").replace(", ", " ,\n "),
+    ];
+    for json in &cases {
+        same_policy(json);
+    }
+}
+
+#[test]
+fn escaped_strings_are_compared_unescaped() {
+    let plain = same_policy(BASE);
+    let escaped = same_policy(&edit(BASE, r#""tlp:red""#, r#""tl\u0070:\u0072ed""#));
+    assert!(plain == escaped);
+}
+
+/// Line of the `n`th (0-based) occurrence of `marker` in `doc`.
+fn line_of(doc: &str, marker: &str, n: usize) -> u32 {
+    if marker == "<EOF>" {
+        return doc.matches('\n').count() as u32 + 1;
+    }
+    let off = doc.match_indices(marker).nth(n).unwrap_or_else(|| panic!("no {marker:?}")).0;
+    doc[..off].matches('\n').count() as u32 + 1
+}
+
+struct Case {
+    name: &'static str,
+    json: String,
+    kind: K,
+    path: &'static str,
+    /// (marker, occurrence) whose line the error must be on.
+    line: (&'static str, usize),
+}
+
+fn cases() -> Vec<Case> {
+    let c = |name, json: String, kind, path, line| Case { name, json, kind, path, line };
+    vec![
+        c("bad JSON: trailing comma", edit(BASE, r#""c1"]"#, r#""c1",]"#), K::Syntax, "", ("\"c1\",]", 0)),
+        c("bad JSON: missing colon", edit(BASE, r#""host": "b.example""#, r#""host" "b.example""#), K::Syntax, "", ("\"host\" \"b", 0)),
+        c("bad JSON: bad escape", edit(BASE, r#""email""#, r#""em\ail""#), K::Syntax, "", ("em\\ail", 0)),
+        c("bad JSON: lone surrogate", edit(BASE, r#""email""#, r#""\ud800x""#), K::Syntax, "", ("ud800", 0)),
+        c("bad JSON: truncated", BASE[..BASE.len() - 40].to_string(), K::Syntax, "", ("<EOF>", 0)),
+        c("bad JSON: trailing data", format!("{BASE}\n{{}}"), K::Syntax, "", ("<EOF>", 0)),
+        c("missing field", edit(BASE, "\"port\": 8443,\n", ""), K::MissingField, "instances.b", ("\"b\": {", 0)),
+        c("missing top-level field", edit(BASE, "\"allowlist\"", "\"allow_list\""), K::UnknownField, "allow_list", ("allow_list", 0)),
+        c("unknown field", edit(BASE, "\"ip\": \"10.0.0.1\",", "\"ip\": \"10.0.0.1\", \"colour\": 1,"), K::UnknownField, "instances.a.colour", ("colour", 0)),
+        c("wrong type: port as string", edit(BASE, "\"port\": 443,", "\"port\": \"443\","), K::WrongType, "instances.a.port", ("\"443\"", 0)),
+        c("wrong type: port as float", edit(BASE, "\"port\": 443,", "\"port\": 443.0,"), K::WrongType, "instances.a.port", ("443.0", 0)),
+        c("invalid: port out of range", edit(BASE, "\"port\": 443,", "\"port\": 70000,"), K::Invalid, "instances.a.port", ("70000", 0)),
+        c("wrong type: list as string", edit(BASE, r#""blocked_tags": ["tlp:red"]"#, r#""blocked_tags": "tlp:red""#), K::WrongType, "instances.a.taxonomies_rules.blocked_tags", ("\"blocked_tags\": \"", 0)),
+        c("wrong type: list element", edit(BASE, r#"["email"]"#, r#"["email", 5]"#), K::WrongType, "instances.a.blocked_attribute_types[1]", ("\"email\", 5", 0)),
+        c("wrong type: level", edit(BASE, r#"["0"]"#, r#"["0", 1.5]"#), K::WrongType, "instances.a.blocked_distribution_levels[1]", ("1.5", 0)),
+        c("invalid: level out of range", edit(BASE, r#"["0"]"#, r#"["0", "64"]"#), K::Invalid, "instances.a.blocked_distribution_levels[1]", ("\"64\"", 0)),
+        c("wrong type: instance", edit(BASE, "\"b\": {", "\"b\": [], \"c\": {"), K::WrongType, "instances.b", ("\"b\": []", 0)),
+        c("wrong type: instance as positional array", edit(BASE, "\"b\": {", "\"b\": [\"10.0.0.2\", \"b.example\", 8443, \"c2\", null, {}, [], [], [], [], []], \"c\": {"), K::WrongType, "instances.b", ("\"b\": [", 0)),
+        c("wrong type: taxonomies_rules as array", edit(BASE, "\"taxonomies_rules\": {},", "\"taxonomies_rules\": [],"), K::WrongType, "instances.b.taxonomies_rules", ("\"taxonomies_rules\": []", 0)),
+        c("duplicate instance name", edit(BASE, "\"b\": {", "\"a\": {"), K::Invalid, "instances.a", ("\"a\": {", 1)),
+        c("duplicate top-level member", edit(BASE, "\"instances\": {", "\"allowlist\": {}, \"instances\": {"), K::Invalid, "allowlist", ("\"allowlist\": {}", 0)),
+        c("duplicate can_reach source", edit(BASE, r#""c2": ["c1"]"#, r#""c1": ["c1"]"#), K::Invalid, "compartments_rules.can_reach.c1", ("\"c1\": [\"c1\"]", 0)),
+        c("wrong type: document", "[1, 2]".into(), K::WrongType, "", ("[1", 0)),
+        c("duplicate instance ip", edit(BASE, "\"10.0.0.2\"", "\"10.0.0.1\""), K::Invalid, "instances.b.ip", ("\"ip\"", 1)),
+        c("duplicate instance host", edit(BASE, "\"b.example\"", "\"a.example\""), K::Invalid, "instances.b.host", ("\"host\"", 1)),
+        c("unknown compartment in compartment_id", edit(BASE, "\"compartment_id\": \"c2\"", "\"compartment_id\": \"c9\""), K::Invalid, "instances.b.compartment_id", ("\"c9\"", 0)),
+        c("unknown compartment in can_reach", edit(BASE, r#""c2": ["c1"]"#, r#""c2": ["c1", "c3"]"#), K::Invalid, "compartments_rules.can_reach.c2[1]", ("\"c3\"", 0)),
+        c("duplicate field", edit(BASE, "\"host\": \"b.example\",", "\"host\": \"b.example\", \"host\": \"c\","), K::Invalid, "instances.b.host", ("\"host\": \"c\"", 0)),
+        c("legacy: missing id", edit(LEGACY, r#"{"id": "r2"}"#, r#"{"description": "x"}"#), K::MissingField, "block_rules[1]", ("\"description\": \"x\"", 0)),
+        c("legacy: unknown field", edit(LEGACY, r#""port": 8888"#, r#""port": 8888, "tls": true"#), K::UnknownField, "proxy.tls", ("tls", 0)),
+        c("legacy: wrong type", edit(LEGACY, r#""port": 443"#, r#""port": true"#), K::WrongType, "misp.port", ("true", 0)),
+        c("legacy: rule as positional array", edit(LEGACY, r#"{"id": "r2"}"#, r#"["r2"]"#), K::WrongType, "block_rules[1]", ("[\"r2\"]", 0)),
+        c("legacy: level", edit(LEGACY, r#"["0", 1]"#, r#"["0", -1]"#), K::WrongType, "block_rules[0].blocked_distribution_levels[1]", ("-1", 0)),
+    ]
+}
+
+#[test]
+fn errors_have_kind_path_and_position_in_both_loaders() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let want_line = line_of(&case.json, case.line.0, case.line.1);
+        let loaders: [(&str, fn(&[u8]) -> Result<Policy, ConfigError>); 2] =
+            [("std", Policy::from_json_slice), ("no-alloc", Policy::from_json_slice_no_alloc)];
+        for (loader, load) in loaders {
+            // One policy-sized result at a time (debug builds keep every temporary).
+            let e = match load(case.json.as_bytes()).map(drop) {
+                Ok(_) => {
+                    failures.push(format!("{}: {loader} loader accepted it", case.name));
+                    continue;
+                }
+                Err(e) => e,
+            };
+            let shown = e.to_string();
+            let ok = e.kind == case.kind
+                && e.path.as_str() == case.path
+                && e.line == want_line
+                && e.column > 0
+                && shown.starts_with(&format!("{}:{}: ", e.line, e.column))
+                && !e.message.is_empty();
+            if !ok {
+                failures.push(format!(
+                    "{}: {loader}: got {:?} at {}:{} path {:?}: {shown}; want {:?} at line {want_line} path {:?}",
+                    case.name, e.kind, e.line, e.column, e.path.as_str(), case.kind, case.path
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn both_loaders_point_at_the_same_column_for_semantic_errors() {
+    for case in cases() {
+        if matches!(case.kind, K::Syntax) {
+            continue;
+        }
+        let (a, b) = both(&case.json);
+        let (a, b) = (a.unwrap_err(), b.unwrap_err());
+        assert_eq!((a.line, a.column), (b.line, b.column), "{}: {a} / {b}", case.name);
+    }
+}
+
+#[test]
+fn capacity_errors_are_clear() {
+    // 65 instances: over the policy's capacity, both ways.
+    let mut inst = String::new();
+    for i in 0..65 {
+        if i > 0 {
+            inst.push(',');
+        }
+        inst.push_str(&format!(
+            r#""i{i}": {{"ip": "10.1.0.{i}", "host": "h{i}", "port": 1, "compartment_id": "c",
+            "taxonomies_rules": {{}}, "blocked_distribution_levels": [],
+            "blocked_sharing_groups_uuids": [], "blocked_attribute_types": [],
+            "blocked_attribute_categories": [], "blocked_object_types": []}}"#
+        ));
+    }
+    let json = format!(
+        r#"{{"allowlist": {{}}, "compartments_rules": {{"can_reach": {{"c": ["c"]}}}}, "instances": {{{inst}}}}}"#
+    );
+    let (a, b) = both(&json);
+    let (a, b) = (a.unwrap_err(), b.unwrap_err());
+    assert_eq!((a.kind, b.kind), (K::Capacity, K::Capacity), "{a} / {b}");
+    assert_eq!(a.path, b.path);
+    assert_eq!((a.line, a.column), (b.line, b.column));
+    assert!(a.message.contains("64"), "{a}");
+
+    // A string longer than the policy's bound.
+    let long = "x".repeat(300);
+    let (a, b) = both(&edit(BASE, "\"email\"", &format!("\"{long}\"")));
+    let (a, b) = (a.unwrap_err(), b.unwrap_err());
+    assert_eq!((a.kind, b.kind), (K::Capacity, K::Capacity));
+    assert_eq!(a.path.as_str(), "instances.a.blocked_attribute_types");
+    assert_eq!(a.path, b.path);
+}
+
+#[test]
+fn no_alloc_batch_capacity_is_a_clear_error() {
+    // More strings in one instance than the no-alloc loader holds at once (512): the
+    // std loader has no such bound (the policy holds 2048 entries in all).
+    let tags: Vec<String> = (0..600).map(|i| format!("\"t{i}\"")).collect();
+    let json = edit(BASE, r#"["tlp:red"]"#, &format!("[{}]", tags.join(",")));
+    let (a, b) = both(&json);
+    assert!(a.is_ok(), "{:?}", a.err());
+    let e = b.unwrap_err();
+    assert_eq!(e.kind, K::Capacity, "{e}");
+    assert!(e.path.starts_with("instances.a.taxonomies_rules.blocked_tags["), "{e}");
+    assert!(e.line > 0 && e.column > 0);
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing() {
+    let json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let (a, b) = both(&json);
+    assert_eq!(a.unwrap_err().kind, K::Syntax);
+    assert_eq!(b.unwrap_err().kind, K::Syntax);
+}
+
+#[test]
+fn every_truncation_of_a_config_is_refused_both_ways() {
+    for n in 0..LEGACY.len() {
+        let (a, b) = both(&LEGACY[..n]);
+        let (a, b) = (a.unwrap_err(), b.unwrap_err());
+        assert_eq!((a.kind, b.kind), (K::Syntax, K::Syntax), "at {n}: {a} / {b}");
+        assert_eq!(a.line, b.line, "at {n}: {a} / {b}");
+    }
+}
