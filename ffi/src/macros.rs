@@ -1,0 +1,64 @@
+//! The tiny helpers every entry point is built from: a panic boundary and NULL checks.
+//!
+//! Each macro `return`s from the enclosing closure, so they are used inside
+//! [`ffi_panic_boundary!`], whose closure is the body of the exported function.
+
+/// Runs `$body` (a block evaluating to the function's return value) and turns a panic
+/// into `$on_panic`, so no unwind ever crosses the C boundary.
+macro_rules! ffi_panic_boundary {
+    ($on_panic:expr, $body:block) => {
+        match ::std::panic::catch_unwind(::core::panic::AssertUnwindSafe(|| $body)) {
+            Ok(v) => v,
+            Err(_) => $on_panic,
+        }
+    };
+}
+
+/// `&T` from a `*const T`, or `return NullParameter`.
+macro_rules! try_ref {
+    ($ptr:expr) => {{
+        let p = $ptr;
+        // SAFETY: the caller's contract (see the function's `# Safety`) is that a
+        // non-NULL pointer points to a live, properly aligned value for the call.
+        match unsafe { p.as_ref() } {
+            Some(r) => r,
+            None => return $crate::misp_guard_result::NullParameter,
+        }
+    }};
+}
+
+/// The raw pointer of a required output parameter, or `return NullParameter`.
+/// Outputs are written with `ptr::write`, never read (they may be uninitialised).
+macro_rules! try_out {
+    ($ptr:expr) => {{
+        let p = $ptr;
+        if p.is_null() {
+            return $crate::misp_guard_result::NullParameter;
+        }
+        p
+    }};
+}
+
+/// `&[T]` from `(ptr, len)`: NULL is accepted only with `len == 0`.
+macro_rules! try_slice {
+    ($ptr:expr, $len:expr) => {{
+        // SAFETY: the caller's contract (see the function's `# Safety`) is that a
+        // non-NULL pointer points to `len` initialised elements, valid for the call.
+        match unsafe { $crate::slice_from($ptr, $len) } {
+            Some(s) => s,
+            None => return $crate::misp_guard_result::NullParameter,
+        }
+    }};
+}
+
+/// `&str` from a `misp_guard_str`: NULL only with `len == 0`, must be UTF-8.
+macro_rules! try_str {
+    ($s:expr) => {{
+        let s: $crate::misp_guard_str = $s;
+        let bytes: &[u8] = try_slice!(s.data.cast::<u8>(), s.len);
+        match ::core::str::from_utf8(bytes) {
+            Ok(v) => v,
+            Err(_) => return $crate::misp_guard_result::InvalidUtf8,
+        }
+    }};
+}
