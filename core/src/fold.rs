@@ -208,6 +208,28 @@ impl<const N: usize> Folder<N> {
         }
         let mut i = 0;
         while i < s.len() {
+            // bulk path: a run of visible ASCII (no spaces, no controls)
+            let run = s[i..].iter().take_while(|&&b| (0x21..0x7f).contains(&b)).count();
+            if run > 0 {
+                if self.overflow {
+                    return;
+                }
+                if self.len + run > N {
+                    for &b in &s[i..i + run] {
+                        self.push_ascii(b);
+                    }
+                } else {
+                    let dst = &mut self.buf[self.len..self.len + run];
+                    dst.copy_from_slice(&s[i..i + run]);
+                    if self.fold != Fold::Trim {
+                        dst.make_ascii_lowercase();
+                    }
+                    self.len += run;
+                    self.solid = self.len;
+                }
+                i += run;
+                continue;
+            }
             let b = s[i];
             if b < 0x80 {
                 self.push_ascii(b);

@@ -18,13 +18,29 @@ use crate::policy::{BodyKind, Format, MinimalSearch, RuleSet, RuleSetId};
 use crate::verdict::Reason;
 
 /// Folds a field's value needs besides the exact text: (`_ci`, other).
-pub(super) fn folds(field: Field) -> (bool, Option<Fold>) {
+pub(super) fn folds(m: &Machine<'_>, field: Field) -> (bool, Option<Fold>) {
+    let any = |f: fn(&RuleSet) -> bool| rulesets(m).any(|(_, r)| f(r));
     match field {
-        Field::Type | Field::Name | Field::SgUuid | Field::ClusterTagName => (true, None),
-        Field::TagName => (true, Some(Fold::Lower)),
-        Field::Category => (false, Some(Fold::Trim)),
+        Field::Type => (any(|r| r.blocked_types.len > 0), None),
+        Field::Name => (any(|r| r.blocked_object_types.len > 0), None),
+        Field::SgUuid => (any(|r| r.blocked_sgs.len > 0), None),
+        Field::ClusterTagName => (any(|r| r.blocked_tags.len > 0), None),
+        Field::TagName => {
+            let lower = requires_allowed_tags(m);
+            (any(|r| r.blocked_tags.len > 0), lower.then_some(Fold::Lower))
+        }
+        Field::Category => (false, any(|r| r.blocked_categories.len > 0).then_some(Fold::Trim)),
         _ => (false, None),
     }
+}
+
+/// Whether tag names must also be kept lowercased (allowed tags are configured).
+fn requires_allowed_tags(m: &Machine<'_>) -> bool {
+    if m.policy.format() != Format::Current {
+        return false;
+    }
+    let r = m.policy.ruleset(m.inspection.first);
+    r.required.len > 0 && r.allowed.iter().any(|l| l.len > 0)
 }
 
 /// The check a field belongs to (for precedence and wrong-type reports).

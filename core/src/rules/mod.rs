@@ -366,7 +366,7 @@ impl Machine<'_> {
     }
 
     fn start_capture(&mut self, field: Field) {
-        let (ci, other) = checks::folds(field);
+        let (ci, other) = checks::folds(self, field);
         self.cap.field = Some(field);
         self.cap.exact.reset();
         self.cap.ci.reset();
@@ -551,6 +551,9 @@ impl Sink for Machine<'_> {
 fn write_key_segment(key: &[u8], p: &mut heapless::String<POINTER_CAP>) -> bool {
     if p.push('/').is_err() {
         return false;
+    }
+    if !key.iter().any(|&b| b == b'~' || b == b'/') {
+        return p.push_str(key_str(key)).is_ok();
     }
     for c in key_str(key).chars() {
         let r = match c {
