@@ -79,3 +79,36 @@ fn no_allocation_while_evaluating_and_bounded_state() {
     assert!(std::mem::size_of::<Guard<'_>>() <= Evaluator::STATE_SIZE_BOUND + 64);
     let _ = Verdict::Allow;
 }
+
+#[test]
+fn compiled_rules_are_shareable_across_threads() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<Policy>();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current");
+    let policy = std::sync::Arc::new(
+        Policy::from_json_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap(),
+    );
+    let body = std::fs::read(dir.join("fixtures/test_event_blocked_tags.json")).unwrap();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (p, b) = (policy.clone(), body.clone());
+            std::thread::spawn(move || {
+                let req = RequestInfo {
+                    method: "POST",
+                    path: "/events/add",
+                    scheme: "https",
+                    src_ip: "20.0.0.2",
+                    dst_host: "instance1-comp2.com",
+                    dst_port: 443,
+                };
+                let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!() };
+                let mut g = Guard::new(&p, plan.request.unwrap());
+                g.feed(&b);
+                g.finish().is_allow()
+            })
+        })
+        .collect();
+    for h in handles {
+        assert!(!h.join().unwrap());
+    }
+}
