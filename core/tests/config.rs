@@ -200,6 +200,8 @@ fn cases() -> Vec<Case> {
         c("duplicate can_reach source", edit(BASE, r#""c2": ["c1"]"#, r#""c1": ["c1"]"#), K::Invalid, "compartments_rules.can_reach.c1", ("\"c1\": [\"c1\"]", 0)),
         c("wrong type: document", "[1, 2]".into(), K::WrongType, "", ("[1", 0)),
         c("duplicate instance ip", edit(BASE, "\"10.0.0.2\"", "\"10.0.0.1\""), K::Invalid, "instances.b.ip", ("\"ip\"", 1)),
+        c("duplicate ip, instance named with a dot", edit(&edit(BASE, "\"b\": {", "\"x.y[0]\": {"), "\"10.0.0.2\"", "\"10.0.0.1\""), K::Invalid, "instances.x.y[0].ip", ("\"ip\"", 1)),
+        c("unknown compartment, escaped instance name", edit(&edit(BASE, "\"b\": {", "\"\\u0062\": {"), "\"compartment_id\": \"c2\"", "\"compartment_id\": \"c9\""), K::Invalid, "instances.b.compartment_id", ("\"c9\"", 0)),
         c("duplicate instance host", edit(BASE, "\"b.example\"", "\"a.example\""), K::Invalid, "instances.b.host", ("\"host\"", 1)),
         c("unknown compartment in compartment_id", edit(BASE, "\"compartment_id\": \"c2\"", "\"compartment_id\": \"c9\""), K::Invalid, "instances.b.compartment_id", ("\"c9\"", 0)),
         c("unknown compartment in can_reach", edit(BASE, r#""c2": ["c1"]"#, r#""c2": ["c1", "c3"]"#), K::Invalid, "compartments_rules.can_reach.c2[1]", ("\"c3\"", 0)),

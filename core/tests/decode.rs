@@ -887,6 +887,10 @@ mod through_guard {
                 let v = judge(&p, name(enc), &enc.encode(CLEAN), chunk, Limits::default());
                 assert_eq!(reason(&v), reason(&plain_clean), "{enc:?} chunk {chunk}");
                 let v = judge(&p, name(enc), &enc.encode(RED), chunk, Limits::default());
+                // InvalidJson here means the guard stopped the decoder (its sink said
+                // `false`) at the evaluator's first `Blocked`, so the evaluator, which
+                // wants the whole body to pick misp-guard's reason, saw a truncated
+                // document: the guard must keep feeding the evaluator.
                 assert_eq!(reason(&v), Some(Reason::EventBlockedTag), "{enc:?} chunk {chunk}");
             }
         }
