@@ -28,9 +28,6 @@
 // `misp_guard_request_decision`; longer lines are cut and end with `…`.
 #define MISP_GUARD_LINE_CAP 1024
 
-// An upper bound of `size_of::<Evaluator>()`, asserted by a test.
-#define Evaluator_STATE_SIZE_BOUND (16 * 1024)
-
 // What a call did. Numbers are part of the ABI and never change; a retired value is
 // commented out, never reused.
 //

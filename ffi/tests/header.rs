@@ -19,8 +19,12 @@ fn generate() -> Vec<u8> {
          #define MISP_GUARD_VERSION_PATCH {}",
         patch.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("0")
     ));
+    // `Reason` (stable block reason numbers) comes from the core's verdict table.
+    // Only that file is parsed: the rest of the core is not C-facing, and cbindgen
+    // trips over some of its types (e.g. aliases of `heapless::String<N>`).
     let bindings = cbindgen::Builder::new()
         .with_crate(&crate_dir)
+        .with_src(crate_dir.join("../core/src/verdict.rs"))
         .with_config(config)
         .generate()
         .expect("cbindgen generates the header");
