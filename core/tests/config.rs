@@ -14,6 +14,8 @@ fn corpus() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"))
 }
 
+type Loader = fn(&[u8]) -> Result<Policy, ConfigError>;
+
 fn both(json: &str) -> (Result<Policy, ConfigError>, Result<Policy, ConfigError>) {
     (Policy::from_json_slice(json.as_bytes()), Policy::from_json_slice_no_alloc(json.as_bytes()))
 }
@@ -219,7 +221,7 @@ fn errors_have_kind_path_and_position_in_both_loaders() {
     let mut failures = Vec::new();
     for case in cases() {
         let want_line = line_of(&case.json, case.line.0, case.line.1);
-        let loaders: [(&str, fn(&[u8]) -> Result<Policy, ConfigError>); 2] =
+        let loaders: [(&str, Loader); 2] =
             [("std", Policy::from_json_slice), ("no-alloc", Policy::from_json_slice_no_alloc)];
         for (loader, load) in loaders {
             // One policy-sized result at a time (debug builds keep every temporary).
@@ -324,4 +326,59 @@ fn every_truncation_of_a_config_is_refused_both_ways() {
         assert_eq!((a.kind, b.kind), (K::Syntax, K::Syntax), "at {n}: {a} / {b}");
         assert_eq!(a.line, b.line, "at {n}: {a} / {b}");
     }
+}
+
+/// Every one-byte deletion and a few one-byte replacements of the sample configurations:
+/// the loaders accept the same documents (with equal policies) and refuse the others
+/// with the same kind, path and line.
+#[test]
+fn loaders_agree_on_every_small_mutation() {
+    let mut mismatches = Vec::new();
+    for base in [BASE, LEGACY] {
+        let bytes = base.as_bytes();
+        let mut docs: Vec<Vec<u8>> = Vec::new();
+        for i in 0..bytes.len() {
+            let mut d = bytes.to_vec();
+            d.remove(i);
+            docs.push(d);
+            for r in [b'"', b'1', b'[', b'{', b'x', b','] {
+                if i % 7 == 0 && bytes[i] != r {
+                    let mut d = bytes.to_vec();
+                    d[i] = r;
+                    docs.push(d);
+                }
+            }
+        }
+        for d in docs {
+            let a = Policy::from_json_slice(&d);
+            let b = Policy::from_json_slice_no_alloc(&d);
+            let same = match (&a, &b) {
+                (Ok(x), Ok(y)) => x == y,
+                (Err(x), Err(y)) => {
+                    x.kind == y.kind && x.path == y.path && x.line == y.line && x.column == y.column
+                }
+                _ => false,
+            };
+            if !same {
+                let show = |r: &Result<Policy, ConfigError>| match r {
+                    Ok(_) => "ok".to_string(),
+                    Err(e) => format!("{:?} {e}", e.kind),
+                };
+                mismatches.push(format!(
+                    "{}\n  std: {}\n  no-alloc: {}",
+                    String::from_utf8_lossy(&d).replace('\n', " "),
+                    show(&a),
+                    show(&b)
+                ));
+            }
+        }
+    }
+    mismatches.sort_by_key(|m| {
+        m.split("std: ").nth(1).map(|s| s.split(':').nth(2).unwrap_or("").to_string())
+    });
+    let all = mismatches.len();
+    mismatches.dedup_by_key(|m| {
+        m.split("std: ").nth(1).map(|s| s.split(':').nth(2).unwrap_or("").to_string())
+    });
+    assert!(mismatches.is_empty(), "{all} mismatches, by message:\n{}", mismatches.join("\n"));
 }

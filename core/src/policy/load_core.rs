@@ -77,6 +77,12 @@ impl Policy {
     ///
     /// Errors carry line:column (1-based) and the JSON path of the offending value.
     pub fn from_json_slice_no_alloc(json: &[u8]) -> Result<Policy, ConfigError> {
+        if json.len() >= IN_SCRATCH as usize {
+            // Offsets into the document are 31-bit (see `Src`).
+            let e =
+                ConfigError::semantic(ConfigErrorKind::Capacity, "", "configuration over 2 GiB");
+            return Err(e.at(1, 1));
+        }
         let text = match core::str::from_utf8(json) {
             Ok(t) => t,
             Err(e) => {
@@ -87,7 +93,11 @@ impl Policy {
                 ))
             }
         };
-        scan_document(json).map_err(|(off, msg)| {
+        scan_document(json).map_err(|(mut off, msg)| {
+            if off >= json.len() {
+                // At the end of input: point at its last byte, as serde_json does.
+                off = json.len().saturating_sub(1);
+            }
             at_offset(ConfigError::semantic(ConfigErrorKind::Syntax, "", msg), json, off)
         })?;
         let format = detect_format(json)?;
@@ -268,14 +278,21 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// `true`, `false` or `null`; an error at the first byte that differs.
     fn literal(&mut self) -> Result<(), ScanErr> {
-        for lit in [&b"true"[..], b"false", b"null"] {
-            if self.b[self.i..].starts_with(lit) {
-                self.i += lit.len();
-                return Ok(());
+        let lit: &[u8] = match self.peek() {
+            Some(b't') => b"true",
+            Some(b'f') => b"false",
+            _ => b"null",
+        };
+        for &want in lit {
+            match self.peek() {
+                Some(c) if c == want => self.i += 1,
+                None => return Err((self.i, "EOF while parsing a value")),
+                Some(_) => return Err((self.i, "expected ident")),
             }
         }
-        Err((self.i, "expected ident"))
+        Ok(())
     }
 
     /// `"key" :` at the current position (after white space).
@@ -459,7 +476,8 @@ fn find(json: &[u8], at: usize, rest: &str, depth: usize, skip: &mut usize) -> O
     let mut s = Scan { b: json, i: at };
     s.ws();
     match s.peek()? {
-        b'{' if !rest.starts_with('[') => {
+        // An object: `rest` starts with a key (which may itself contain `[` or `.`).
+        b'{' => {
             s.i += 1;
             s.ws();
             if s.peek() == Some(b'}') {
@@ -1180,18 +1198,23 @@ fn fields<'de, 'b, A: MapAccess<'de>>(
         let key_at = Some(ctx.last_at);
         let mark = ctx.push_key_src(k);
         let Some(i) = names.iter().position(|n| *n == ctx.text(k)) else {
-            let mut msg = heapless::String::<200>::new();
+            // serde's wording, so that both loaders say the same.
+            let mut msg = heapless::String::<640>::new();
             let _ = write!(msg, "unknown field `");
             push_cut(&mut msg, ctx.text(k));
-            let _ = write!(msg, "`, expected ");
-            for (j, n) in names.iter().enumerate() {
-                let sep = match (j, names.len()) {
-                    (0, 1) => "",
-                    (0, _) => "one of ",
-                    _ => ", ",
-                };
-                let _ = write!(msg, "{sep}`{n}`");
-            }
+            let _ = write!(msg, "`, ");
+            let _ = match names {
+                [] => write!(msg, "there are no fields"),
+                [a] => write!(msg, "expected `{a}`"),
+                [a, b] => write!(msg, "expected `{a}` or `{b}`"),
+                _ => {
+                    let _ = write!(msg, "expected one of ");
+                    for (j, n) in names.iter().enumerate() {
+                        let _ = write!(msg, "{}`{n}`", if j == 0 { "" } else { ", " });
+                    }
+                    Ok(())
+                }
+            };
             return Err(ctx.fail(ConfigErrorKind::UnknownField, &msg, key_at));
         };
         if seen & (1 << i) != 0 {

@@ -127,8 +127,23 @@ fn serde_err(e: &serde_json::Error, path: &str, json: &[u8]) -> ConfigError {
             let (line, col) = line_col(json, off);
             err.at(line, col)
         }
-        None => err.at(e.line() as u32, e.column() as u32),
+        None => {
+            // serde_json says "column 0" after consuming a line feed (e.g. one inside a
+            // string): that is the line feed ending the previous line.
+            let (line, col) = match (e.line(), e.column()) {
+                (l, 0) if l > 1 => {
+                    nth_line_end(json, l - 1).map_or((l as u32, 1), |o| line_col(json, o))
+                }
+                (l, c) => (l as u32, c as u32),
+            };
+            err.at(line, col)
+        }
     }
+}
+
+/// Offset of the line feed ending 1-based line `line`.
+fn nth_line_end(json: &[u8], line: usize) -> Option<usize> {
+    json.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(line - 1).map(|(i, _)| i)
 }
 
 fn strs(v: &[String]) -> impl Iterator<Item = &str> + Clone {
