@@ -104,7 +104,7 @@ impl Conf {
             upstream_port: upstream.port,
             http: String::new(),
             // Test-only wiring: the scenario's destination comes from a header.
-            location: "misp_guard_destination $http_x_test_dst;".into(),
+            location: "misp_guard on;\n            misp_guard_destination $http_x_test_dst;".into(),
         }
     }
 
@@ -114,8 +114,16 @@ impl Conf {
         self
     }
 
+    /// Replaces the directives inside `location /` (before `proxy_pass`).
     pub fn location(mut self, s: &str) -> Self {
         self.location = s.into();
+        self
+    }
+
+    /// Adds directives inside `location /`.
+    pub fn more(mut self, s: &str) -> Self {
+        self.location.push_str("\n            ");
+        self.location.push_str(s);
         self
     }
 }
@@ -166,7 +174,6 @@ http {{
         ssl_certificate {cert};
         ssl_certificate_key {key};
         location / {{
-            misp_guard on;
             {location}
             proxy_pass http://127.0.0.1:{up};
         }}
@@ -176,7 +183,7 @@ http {{
             module = module_path().display(),
             dir = dir.display(),
             rules = conf.rules.display(),
-            http = conf.http,
+            http = conf.http.replace("{dir}", &dir.display().to_string()),
             port = port,
             plain_port = plain_port,
             cert = cert.display(),

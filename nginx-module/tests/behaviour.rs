@@ -1,0 +1,460 @@
+//! One test per behaviour of the module in a real nginx (see `common` for the wiring):
+//! configuration errors, reload, report mode, large bodies through temp files, gzip and br
+//! both ways, client aborts, upstream resets, HTTP/2, log escaping. Every test stops its
+//! nginx with `Nginx::stop`, which asserts that no worker `exited on signal`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{send, Conf, Nginx, Proto, Reply, Req, Upstream};
+use serde_json::Value;
+
+const PUSH_PATH: &str = "/events/add/metadata:1";
+const PUSH_SRC: &str = "20.0.0.2";
+const PUSH_DST: &str = "instance1-comp2.com:443";
+const PULL_PATH: &str = "/events/view/385283a1-b5e0-4e10-a532-dce11c365a56/deleted[]:0/deleted[]:1/excludeGalaxy:1/includeEventCorrelations:0/includeFeedCorrelations:0/includeWarninglistHits:0/excludeLocalTags:1";
+const PULL_SRC: &str = "10.0.0.2";
+const PULL_DST: &str = "instance1-comp1.com:443";
+const TAG_LOG: &str = "event has blocked tag: tlp:red";
+
+fn current() -> PathBuf {
+    common::conformance_dir().join("current")
+}
+
+fn rules() -> PathBuf {
+    current().join("config.json")
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(current().join("fixtures").join(name)).expect("fixture")
+}
+
+fn allowed_event() -> Vec<u8> {
+    fixture("test_event_non-blocked.json")
+}
+
+fn blocked_event() -> Vec<u8> {
+    fixture("test_event_blocked_tags.json")
+}
+
+fn push(id: &str, body: &[u8]) -> Req {
+    Req::new("POST", PUSH_PATH)
+        .wiring(id, Some(PUSH_SRC), PUSH_DST)
+        .header("Content-Type", "application/json")
+        .body(body.to_vec())
+}
+
+fn pull(id: &str) -> Req {
+    Req::new("GET", PULL_PATH).wiring(id, Some(PULL_SRC), PULL_DST)
+}
+
+fn gzip(b: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(b).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+fn brotli(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+        w.write_all(b).expect("br");
+    }
+    out
+}
+
+/// An event of at least `size` bytes: the allowed fixture's attribute repeated, and,
+/// when `tag_at_end`, a `tlp:red` event tag after all of them.
+fn big_event(size: usize, tag_at_end: bool) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&allowed_event()).expect("fixture json");
+    let ev = v["Event"].as_object_mut().expect("Event");
+    let attr = ev["Attribute"][0].clone();
+    let one = serde_json::to_vec(&attr).expect("attr").len() + 1;
+    let n = size / one + 1;
+    let attrs: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut a = attr.clone();
+            a["id"] = Value::String(format!("{}", i + 1));
+            a["value"] = Value::String(format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255));
+            a
+        })
+        .collect();
+    ev.insert("Attribute".into(), Value::Array(attrs));
+    let mut text = serde_json::to_vec(&v).expect("serialize");
+    if tag_at_end {
+        let tags: Value = serde_json::from_slice::<Value>(&blocked_event()).expect("json")["Event"]
+            ["Tag"]
+            .clone();
+        // Insert before the closing `}}` so the tag is the event's last member.
+        let tail = text.split_off(text.len() - 2);
+        text.extend_from_slice(format!(",\"Tag\":{tags}").as_bytes());
+        text.extend_from_slice(&tail);
+    }
+    assert!(text.len() >= size);
+    text
+}
+
+fn write_rules(dir: &Path, v: &Value) -> PathBuf {
+    let p = dir.join("rules.json");
+    std::fs::write(&p, serde_json::to_vec_pretty(v).expect("rules")).expect("write rules");
+    p
+}
+
+// --- configuration ----------------------------------------------------------------------
+
+#[test]
+fn nginx_t_accepts_good_rules_and_reports_bad_ones_with_file_line_col() {
+    let up = Upstream::start();
+    let (ok, err) = Nginx::test_config(&Conf::new(rules(), &up));
+    assert!(ok, "good configuration refused: {err}");
+
+    let dir = common::scratch("badrules");
+    // Syntax error on line 3.
+    let bad = dir.join("syntax.json");
+    std::fs::write(&bad, "{\n  \"allowlist\": {\n    \"urls\": [,]\n  }\n}\n").unwrap();
+    let (ok, err) = Nginx::test_config(&Conf::new(&bad, &up));
+    assert!(!ok, "nginx -t accepted a broken rules file");
+    let want = format!("{}:3:", bad.display());
+    assert!(err.contains(&want), "no `{want}` in: {err}");
+    assert!(err.contains("[emerg]"), "{err}");
+
+    // A semantic error (wrong type) also names the file, line and column.
+    let mut v: Value = serde_json::from_slice(&std::fs::read(rules()).unwrap()).unwrap();
+    v["instances"]["instance_1_1"]["port"] = Value::String("not a port".into());
+    let sem = write_rules(&dir, &v);
+    let (ok, err) = Nginx::test_config(&Conf::new(&sem, &up));
+    assert!(!ok, "nginx -t accepted a wrong-typed port");
+    let prefix = format!("{}:", sem.display());
+    let pos = err.find(&prefix).map(|i| &err[i + prefix.len()..]).unwrap_or("");
+    let mut it = pos.split(':');
+    let (l, c) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+    assert!(
+        l.parse::<u32>().is_ok_and(|l| l > 1) && c.parse::<u32>().is_ok(),
+        "no FILE:LINE:COL in: {err}"
+    );
+
+    // A missing file.
+    let (ok, err) = Nginx::test_config(&Conf::new(dir.join("missing.json"), &up));
+    assert!(!ok && err.contains("cannot read"), "{err}");
+
+    // A bad directive value.
+    let conf = Conf::new(rules(), &up).more("misp_guard_mode sometimes;");
+    let (ok, err) = Nginx::test_config(&conf);
+    assert!(!ok && err.contains("invalid value \"sometimes\""), "{err}");
+}
+
+#[test]
+fn reload_picks_up_changed_rules_and_keeps_old_ones_on_a_bad_file() {
+    let up = Upstream::start();
+    let dir = common::scratch("reload-rules");
+    let strict: Value = serde_json::from_slice(&std::fs::read(rules()).unwrap()).unwrap();
+    let mut lax = strict.clone();
+    lax["instances"]["instance_2_2"]["taxonomies_rules"]["blocked_tags"] = Value::Array(vec![]);
+    let path = write_rules(&dir, &lax);
+    let n = Nginx::start("reload", Conf::new(&path, &up));
+
+    let r = send(&n, &push("reload-1", &blocked_event()));
+    assert_eq!(r.status, 200, "lax rules should let tlp:red through: {}", n.error_log());
+    assert_eq!(up.received("reload-1").len(), 1);
+
+    write_rules(&dir, &strict);
+    n.reload();
+    let from = n.log_len();
+    let r = send(&n, &push("reload-2", &blocked_event()));
+    assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]));
+    assert!(up.received("reload-2").is_empty());
+    assert!(n.log_since(from).contains(TAG_LOG));
+
+    // A broken file: the reload fails, the running rules stay in force.
+    std::fs::write(&path, "{ nope").unwrap();
+    let before = n.log_len();
+    // SAFETY: signalling the nginx master we started.
+    unsafe { libc::kill(std::fs::read_to_string(n.dir.join("nginx.pid")).unwrap().trim().parse().unwrap(), libc::SIGHUP) };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !n.log_since(before).contains("[emerg]") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(n.log_since(before).contains(&format!("{}:1:", path.display())));
+    let r = send(&n, &push("reload-3", &blocked_event()));
+    assert_eq!(r.status, 403);
+    let r = send(&n, &push("reload-4", &allowed_event()));
+    assert_eq!(r.status, 200);
+    n.stop();
+}
+
+// --- modes ------------------------------------------------------------------------------
+
+#[test]
+fn report_mode_logs_and_forwards() {
+    let up = Upstream::start();
+    let conf = Conf::new(rules(), &up).more("misp_guard_mode report;");
+    let n = Nginx::start("report", conf);
+
+    let from = n.log_len();
+    let r = send(&n, &push("report-push", &blocked_event()));
+    assert_eq!(r.status, 200);
+    assert_eq!(up.received("report-push")[0].body, blocked_event());
+    let log = n.log_since(from);
+    assert!(log.contains(TAG_LOG) && log.contains("misp_guard_mode report"), "{log}");
+
+    up.set("report-pull", Reply::json(blocked_event()));
+    let from = n.log_len();
+    let r = send(&n, &pull("report-pull"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, blocked_event());
+    assert!(n.log_since(from).contains(TAG_LOG));
+
+    let from = n.log_len();
+    let r = send(&n, &Req::new("GET", "/users").wiring("report-users", Some(PUSH_SRC), PUSH_DST));
+    assert_eq!(r.status, 200);
+    assert!(n.log_since(from).contains("endpoint not allowed"));
+    n.stop();
+}
+
+#[test]
+fn off_location_is_not_inspected() {
+    let up = Upstream::start();
+    let n = Nginx::start("off", Conf::new(rules(), &up).location("misp_guard off;"));
+    let r = send(&n, &push("off-1", &blocked_event()));
+    assert_eq!(r.status, 200);
+    assert_eq!(up.received("off-1").len(), 1);
+    n.stop();
+}
+
+// --- large bodies -------------------------------------------------------------------------
+
+#[test]
+fn push_of_20_mb_goes_through_temp_files_and_is_judged_whole() {
+    let up = Upstream::start();
+    let n = Nginx::start("big-push", Conf::new(rules(), &up));
+    let body = big_event(20 << 20, false);
+    let from = n.log_len();
+    let r = send(&n, &push("big-ok", &body));
+    let log = n.log_since(from);
+    assert_eq!(r.status, 200, "{log}");
+    let got = up.received("big-ok");
+    assert_eq!(got.len(), 1);
+    assert!(got[0].body == body, "upstream received {} bytes, not the body", got[0].body.len());
+    assert!(log.contains("a client request body is buffered to a temporary file"), "{log}");
+
+    // The same size with a blocked tag after the last attribute.
+    let body = big_event(20 << 20, true);
+    let from = n.log_len();
+    let r = send(&n, &push("big-blocked", &body));
+    assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]));
+    assert!(up.received("big-blocked").is_empty());
+    assert!(n.log_since(from).contains(TAG_LOG));
+    n.stop();
+}
+
+#[test]
+fn pull_of_20_mb_is_held_through_cache_files_then_released_unchanged() {
+    let up = Upstream::start();
+    // proxy_cache makes nginx write the upstream response to a temp file and hand the body
+    // filter file buffers; the second request is served from the cache file (sendfile
+    // buffers). Both must be read back, judged and released unchanged.
+    let conf = Conf::new(rules(), &up)
+        .http("proxy_cache_path {dir}/cache keys_zone=mg:1m;")
+        .more("proxy_cache mg; proxy_cache_valid 200 1m; add_header X-Cache $upstream_cache_status;");
+    let n = Nginx::start("big-pull", conf);
+    let body = big_event(20 << 20, false);
+    up.set("big-pull-ok", Reply::json(body.clone()));
+    let from = n.log_len();
+    let r = send(&n, &pull("big-pull-ok"));
+    let log = n.log_since(from);
+    assert_eq!(r.status, 200, "{log}");
+    assert!(r.body == body, "client received {} bytes, not the body", r.body.len());
+    let cached = std::fs::read_dir(n.dir.join("cache")).map(|d| d.count()).unwrap_or(0);
+    assert!(cached > 0, "the response did not go through a cache file");
+    // Served from the cache file: file-only buffers.
+    let r = send(&n, &pull("big-pull-cached"));
+    assert_eq!(r.status, 200);
+    assert!(r.body == body, "cache hit: client received {} bytes", r.body.len());
+    assert!(up.received("big-pull-cached").is_empty(), "expected a cache hit");
+
+    let other = PULL_PATH.replace("385283a1", "485283a1");
+    let body = big_event(20 << 20, true);
+    up.set("big-pull-blocked", Reply::json(body));
+    let from = n.log_len();
+    let r = send(&n, &Req::new("GET", &other).wiring("big-pull-blocked", Some(PULL_SRC), PULL_DST));
+    assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]));
+    assert!(n.log_since(from).contains(TAG_LOG));
+    n.stop();
+}
+
+#[test]
+fn bodies_over_misp_guard_max_body_size_are_refused_both_ways() {
+    let up = Upstream::start();
+    let conf = Conf::new(rules(), &up).more("misp_guard_max_body_size 1m;");
+    let n = Nginx::start("max-body", conf);
+    let body = big_event(2 << 20, false);
+
+    let from = n.log_len();
+    let r = send(&n, &push("max-push", &body));
+    assert_eq!(r.status, 403);
+    assert!(up.received("max-push").is_empty());
+    assert!(n.log_since(from).contains("request body larger than 1048576 bytes"));
+
+    up.set("max-pull", Reply::json(body));
+    let from = n.log_len();
+    let r = send(&n, &pull("max-pull"));
+    assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]));
+    assert!(n.log_since(from).contains("response body larger than 1048576 bytes"));
+
+    // Under the bound: allowed.
+    let r = send(&n, &push("max-small", &allowed_event()));
+    assert_eq!(r.status, 200);
+    n.stop();
+}
+
+// --- content encodings ------------------------------------------------------------------
+
+#[test]
+fn gzip_and_br_bodies_are_decoded_both_ways_and_forwarded_unchanged() {
+    let up = Upstream::start();
+    let n = Nginx::start("encodings", Conf::new(rules(), &up));
+    for (enc, f) in [("gzip", gzip as fn(&[u8]) -> Vec<u8>), ("br", brotli)] {
+        // push, allowed: the upstream gets the encoded bytes as sent.
+        let ok = f(&allowed_event());
+        let id = format!("{enc}-push-ok");
+        let r = send(&n, &push(&id, &ok).header("Content-Encoding", enc));
+        assert_eq!(r.status, 200, "{enc} push allowed");
+        let got = up.received(&id);
+        assert_eq!(got[0].body, ok);
+        assert_eq!(got[0].header("content-encoding"), Some(enc));
+
+        // push, blocked: decoded, judged, refused.
+        let id = format!("{enc}-push-blocked");
+        let from = n.log_len();
+        let r = send(&n, &push(&id, &f(&blocked_event())).header("Content-Encoding", enc));
+        assert_eq!(r.status, 403, "{enc} push blocked");
+        assert!(up.received(&id).is_empty());
+        assert!(n.log_since(from).contains(TAG_LOG), "{enc}");
+
+        // pull, allowed: the client gets the encoded bytes unchanged.
+        let id = format!("{enc}-pull-ok");
+        up.set(&id, Reply::json(ok.clone()).header("Content-Encoding", enc));
+        let r = send(&n, &pull(&id));
+        assert_eq!(r.status, 200, "{enc} pull allowed");
+        assert_eq!(r.body, ok);
+
+        // pull, blocked.
+        let id = format!("{enc}-pull-blocked");
+        up.set(&id, Reply::json(f(&blocked_event())).header("Content-Encoding", enc));
+        let from = n.log_len();
+        let r = send(&n, &pull(&id));
+        assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]), "{enc} pull blocked");
+        assert!(n.log_since(from).contains(TAG_LOG), "{enc}");
+    }
+    // An encoding the guard does not decode is refused.
+    let from = n.log_len();
+    let r = send(&n, &push("zstd-push", b"(\xb5/\xfd").header("Content-Encoding", "zstd"));
+    assert_eq!(r.status, 403);
+    assert!(n.log_since(from).contains("unsupported content encoding"));
+    n.stop();
+}
+
+// --- failures ---------------------------------------------------------------------------
+
+fn raw_head(id: &str, len: usize) -> String {
+    format!(
+        "POST {PUSH_PATH} HTTP/1.1\r\nHost: {PUSH_DST}\r\nX-Test-Id: {id}\r\nX-Test-Dst: {PUSH_DST}\r\nX-Real-Client-IP: {PUSH_SRC}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+    )
+}
+
+#[test]
+fn client_abort_mid_body_reaches_nothing_and_slow_bodies_work() {
+    let up = Upstream::start();
+    let n = Nginx::start("abort", Conf::new(rules(), &up));
+    let body = big_event(1 << 20, false);
+
+    // Abort after a third of the body.
+    let mut s = TcpStream::connect(("127.0.0.1", n.plain_port)).unwrap();
+    s.write_all(raw_head("abort-1", body.len()).as_bytes()).unwrap();
+    s.write_all(&body[..body.len() / 3]).unwrap();
+    drop(s);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(up.received("abort-1").is_empty(), "an aborted push reached the upstream");
+
+    // A slow body, sent in pieces.
+    let mut s = TcpStream::connect(("127.0.0.1", n.plain_port)).unwrap();
+    s.write_all(raw_head("slow-1", body.len()).as_bytes()).unwrap();
+    for piece in body.chunks(body.len() / 5 + 1) {
+        s.write_all(piece).unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let mut resp = String::new();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let _ = s.read_to_string(&mut resp);
+    assert!(resp.starts_with("HTTP/1.1 200"), "{}", &resp[..resp.len().min(200)]);
+    assert_eq!(up.received("slow-1")[0].body, body);
+
+    // Still serving.
+    assert_eq!(send(&n, &push("abort-after", &allowed_event())).status, 200);
+    n.stop();
+}
+
+#[test]
+fn upstream_reset_mid_response_releases_nothing() {
+    let up = Upstream::start();
+    let n = Nginx::start("reset", Conf::new(rules(), &up));
+    let body = allowed_event();
+    for proto in [Proto::H1, Proto::H2] {
+        let id = format!("reset-{proto}");
+        let mut reply = Reply::json(body.clone());
+        reply.cut_after = Some(body.len() / 2);
+        up.set(&id, reply);
+        let r = send(&n, &pull(&id).proto(proto));
+        assert_ne!(r.status, 200, "{proto}: a truncated response was released");
+        let head = &body[..32];
+        assert!(
+            !r.body.windows(head.len()).any(|w| w == head),
+            "{proto}: upstream bytes reached the client"
+        );
+    }
+    // Still serving.
+    up.set("reset-after", Reply::json(body.clone()));
+    let r = send(&n, &pull("reset-after"));
+    assert_eq!((r.status, r.body), (200, body));
+    n.stop();
+}
+
+#[test]
+fn http2_over_tls_push_and_pull() {
+    let up = Upstream::start();
+    let n = Nginx::start("h2", Conf::new(rules(), &up));
+    let r = send(&n, &push("h2-push", &allowed_event()).proto(Proto::H2));
+    assert_eq!((r.status, r.version.as_str()), (200, "2"));
+    let r = send(&n, &push("h2-push-blocked", &blocked_event()).proto(Proto::H2));
+    assert_eq!((r.status, r.version.as_str(), r.body.as_slice()), (403, "2", &b"Forbidden"[..]));
+    assert!(up.received("h2-push-blocked").is_empty());
+    up.set("h2-pull", Reply::json(allowed_event()));
+    let r = send(&n, &pull("h2-pull").proto(Proto::H2));
+    assert_eq!((r.status, r.version.as_str()), (200, "2"));
+    assert_eq!(r.body, allowed_event());
+    n.stop();
+}
+
+#[test]
+fn traffic_cannot_inject_into_the_log() {
+    let up = Upstream::start();
+    let n = Nginx::start("inject", Conf::new(rules(), &up));
+    let from = n.log_len();
+    // ESC and a fake log prefix in the destination (a header value nginx accepts).
+    let r = send(
+        &n,
+        &Req::new("GET", PULL_PATH)
+            .header("X-Test-Id", "inject")
+            .header("X-Real-Client-IP", PULL_SRC)
+            .header("X-Test-Dst", "evil\x1b[31m\x7fhost"),
+    );
+    assert_eq!(r.status, 403);
+    let log = n.log_since(from);
+    assert!(log.contains("destination host evil\\x1b[31m\\x7fhost does not exist"), "{log}");
+    assert!(!log.contains('\x1b') && !log.contains('\x7f'), "raw control bytes in the log");
+    n.stop();
+}
