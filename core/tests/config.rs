@@ -3,6 +3,8 @@
 //! unusual spellings, and report the same errors (kind, JSON path, line) with a
 //! line:column.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 use misp_guard_core::policy::{ConfigError, ConfigErrorKind as K};
@@ -12,6 +14,58 @@ fn corpus() -> PathBuf {
     std::env::var_os("MISP_GUARD_CONFORMANCE")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"))
+}
+
+// --- allocation counting (per thread: tests run in parallel) ---------------------------
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|a| a.set(a.get() + 1));
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let before = ALLOCS.with(Cell::get);
+    let r = f();
+    (r, ALLOCS.with(Cell::get) - before)
+}
+
+#[test]
+fn the_no_alloc_loader_never_allocates() {
+    let current = std::fs::read(corpus().join("current/config.json")).unwrap();
+    let legacy = std::fs::read(corpus().join("legacy/config.json")).unwrap();
+    let escaped = edit(BASE, r#""tlp:red""#, r#""tlp:\u0072ed\ud83d\ude00""#);
+    let broken = edit(BASE, "\"port\": 443,", "\"port\": \"443\",");
+    for (name, json, ok) in [
+        ("current", &current[..], true),
+        ("legacy", &legacy[..], true),
+        ("escaped", escaped.as_bytes(), true),
+        ("error", broken.as_bytes(), false),
+        ("syntax", b"{\"allowlist\": [1,]}", false),
+    ] {
+        let (r, n) = allocations(|| Policy::from_json_slice_no_alloc(json).map(drop));
+        assert_eq!(r.is_ok(), ok, "{name}: {r:?}");
+        assert_eq!(n, 0, "{name}: {n} allocations");
+    }
+    // The std loader does allocate (the counter works).
+    let (_, n) = allocations(|| Policy::from_json_slice(&current).map(drop));
+    assert!(n > 0);
 }
 
 type Loader = fn(&[u8]) -> Result<Policy, ConfigError>;
