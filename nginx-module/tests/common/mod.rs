@@ -4,8 +4,8 @@
 //! and records what reached it. Requests are made with `curl` (HTTP/1.1 or HTTP/2).
 //!
 //! Paths (overridable): `NGINX_BIN` (default: the vendored build's `objs/nginx`, from
-//! `DEP_NGINX_BUILD_DIR`), `MISP_GUARD_MODULE` (default: `libngx_http_misp_guard.so`
-//! next to the test's target directory), `MISP_GUARD_CONFORMANCE` (default:
+//! `DEP_NGINX_BUILD_DIR`), `MISP_GUARD_MODULE` (default: the `libngx_http_misp_guard.so`
+//! the test build compiled next to the test binary), `MISP_GUARD_CONFORMANCE` (default:
 //! `../shared/conformance` relative to the repository root).
 #![allow(dead_code)]
 
@@ -31,11 +31,12 @@ pub fn module_path() -> PathBuf {
     if let Ok(p) = std::env::var("MISP_GUARD_MODULE") {
         return p.into();
     }
-    // target/<profile>/deps/<test-binary> → target/<profile>/libngx_http_misp_guard.so
+    // The test build compiles the cdylib next to the test binary (target/<profile>/deps),
+    // against the same nginx-sys build as DEP_NGINX_BUILD_DIR.
     let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let so = profile_dir.join("libngx_http_misp_guard.so");
-    assert!(so.is_file(), "module not built at {} (cargo build first)", so.display());
+    let deps = exe.parent().expect("deps dir");
+    let so = deps.join("libngx_http_misp_guard.so");
+    assert!(so.is_file(), "module not built at {}", so.display());
     so
 }
 

@@ -1,0 +1,72 @@
+# Shared helpers for scripts/nginx/*.sh (sourced, not run).
+#
+#   ensure_deps          install what a fresh Debian machine lacks (apt + rustup)
+#   build_module [release]
+#                        build nginx-module (vendored nginx + the module); sets
+#                        NGINX_BIN (the vendored nginx the module's ABI matches) and
+#                        MODULE_SO (libngx_http_misp_guard.so)
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/nginx-module/target}
+
+# Debian packages: compiler + make for nginx, libclang for bindgen, nginx's libraries,
+# and the tools the demo and the tests use.
+DEB_PACKAGES=(build-essential pkg-config libclang-dev libssl-dev libpcre2-dev zlib1g-dev
+              openssl curl python3 ca-certificates)
+# ngx 0.5.1 needs Rust >= 1.81.
+MIN_RUST_MINOR=81
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+rust_ok() {
+    command -v cargo >/dev/null 2>&1 || return 1
+    local minor
+    minor=$(rustc --version 2>/dev/null | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p')
+    [ -n "$minor" ] && [ "$minor" -ge "$MIN_RUST_MINOR" ]
+}
+
+ensure_deps() {
+    if command -v dpkg >/dev/null 2>&1; then
+        local missing=() p
+        for p in "${DEB_PACKAGES[@]}"; do
+            dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+        done
+        if [ "${#missing[@]}" -gt 0 ]; then
+            log "installing: ${missing[*]}"
+            as_root apt-get update
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+        fi
+    else
+        log "not a Debian system: make sure these are installed: ${DEB_PACKAGES[*]}"
+    fi
+    if ! rust_ok && [ -f "$HOME/.cargo/env" ]; then
+        # shellcheck disable=SC1091
+        . "$HOME/.cargo/env"
+    fi
+    if ! rust_ok; then
+        log "installing Rust (rustup, minimal profile)"
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+        # shellcheck disable=SC1091
+        . "$HOME/.cargo/env"
+    fi
+}
+
+build_module() {
+    local profile=debug flags=()
+    if [ "${1:-}" = release ]; then profile=release; flags=(--release); fi
+    log "building nginx (vendored) and the module ($profile)"
+    local json
+    json=$(cd "$ROOT/nginx-module" && cargo build "${flags[@]}" --message-format=json-render-diagnostics)
+    local out_dir
+    out_dir=$(printf '%s\n' "$json" | grep '"reason":"build-script-executed"' \
+        | grep '/nginx-sys' | sed -n 's/.*"out_dir":"\([^"]*\)".*/\1/p' | tail -n1)
+    NGINX_BIN="$out_dir/objs/nginx"
+    MODULE_SO="$CARGO_TARGET_DIR/$profile/libngx_http_misp_guard.so"
+    [ -x "$NGINX_BIN" ] || { echo "vendored nginx not found (looked at $NGINX_BIN)" >&2; return 1; }
+    [ -f "$MODULE_SO" ] || { echo "module not found at $MODULE_SO" >&2; return 1; }
+    export NGINX_BIN MODULE_SO
+}
