@@ -1,0 +1,3 @@
+module example.invalid/misp-guard-rs/ffi/go
+
+go 1.19
