@@ -19,9 +19,14 @@
 //! itself would have reported first, and a syntax error anywhere in the body takes
 //! precedence, as in misp-guard, which parses before it checks.
 
-use crate::policy::{Header, Inspection, Policy, Side};
+use crate::policy::{Inspection, Policy};
 use crate::rules::Evaluator;
-use crate::verdict::{Block, Reason, Verdict};
+use crate::verdict::{Block, Verdict};
+
+#[cfg(feature = "decode")]
+use crate::policy::{Header, Side};
+#[cfg(feature = "decode")]
+use crate::verdict::Reason;
 
 #[cfg(feature = "decode")]
 use crate::decode::{Decoder, Encoding, Limits};
@@ -66,8 +71,18 @@ impl<'p> Guard<'p> {
     ) -> Self {
         let mut g = Guard::new(policy, inspection);
         let side = inspection.side;
+        let mut encodings = 0;
         for h in headers {
             if h.name.eq_ignore_ascii_case(b"content-encoding") {
+                encodings += 1;
+                if encodings > 1 {
+                    // two headers are a stacked encoding: refused like "gzip, br"
+                    g.early = Some(
+                        Block::new(Reason::UnsupportedEncoding, side)
+                            .with_detail("several Content-Encoding headers"),
+                    );
+                    continue;
+                }
                 match Encoding::parse(h.value) {
                     Ok(Encoding::Identity) => {}
                     Ok(enc) => g.decoder = Some(std::boxed::Box::new(Decoder::new(enc, limits))),
@@ -102,7 +117,12 @@ impl<'p> Guard<'p> {
         #[cfg(feature = "decode")]
         if let Some(d) = self.decoder.as_mut() {
             let eval = &mut self.eval;
-            if let Err(b) = d.feed(chunk, &mut |out: &[u8]| eval.feed(out) == Progress::Continue) {
+            // keep decoding after a violation: the reason reported must not depend on
+            // the encoding (a later syntax error wins, as for identity bodies)
+            if let Err(b) = d.feed(chunk, &mut |out: &[u8]| {
+                eval.feed(out);
+                true
+            }) {
                 self.early = Some(b.into_block(self.eval.side()));
                 return Progress::Blocked;
             }
@@ -119,7 +139,10 @@ impl<'p> Guard<'p> {
         #[cfg(feature = "decode")]
         if let Some(d) = self.decoder.as_mut() {
             let eval = &mut self.eval;
-            if let Err(b) = d.finish(&mut |out: &[u8]| eval.feed(out) == Progress::Continue) {
+            if let Err(b) = d.finish(&mut |out: &[u8]| {
+                eval.feed(out);
+                true
+            }) {
                 let block = b.into_block(self.eval.side());
                 self.early = Some(block.clone());
                 return Verdict::Block(block);
@@ -130,6 +153,7 @@ impl<'p> Guard<'p> {
 }
 
 /// The charset parameter of a `Content-Type`, when it is not UTF-8.
+#[cfg(feature = "decode")]
 fn bad_charset(v: &[u8]) -> Option<&str> {
     let s = core::str::from_utf8(v).ok()?;
     for param in s.split(';').skip(1) {
