@@ -28,7 +28,6 @@ pub use error::{ConfigError, ConfigErrorKind};
 pub use model::{CurrentConfig, LegacyConfig};
 pub use request::{Allowlisted, Header, Plan, RequestInfo, RequestVerdict};
 
-use crate::fold::{Fold, Folder};
 
 /// Most instances in a current-format configuration.
 pub const MAX_INSTANCES: usize = 64;
@@ -158,19 +157,19 @@ pub struct RuleSet {
     pub(crate) name: Str,
     /// Bit `n` set: distribution level `n` is blocked (levels 0..=63).
     pub(crate) blocked_levels: u64,
-    /// [`Fold::Ci`].
+    /// Folded with [`crate::fold::Fold::Ci`].
     pub(crate) blocked_tags: List,
-    /// [`Fold::Ci`].
+    /// Folded with [`crate::fold::Fold::Ci`].
     pub(crate) blocked_sgs: List,
-    /// [`Fold::Ci`].
+    /// Folded with [`crate::fold::Fold::Ci`].
     pub(crate) blocked_types: List,
-    /// [`Fold::Trim`].
+    /// Folded with [`crate::fold::Fold::Trim`].
     pub(crate) blocked_categories: List,
-    /// [`Fold::Ci`].
+    /// Folded with [`crate::fold::Fold::Ci`].
     pub(crate) blocked_object_types: List,
-    /// [`Fold::Exact`], in configuration order.
+    /// [`crate::fold::Fold::Exact`], in configuration order.
     pub(crate) required: List,
-    /// For each required taxonomy (same index), its allowed tags, [`Fold::Lower`].
+    /// For each required taxonomy (same index), its allowed tags, [`crate::fold::Fold::Lower`].
     pub(crate) allowed: [List; MAX_REQUIRED],
 }
 
@@ -260,11 +259,4 @@ impl RuleSet {
     pub(crate) fn level_blocked(&self, level: u64) -> bool {
         level < 64 && self.blocked_levels & (1 << level) != 0
     }
-}
-
-/// Folds `s` with `fold` into a fixed buffer for comparisons against the policy.
-pub(crate) fn folded(fold: Fold, s: &str) -> Folder<MAX_STR> {
-    let mut f = Folder::new(fold);
-    f.push_str(s);
-    f
 }
