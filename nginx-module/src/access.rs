@@ -96,7 +96,9 @@ fn access(req: &mut Request) -> ngx_int_t {
         early_block(Reason::NonCanonicalPath, &path)
     } else {
         match (&dst_text, parsed) {
-            (Some(t), _) if matches!(t, Cow::Owned(_)) => early_block(Reason::DestinationUnknown, t),
+            (Some(t), _) if matches!(t, Cow::Owned(_)) => {
+                early_block(Reason::DestinationUnknown, t)
+            }
             (Some(_), Some(Ok(d))) => {
                 info.dst_host = d.host;
                 info.dst_port = d.port.unwrap_or_else(|| dest::default_port(scheme));

@@ -32,8 +32,7 @@ use ngx::ffi::{
     ngx_http_request_body_filter_pt, ngx_http_request_t, ngx_http_send_header,
     ngx_http_top_body_filter, ngx_http_top_header_filter, ngx_http_top_request_body_filter,
     ngx_int_t, ngx_pcalloc, ngx_read_file, ngx_str_t, NGX_DONE, NGX_ERROR, NGX_HTTP_FORBIDDEN,
-    NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_HTTP_SPECIAL_RESPONSE, NGX_LOG_WARN,
-    NGX_OK,
+    NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_HTTP_SPECIAL_RESPONSE, NGX_LOG_WARN, NGX_OK,
 };
 use ngx::http::{HttpModule, Request};
 
@@ -202,7 +201,8 @@ unsafe extern "C" fn body_done(r: *mut ngx_http_request_t) {
 /// Ends the request body inspection: `Some(refused)`, or `None` on an internal error.
 fn decide_request(req: &Request) -> Option<bool> {
     let ctx = ctx_mut(req)?;
-    let ReqState::Reading { mut check, via_filter } = mem::replace(&mut ctx.request, ReqState::Idle)
+    let ReqState::Reading { mut check, via_filter } =
+        mem::replace(&mut ctx.request, ReqState::Idle)
     else {
         return None;
     };
@@ -556,4 +556,3 @@ fn consume(b: *mut ngx_buf_t) {
         }
     }
 }
-

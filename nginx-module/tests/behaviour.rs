@@ -79,7 +79,8 @@ fn big_event(size: usize, tag_at_end: bool) -> Vec<u8> {
         .map(|i| {
             let mut a = attr.clone();
             a["id"] = Value::String(format!("{}", i + 1));
-            a["value"] = Value::String(format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255));
+            a["value"] =
+                Value::String(format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255));
             a
         })
         .collect();
@@ -173,7 +174,12 @@ fn reload_picks_up_changed_rules_and_keeps_old_ones_on_a_bad_file() {
     std::fs::write(&path, "{ nope").unwrap();
     let before = n.log_len();
     // SAFETY: signalling the nginx master we started.
-    unsafe { libc::kill(std::fs::read_to_string(n.dir.join("nginx.pid")).unwrap().trim().parse().unwrap(), libc::SIGHUP) };
+    unsafe {
+        libc::kill(
+            std::fs::read_to_string(n.dir.join("nginx.pid")).unwrap().trim().parse().unwrap(),
+            libc::SIGHUP,
+        )
+    };
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !n.log_since(before).contains("[emerg]") && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
@@ -257,9 +263,9 @@ fn pull_of_20_mb_is_held_through_cache_files_then_released_unchanged() {
     // proxy_cache makes nginx write the upstream response to a temp file and hand the body
     // filter file buffers; the second request is served from the cache file (sendfile
     // buffers). Both must be read back, judged and released unchanged.
-    let conf = Conf::new(rules(), &up)
-        .http("proxy_cache_path {dir}/cache keys_zone=mg:1m;")
-        .more("proxy_cache mg; proxy_cache_valid 200 1m; add_header X-Cache $upstream_cache_status;");
+    let conf = Conf::new(rules(), &up).http("proxy_cache_path {dir}/cache keys_zone=mg:1m;").more(
+        "proxy_cache mg; proxy_cache_valid 200 1m; add_header X-Cache $upstream_cache_status;",
+    );
     let n = Nginx::start("big-pull", conf);
     let body = big_event(20 << 20, false);
     up.set("big-pull-ok", Reply::json(body.clone()));

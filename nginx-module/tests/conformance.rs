@@ -32,8 +32,7 @@ struct Scenario {
 fn fixture(folder: &Path, p: &str) -> Vec<u8> {
     // Written as `./test/fixtures/NAME.json`: read as `fixtures/NAME.json`.
     let name = Path::new(p).file_name().expect("fixture name");
-    std::fs::read(folder.join("fixtures").join(name))
-        .unwrap_or_else(|e| panic!("fixture {p}: {e}"))
+    std::fs::read(folder.join("fixtures").join(name)).unwrap_or_else(|e| panic!("fixture {p}: {e}"))
 }
 
 fn load(folder: &Path, file: &str, pull: Option<bool>) -> Vec<Scenario> {
@@ -152,12 +151,15 @@ fn lossy_head(b: &[u8]) -> String {
     String::from_utf8_lossy(&b[..b.len().min(80)]).into_owned()
 }
 
+/// (folder, rules file, [(scenario file, Some(pull?) or None: read the fields)]).
+type Folder = (&'static str, PathBuf, Vec<(&'static str, Option<bool>)>);
+
 #[test]
 fn conformance_corpus_through_nginx() {
     let root = common::conformance_dir();
     assert!(root.is_dir(), "conformance corpus not found at {}", root.display());
     let up = Upstream::start();
-    let folders: [(&str, PathBuf, Vec<(&str, Option<bool>)>); 3] = [
+    let folders: [Folder; 3] = [
         (
             "current",
             root.join("current/config.json"),

@@ -61,10 +61,11 @@ build_module() {
     log "building nginx (vendored) and the module ($profile)"
     local json
     json=$(cd "$ROOT/nginx-module" && cargo build "${flags[@]}" --message-format=json-render-diagnostics)
-    local out_dir
-    out_dir=$(printf '%s\n' "$json" | grep '"reason":"build-script-executed"' \
-        | grep '/nginx-sys' | sed -n 's/.*"out_dir":"\([^"]*\)".*/\1/p' | tail -n1)
-    NGINX_BIN="$out_dir/objs/nginx"
+    # Our build script passes the nginx build directory on (cargo:rustc-env).
+    local build_dir
+    build_dir=$(printf '%s\n' "$json" | grep '"reason":"build-script-executed"' \
+        | sed -n 's/.*\["DEP_NGINX_BUILD_DIR","\([^"]*\)"\].*/\1/p' | tail -n1)
+    NGINX_BIN="$build_dir/nginx"
     MODULE_SO="$CARGO_TARGET_DIR/$profile/libngx_http_misp_guard.so"
     [ -x "$NGINX_BIN" ] || { echo "vendored nginx not found (looked at $NGINX_BIN)" >&2; return 1; }
     [ -f "$MODULE_SO" ] || { echo "module not found at $MODULE_SO" >&2; return 1; }

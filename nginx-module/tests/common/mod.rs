@@ -439,9 +439,8 @@ fn serve(conn: TcpStream, st: &UpState) -> std::io::Result<()> {
             headers.push((k.trim().to_string(), v.trim().to_string()));
         }
     }
-    let get = |n: &str| {
-        headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone())
-    };
+    let get =
+        |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
     let mut body = Vec::new();
     if let Some(len) = get("content-length").and_then(|v| v.parse::<usize>().ok()) {
         body.resize(len, 0);
@@ -450,8 +449,8 @@ fn serve(conn: TcpStream, st: &UpState) -> std::io::Result<()> {
         loop {
             let mut sz = String::new();
             rd.read_line(&mut sz)?;
-            let n = usize::from_str_radix(sz.trim().split(';').next().unwrap_or("0"), 16)
-                .unwrap_or(0);
+            let n =
+                usize::from_str_radix(sz.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
             let mut chunk = vec![0; n + 2];
             rd.read_exact(&mut chunk)?;
             if n == 0 {
