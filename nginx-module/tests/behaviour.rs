@@ -464,3 +464,90 @@ fn traffic_cannot_inject_into_the_log() {
     assert!(!log.contains('\x1b') && !log.contains('\x7f'), "raw control bytes in the log");
     n.stop();
 }
+
+#[test]
+fn default_destination_is_host_and_server_port() {
+    let up = Upstream::start();
+    let port = common::free_port();
+    let dir = common::scratch("default-dest");
+    // Our client (127.0.0.1) pushes to `localhost` on the port nginx listens on.
+    let mut v: Value = serde_json::from_slice(&std::fs::read(rules()).unwrap()).unwrap();
+    let template = v["instances"]["instance_2_2"].clone();
+    let mut client = template.clone();
+    client["ip"] = "127.0.0.1".into();
+    client["host"] = "client.local".into();
+    let mut server = template;
+    server["ip"] = "127.0.0.9".into();
+    server["host"] = "localhost".into();
+    server["port"] = port.into();
+    v["instances"] = serde_json::json!({ "client": client, "server": server });
+    let path = write_rules(&dir, &v);
+    let mut conf = Conf::new(&path, &up).location("misp_guard on;");
+    conf.port = Some(port);
+    let n = Nginx::start("default-dest", conf);
+
+    let req = |id: &str, host: &str, body: Vec<u8>| {
+        Req::new("POST", PUSH_PATH)
+            .header("X-Test-Id", id)
+            .header("Host", host)
+            .header("Content-Type", "application/json")
+            .body(body)
+    };
+    assert_eq!(send(&n, &req("dd-ok", "localhost", allowed_event())).status, 200);
+    assert_eq!(up.received("dd-ok").len(), 1);
+    let from = n.log_len();
+    assert_eq!(send(&n, &req("dd-red", "localhost", blocked_event())).status, 403);
+    assert!(n.log_since(from).contains(TAG_LOG));
+    let from = n.log_len();
+    assert_eq!(send(&n, &req("dd-other", "other.example", allowed_event())).status, 403);
+    let log = n.log_since(from);
+    assert!(log.contains("destination host other.example does not exist"), "{log}");
+    n.stop();
+}
+
+#[test]
+fn chunked_and_empty_request_bodies_are_judged() {
+    let up = Upstream::start();
+    let n = Nginx::start("chunked", Conf::new(rules(), &up));
+    for proto in [Proto::H1, Proto::H2] {
+        let id = format!("chunked-ok-{proto}");
+        let r = send(
+            &n,
+            &push(&id, &allowed_event()).header("Transfer-Encoding", "chunked").proto(proto),
+        );
+        assert_eq!(r.status, 200, "{proto}");
+        assert_eq!(up.received(&id)[0].body, allowed_event());
+        let id = format!("chunked-red-{proto}");
+        let from = n.log_len();
+        let r = send(
+            &n,
+            &push(&id, &blocked_event()).header("Transfer-Encoding", "chunked").proto(proto),
+        );
+        assert_eq!(r.status, 403, "{proto}");
+        assert!(up.received(&id).is_empty());
+        assert!(n.log_since(from).contains(TAG_LOG));
+    }
+    // No body at all where an event is expected: refused, never forwarded.
+    let from = n.log_len();
+    let r = send(&n, &Req::new("POST", PUSH_PATH).wiring("empty", Some(PUSH_SRC), PUSH_DST));
+    assert_eq!(r.status, 403);
+    assert!(up.received("empty").is_empty());
+    assert!(n.log_since(from).contains("request blocked: [POST]/events/add/metadata:1"));
+    n.stop();
+}
+
+#[test]
+fn unbuffered_proxy_responses_are_held_too() {
+    let up = Upstream::start();
+    let n = Nginx::start("unbuffered", Conf::new(rules(), &up).more("proxy_buffering off;"));
+    let body = big_event(1 << 20, true);
+    up.set("unbuf-red", Reply::json(body));
+    let r = send(&n, &pull("unbuf-red"));
+    assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]));
+    let body = big_event(1 << 20, false);
+    up.set("unbuf-ok", Reply::json(body.clone()));
+    let r = send(&n, &pull("unbuf-ok"));
+    assert_eq!(r.status, 200);
+    assert!(r.body == body);
+    n.stop();
+}

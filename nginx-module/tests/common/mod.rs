@@ -96,6 +96,8 @@ pub struct Conf {
     pub http: String,
     /// Extra directives inside `location /`.
     pub location: String,
+    /// The TLS port (default: a free one).
+    pub port: Option<u16>,
 }
 
 impl Conf {
@@ -106,6 +108,7 @@ impl Conf {
             http: String::new(),
             // Test-only wiring: the scenario's destination comes from a header.
             location: "misp_guard on;\n            misp_guard_destination $http_x_test_dst;".into(),
+            port: None,
         }
     }
 
@@ -212,7 +215,7 @@ http {{
 
     pub fn start(name: &str, conf: Conf) -> Nginx {
         let dir = scratch(name);
-        let (port, plain_port) = (free_port(), free_port());
+        let (port, plain_port) = (conf.port.unwrap_or_else(free_port), free_port());
         std::fs::write(dir.join("nginx.conf"), Self::render(&conf, &dir, port, plain_port))
             .expect("write conf");
         let child = Command::new(nginx_bin())
