@@ -28,7 +28,6 @@ pub use error::{ConfigError, ConfigErrorKind};
 pub use model::{CurrentConfig, LegacyConfig};
 pub use request::{Allowlisted, Header, Plan, RequestInfo, RequestVerdict};
 
-
 /// Most instances in a current-format configuration.
 pub const MAX_INSTANCES: usize = 64;
 /// Most rule sets (instances, or legacy block rules).
