@@ -266,6 +266,34 @@ extern "C" fn set_config(
     })
 }
 
+/// Merges a location's configuration into its parent's, then refuses `misp_guard on`
+/// without rules (at configuration time, so `nginx -t` says so).
+pub(crate) extern "C" fn merge_loc_conf(
+    cf: *mut ngx_conf_t,
+    prev: *mut c_void,
+    conf: *mut c_void,
+) -> *mut c_char {
+    crate::no_panic(NGX_CONF_ERROR, || {
+        // SAFETY: nginx passes this module's parent and child location configurations
+        // (created by `create_loc_conf`) and the http block's `cf`.
+        let (prev, this, cfr) =
+            unsafe { (&*(prev as *const LocConf), &mut *(conf as *mut LocConf), &*cf) };
+        if this.merge(prev).is_err() {
+            return NGX_CONF_ERROR;
+        }
+        let has_rules = Module::main_conf(cfr).is_some_and(|m| m.policy.is_some());
+        if this.enabled() && !has_rules {
+            ngx_conf_log_error!(
+                NGX_LOG_EMERG,
+                cf,
+                "\"misp_guard on\" needs \"misp_guard_config\" in the http block"
+            );
+            return NGX_CONF_ERROR;
+        }
+        NGX_CONF_OK
+    })
+}
+
 /// Compiles the default destination and the request id complex values.
 pub(crate) fn init_defaults(cf: &mut ngx_conf_t) -> Result<(), ()> {
     let dest = compile(cf, "$host:$server_port")?;

@@ -93,7 +93,7 @@ static NGX_HTTP_MISP_GUARD_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
     create_srv_conf: None,
     merge_srv_conf: None,
     create_loc_conf: Some(<Module as http::HttpModule>::create_loc_conf),
-    merge_loc_conf: Some(<Module as http::HttpModule>::merge_loc_conf),
+    merge_loc_conf: Some(conf::merge_loc_conf),
 };
 
 // The `ngx_modules` table a cargo-built cdylib needs for `load_module`.

@@ -142,6 +142,10 @@ fn nginx_t_accepts_good_rules_and_reports_bad_ones_with_file_line_col() {
     let (ok, err) = Nginx::test_config(&Conf::new(dir.join("missing.json"), &up));
     assert!(!ok && err.contains("cannot read"), "{err}");
 
+    // `misp_guard on` without rules.
+    let (ok, err) = Nginx::test_config(&Conf::new("", &up));
+    assert!(!ok && err.contains("needs \"misp_guard_config\""), "{err}");
+
     // A bad directive value.
     let conf = Conf::new(rules(), &up).more("misp_guard_mode sometimes;");
     let (ok, err) = Nginx::test_config(&conf);

@@ -90,6 +90,7 @@ pub fn tls_files() -> &'static (PathBuf, PathBuf) {
 /// What goes into a generated nginx.conf.
 #[derive(Clone)]
 pub struct Conf {
+    /// The rules file (empty: no `misp_guard_config`).
     pub rules: PathBuf,
     pub upstream_port: u16,
     /// Extra directives at http level.
@@ -166,7 +167,7 @@ http {{
     scgi_temp_path {dir}/scgi;
     client_max_body_size 64m;
     client_body_buffer_size 16k;
-    misp_guard_config {rules};
+    {rules}
     # Test-only wiring: the scenario's client.ip becomes $remote_addr.
     set_real_ip_from 127.0.0.1;
     real_ip_header X-Real-Client-IP;
@@ -186,7 +187,11 @@ http {{
 "#,
             module = module_path().display(),
             dir = dir.display(),
-            rules = conf.rules.display(),
+            rules = if conf.rules.as_os_str().is_empty() {
+                String::new()
+            } else {
+                format!("misp_guard_config {};", conf.rules.display())
+            },
             http = conf.http.replace("{dir}", &dir.display().to_string()),
             port = port,
             plain_port = plain_port,
