@@ -62,3 +62,28 @@ macro_rules! try_str {
         }
     }};
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::misp_guard_result;
+
+    fn guarded(panic: bool, p: *const u8) -> misp_guard_result {
+        ffi_panic_boundary!(misp_guard_result::Panic, {
+            let _ = try_ref!(p);
+            assert!(!panic, "boom (expected by the test)");
+            misp_guard_result::Ok
+        })
+    }
+
+    #[test]
+    fn a_panic_becomes_a_result_code() {
+        let x = 1u8;
+        assert_eq!(guarded(true, &x), misp_guard_result::Panic);
+        assert_eq!(guarded(false, &x), misp_guard_result::Ok);
+    }
+
+    #[test]
+    fn null_is_refused_before_the_body_runs() {
+        assert_eq!(guarded(true, core::ptr::null()), misp_guard_result::NullParameter);
+    }
+}
