@@ -454,11 +454,27 @@ fn analyst_push() -> impl Strategy<Value = J> {
     ]
 }
 
+fn cluster() -> impl Strategy<Value = J> {
+    (level(), proptest::sample::select(TEXT)).prop_map(|(d, v)| {
+        obj(vec![(
+            "GalaxyCluster",
+            obj(vec![("uuid", s("c")), ("value", s(v)), ("distribution", d)]),
+        )])
+    })
+}
+
 /// (kind, body)
 fn body() -> impl Strategy<Value = (BodyKind, J)> {
     prop_oneof![
-        4 => event().prop_map(|e| (BodyKind::Event, e)),
-        1 => analyst_push().prop_map(|a| (BodyKind::AnalystData, a)),
+        8 => event().prop_map(|e| (BodyKind::Event, e)),
+        2 => analyst_push().prop_map(|a| (BodyKind::AnalystData, a)),
+        1 => proptest::collection::vec(analyst_push(), 0..4)
+            .prop_map(|v| (BodyKind::AnalystDataList, J::Arr(v))),
+        1 => proptest::collection::vec(cluster(), 0..4)
+            .prop_map(|v| (BodyKind::GalaxyClusterList, J::Arr(v))),
+        1 => proptest::collection::vec(
+                attribute_plain().prop_map(|a| obj(vec![("ShadowAttribute", a)])), 0..4)
+            .prop_map(|v| (BodyKind::ShadowAttributeIndex, J::Arr(v))),
     ]
 }
 
@@ -523,7 +539,7 @@ mod oracle {
     }
 
     impl Oracle<'_> {
-        fn dist(&self, v: &Value, why: Reason) -> R {
+        pub fn dist(&self, v: &Value, why: Reason) -> R {
             match v.get("distribution").and_then(level) {
                 Some(l) if self.r.levels.contains(&l) => Err(why),
                 _ => Ok(()),
@@ -674,6 +690,15 @@ fn model(r: &Rules, kind: BodyKind, body: &[u8]) -> Option<Reason> {
     let res = match kind {
         BodyKind::Event => o.event(&v),
         BodyKind::AnalystData => o.analyst_push(&v),
+        BodyKind::AnalystDataList => {
+            v.as_array().unwrap().iter().try_for_each(|e| o.analyst_push(e))
+        }
+        BodyKind::GalaxyClusterList => v.as_array().unwrap().iter().try_for_each(|c| {
+            o.dist(&c["GalaxyCluster"], Reason::GalaxyClusterBlockedDistribution)
+        }),
+        BodyKind::ShadowAttributeIndex => {
+            v.as_array().unwrap().iter().try_for_each(|a| o.attribute(&a["ShadowAttribute"]))
+        }
         _ => unreachable!(),
     };
     res.err()
