@@ -54,6 +54,9 @@ const SGS: &[&str] = &[
     "11111111-2222-4333-8444-555555555555",
 ];
 const BLOCKABLE_SGS: &[&str] = &["b9e656ba-b9c0-4506-83ed-7b54b43a57cb"];
+/// Organisations of sharing groups; the first is the pulling user's (`X-UserOrgUUID`).
+const ORGS: &[&str] =
+    &["55f6ea5e-2c60-40e5-964f-47a8950d210f", "0b4f3c5e-2c60-40e5-964f-47a8950d2100"];
 const TEXT: &[&str] = &["x", "Ünï 😀 \"q\" \\ /", "line\nbreak\ttab", "", "\u{7f}\u{1}"];
 
 // ---------------------------------------------------------------------------------
@@ -296,17 +299,23 @@ fn maybe<T: std::fmt::Debug + Clone>(
 }
 
 fn sharing_group() -> impl Strategy<Value = J> {
-    proptest::sample::select(SGS).prop_map(|u| {
-        obj(vec![
-            ("uuid", s(u)),
-            ("name", s("sg")),
-            (
-                "SharingGroupOrg",
-                J::Arr(vec![obj(vec![("Organisation", obj(vec![("uuid", s(SGS[2]))]))])]),
-            ),
-            ("SharingGroupServer", J::Arr(vec![obj(vec![("all_orgs", J::Bool(false))])])),
-        ])
-    })
+    (
+        proptest::sample::select(SGS),
+        proptest::collection::vec(proptest::sample::select(ORGS), 0..3),
+        proptest::collection::vec(any::<bool>(), 0..3),
+    )
+        .prop_map(|(u, orgs, servers)| {
+            let orgs = orgs
+                .into_iter()
+                .map(|o| obj(vec![("Organisation", obj(vec![("uuid", s(o)), ("name", s("o"))]))]));
+            let servers = servers.into_iter().map(|a| obj(vec![("all_orgs", J::Bool(a))]));
+            obj(vec![
+                ("uuid", s(u)),
+                ("name", s("sg")),
+                ("SharingGroupOrg", J::Arr(orgs.collect())),
+                ("SharingGroupServer", J::Arr(servers.collect())),
+            ])
+        })
 }
 
 fn analyst() -> impl Strategy<Value = J> {
@@ -485,6 +494,21 @@ fn inspection(kind: BodyKind) -> Inspection {
     Inspection { kind, side: Side::Request, first: RuleSetId(0), count: 1, user_org_check: false }
 }
 
+/// A pulled event checked against the puller's organisation (`X-UserOrgUUID`).
+fn judge_pull(p: &Policy, body: &[u8], user_org: &str) -> Verdict {
+    let insp = Inspection {
+        kind: BodyKind::Event,
+        side: Side::Response,
+        first: RuleSetId(0),
+        count: 1,
+        user_org_check: true,
+    };
+    let mut g = Guard::new(p, insp);
+    g.set_user_org_uuid(user_org.as_bytes());
+    g.feed(body);
+    g.finish()
+}
+
 fn judge_chunks(p: &Policy, kind: BodyKind, chunks: &[&[u8]]) -> Verdict {
     let mut g = Guard::new(p, inspection(kind));
     for c in chunks {
@@ -536,6 +560,8 @@ mod oracle {
 
     pub struct Oracle<'a> {
         pub r: &'a Rules,
+        /// `X-UserOrgUUID` of a pull.
+        pub user_org: Option<&'a str>,
     }
 
     impl Oracle<'_> {
@@ -560,10 +586,20 @@ mod oracle {
             Ok(())
         }
 
+        /// Blocked sharing group, then (pulls) the user's organisation must be a member
+        /// or a server of the group must have `all_orgs`.
         fn sg(&self, e: &Value, why: Reason) -> R {
-            if let Some(u) = e.get("SharingGroup").and_then(|g| g["uuid"].as_str()) {
-                if lower_in(&self.r.sgs, u) {
-                    return Err(why);
+            let Some(g) = e.get("SharingGroup") else { return Ok(()) };
+            if lower_in(&self.r.sgs, g["uuid"].as_str().unwrap_or("")) {
+                return Err(why);
+            }
+            if let Some(uo) = self.user_org {
+                let member = arr(g, "SharingGroupOrg")
+                    .iter()
+                    .any(|o| o["Organisation"]["uuid"].as_str() == Some(uo));
+                let all = arr(g, "SharingGroupServer").iter().any(|s| s["all_orgs"] == true);
+                if !member && !all {
+                    return Err(Reason::UserOrgNotInSharingGroup);
                 }
             }
             Ok(())
@@ -686,7 +722,7 @@ mod oracle {
 
 fn model(r: &Rules, kind: BodyKind, body: &[u8]) -> Option<Reason> {
     let v: Value = serde_json::from_slice(body).expect("generated bodies are JSON");
-    let o = oracle::Oracle { r };
+    let o = oracle::Oracle { r, user_org: None };
     let res = match kind {
         BodyKind::Event => o.event(&v),
         BodyKind::AnalystData => o.analyst_push(&v),
@@ -782,6 +818,27 @@ proptest! {
         let core = reason(&judge(&p, kind, &bytes));
         let dom = model(&r, kind, &bytes);
         prop_assert_eq!(core, dom, "rules {:?}\nbody {}", r, String::from_utf8_lossy(&bytes));
+    }
+}
+
+proptest! {
+    #![proptest_config(cases())]
+
+    /// (c) on pulls: sharing-group membership of the `X-UserOrgUUID` organisation is
+    /// checked on the event, its attributes and objects, as the model does.
+    #[test]
+    fn pulls_agree_with_the_dom_model(
+        r in rules(),
+        b in event(),
+        user in proptest::sample::select(ORGS),
+        seed in any::<u64>(),
+    ) {
+        let p = r.policy();
+        let bytes = write(&b, &Style { seed, whitespace: true, shuffle: true, escapes: true, levels: true });
+        let core = reason(&judge_pull(&p, &bytes, user));
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        let dom = oracle::Oracle { r: &r, user_org: Some(user) }.event(&v).err();
+        prop_assert_eq!(core, dom, "rules {:?}\nuser {}\nbody {}", r, user, String::from_utf8_lossy(&bytes));
     }
 }
 
