@@ -241,23 +241,27 @@ fn off_location_is_not_inspected() {
 fn push_of_20_mb_goes_through_temp_files_and_is_judged_whole() {
     let up = Upstream::start();
     let n = Nginx::start("big-push", Conf::new(rules(), &up));
-    let body = big_event(20 << 20, false);
-    let from = n.log_len();
-    let r = send(&n, &push("big-ok", &body));
-    let log = n.log_since(from);
-    assert_eq!(r.status, 200, "{log}");
-    let got = up.received("big-ok");
-    assert_eq!(got.len(), 1);
-    assert!(got[0].body == body, "upstream received {} bytes, not the body", got[0].body.len());
-    assert!(log.contains("a client request body is buffered to a temporary file"), "{log}");
-
+    let ok = big_event(20 << 20, false);
     // The same size with a blocked tag after the last attribute.
-    let body = big_event(20 << 20, true);
-    let from = n.log_len();
-    let r = send(&n, &push("big-blocked", &body));
-    assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]));
-    assert!(up.received("big-blocked").is_empty());
-    assert!(n.log_since(from).contains(TAG_LOG));
+    let red = big_event(20 << 20, true);
+    for proto in [Proto::H1, Proto::H2] {
+        let id = format!("big-ok-{proto}");
+        let from = n.log_len();
+        let r = send(&n, &push(&id, &ok).proto(proto));
+        let log = n.log_since(from);
+        assert_eq!(r.status, 200, "{proto}: {log}");
+        let got = up.received(&id);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].body == ok, "{proto}: upstream received {} bytes", got[0].body.len());
+        assert!(log.contains("a client request body is buffered to a temporary file"), "{log}");
+
+        let id = format!("big-red-{proto}");
+        let from = n.log_len();
+        let r = send(&n, &push(&id, &red).proto(proto));
+        assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]), "{proto}");
+        assert!(up.received(&id).is_empty());
+        assert!(n.log_since(from).contains(TAG_LOG));
+    }
     n.stop();
 }
 
