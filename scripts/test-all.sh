@@ -16,7 +16,7 @@ cargo fmt --all -- --check
 
 stage "workspace: unit and integration tests"
 # the test profile: release builds use fat LTO, too slow to link every test binary
-cargo test --workspace
+cargo test --workspace --exclude misp-guard-ffi  # ffi: scripts/ffi-test.sh
 cargo build --release -p misp-guard-cli
 
 stage "core without an OS (no_std, no alloc)"
