@@ -1,0 +1,101 @@
+//! Regressions: one test per finding of the hardening work (fuzzing, property tests,
+//! probes), named after the finding, with its input in `tests/regressions/` and a
+//! comment on the cause. Body findings are judged whole, split at every point and one
+//! byte at a time (the verdict must not change), and gzip-encoded.
+//!
+//! | id | found by | what | status |
+//! |----|----------|------|--------|
+//! | F1 | `fuzz/config` (first input) | config error on an empty file reports column 0 (`1:0: …`), though positions are documented 1-based | open (core) |
+//!
+//! Inputs the fuzzers report are minimised first (`cargo fuzz tmin <target> <file>`),
+//! then copied here as `f<N>-<what>.<ext>`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use misp_guard_core::policy::Header;
+use misp_guard_core::{Guard, Policy, Reason, RequestInfo, RequestVerdict, Verdict};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions").join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn policy() -> Policy {
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current/config.json");
+    Policy::from_json_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+/// Judges an event push (instance_2_2's rules) whole, at every split point, one byte at
+/// a time and gzip-encoded; all must agree. Returns the verdict.
+#[allow(dead_code)]
+fn judge_push(body: &[u8]) -> Verdict {
+    let p = policy();
+    let req = RequestInfo {
+        method: "POST",
+        path: "/events/add/metadata:1",
+        scheme: "https",
+        src_ip: "20.0.0.2",
+        dst_host: "instance1-comp2.com",
+        dst_port: 443,
+    };
+    let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("refused") };
+    let insp = plan.request.unwrap();
+    let run = |chunks: &[&[u8]], hdrs: &[Header]| {
+        let mut g = Guard::for_body(&p, insp, hdrs, Default::default());
+        for c in chunks {
+            g.feed(c);
+        }
+        g.finish()
+    };
+    let whole = run(&[body], &[]);
+    for i in 0..=body.len() {
+        assert_eq!(run(&[&body[..i], &body[i..]], &[]), whole, "split at {i}");
+    }
+    let bytes: Vec<&[u8]> = body.chunks(1).collect();
+    assert_eq!(run(&bytes, &[]), whole, "one byte at a time");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(body).unwrap();
+    let gz = e.finish().unwrap();
+    let hdrs = [Header { name: b"Content-Encoding", value: b"gzip" }];
+    assert_eq!(run(&[&gz], &hdrs).is_allow(), whole.is_allow(), "gzip");
+    whole
+}
+
+/// Inputs next to F1's fixture (the empty file) that end right after a newline.
+const INPUTS: [&[u8]; 6] =
+    [b"\n", b"{\n", b"[\n", b"{\"a\":\n", b"{\"instances\"\n", b"{\"instances\": {\n"];
+
+/// F1 — found by `fuzz/config` on its first input, the empty one (fixture: the empty
+/// file `f1-config-empty.json`).
+///
+/// Cause: `load_std::serde_err` takes serde_json's `column()`, which is 0 for an error
+/// at the start of a line (serde_json documents that "errors may occur in column 0").
+/// EOF right after a newline is already moved to the end of the previous line (the
+/// other `INPUTS`); an empty document still renders `1:0: EOF while parsing a value`,
+/// though `ConfigError` documents 1-based positions and editors / the CLI's
+/// `file:line:col` expect them. Fix (core): clamp the column to ≥ 1. Low severity
+/// (diagnostics only; configurations are trusted input).
+#[test]
+#[ignore = "open finding F1 (core): reported to the lead; remove this line once fixed"]
+fn f1_config_error_positions_are_one_based() {
+    let inputs = INPUTS.map(|i| i.to_vec());
+    for input in std::iter::once(fixture("f1-config-empty.json")).chain(inputs) {
+        let e = Policy::from_json_slice(&input).expect_err("not a configuration");
+        assert!(e.line >= 1 && e.column >= 1, "{:?}: {e}", String::from_utf8_lossy(&input));
+        assert!(!e.to_string().contains(":0:"), "{e}");
+    }
+}
+
+/// The same inputs are refused (whatever the position): a config error, never a panic
+/// or a policy.
+#[test]
+fn f1_inputs_are_refused() {
+    for input in std::iter::once(fixture("f1-config-empty.json")).chain(INPUTS.map(|i| i.to_vec()))
+    {
+        let e = Policy::from_json_slice(&input).expect_err("not a configuration");
+        assert_eq!(e.kind, misp_guard_core::policy::ConfigErrorKind::Syntax, "{e}");
+    }
+    let _ = Reason::InvalidJson;
+}
