@@ -96,8 +96,11 @@ fn next_request_body(r: *mut ngx_http_request_t, chain: *mut ngx_chain_t) -> ngx
     }
 }
 
-fn raw(req: &Request) -> *mut ngx_http_request_t {
-    req as *const Request as *mut ngx_http_request_t
+/// The request pointer for calls that mutate the request: derived from `&mut` (never
+/// from `&Request`: writing through a pointer derived from a shared reference is undefined
+/// behaviour, and optimised builds do drop such writes).
+fn raw(req: &mut Request) -> *mut ngx_http_request_t {
+    req.into()
 }
 
 // --- per-request context --------------------------------------------------------------
@@ -139,7 +142,7 @@ pub(crate) fn body_unread(req: &Request) -> bool {
 }
 
 /// Starts reading the whole body; the phases resume in [`body_done`].
-pub(crate) fn read_body(req: &Request) -> ngx_int_t {
+pub(crate) fn read_body(req: &mut Request) -> ngx_int_t {
     let r = raw(req);
     // SAFETY: `r` is the live main request in its access phase (the mirror module's
     // pattern): nginx keeps a reference while reading, released by NGX_DONE below.
@@ -367,7 +370,7 @@ fn log_block(req: &Request, (pre, line): (Option<String>, String)) {
 }
 
 /// Sends the held headers and bytes, unchanged.
-fn release(req: &Request) -> ngx_int_t {
+fn release(req: &mut Request) -> ngx_int_t {
     let r = raw(req);
     let rc = next_header(r);
     if rc == ERROR || rc > OK || req.header_only() {
@@ -387,7 +390,7 @@ fn release(req: &Request) -> ngx_int_t {
 }
 
 /// Replaces the held upstream response by `403 Forbidden`.
-fn replace_response(req: &Request) -> ngx_int_t {
+fn replace_response(req: &mut Request) -> ngx_int_t {
     let r = raw(req);
     // SAFETY: `r` is live; nothing has been sent downstream yet (headers were held).
     unsafe { ngx_http_clean_header(r) };
@@ -406,7 +409,7 @@ fn replace_response(req: &Request) -> ngx_int_t {
 
 /// Answers `403 Forbidden` through the whole filter chain and finalizes the request;
 /// returns NGX_DONE for the phase handler.
-pub(crate) fn refuse_and_finalize(req: &Request) -> ngx_int_t {
+pub(crate) fn refuse_and_finalize(req: &mut Request) -> ngx_int_t {
     let rc = send_refusal(req);
     // SAFETY: `r` is the live request; after this call it must not be touched (it may be
     // freed), and the caller only returns NGX_DONE.
@@ -414,7 +417,7 @@ pub(crate) fn refuse_and_finalize(req: &Request) -> ngx_int_t {
     DONE
 }
 
-fn send_refusal(req: &Request) -> ngx_int_t {
+fn send_refusal(req: &mut Request) -> ngx_int_t {
     let r = raw(req);
     if let Some(ctx) = ctx_mut(req) {
         // Our own 403 must not be held back by our header filter.
