@@ -6,17 +6,18 @@
 #   * a loop of PUSHES pushes of a generated 10 MiB event (POST /events/add) and of
 #     PUSHES pulls of the same event (GET /events/view/UUID, response held back);
 # and prints req/s with and without the module, the ratio, and the added latency
-# per 10 MiB push/pull (median, p99). Not a test: a measurement script.
+# per 10 MiB push/pull (median, p99). Plain and guarded runs alternate. Not a test: a
+# measurement script.
 #
 #   benches/e2e/run.sh
 #   DURATION=30s CONNS=32 PUSHES=100 benches/e2e/run.sh
 #
 # Environment:
-#   NGINX       nginx binary (default: the vendored build of nginx-module, built here)
+#   NGINX_BIN       nginx binary (default: the vendored build of nginx-module, built here)
 #   MODULE      libngx_http_misp_guard.so (default: built here, release)
 #   NGX_TARGET  cargo target dir for nginx-module (default nginx-module/target)
 #   CARGO_TARGET_DIR  target dir for the benches crate (generator)
-#   DURATION (10s), CONNS (16), THREADS (1), PUSHES (30), PORT_BASE (18080)
+#   DURATION (10s), CONNS (16), THREADS (1), ROUNDS (3), PUSHES (30), PORT_BASE (18080)
 # Needs: wrk (Debian package `wrk`), curl, python3.
 set -euo pipefail
 
@@ -26,22 +27,23 @@ DURATION=${DURATION:-10s}
 CONNS=${CONNS:-16}
 THREADS=${THREADS:-1}
 PUSHES=${PUSHES:-30}
+ROUNDS=${ROUNDS:-3}
 PORT_BASE=${PORT_BASE:-18080}
 ngx_target=${NGX_TARGET:-$root/nginx-module/target}
 bench_target=${CARGO_TARGET_DIR:-$root/target}
 
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 2; }
 
-if [[ -z "${MODULE:-}" || -z "${NGINX:-}" ]]; then
+if [[ -z "${MODULE:-}" || -z "${NGINX_BIN:-}" ]]; then
     echo "building nginx-module (release, vendored nginx)..." >&2
     CARGO_TARGET_DIR=$ngx_target cargo build --release \
         --manifest-path nginx-module/Cargo.toml >&2
 fi
 MODULE=${MODULE:-$ngx_target/release/libngx_http_misp_guard.so}
-if [[ -z "${NGINX:-}" ]]; then
-    NGINX=$(ls -t "$ngx_target"/release/build/nginx-sys-*/out/objs/nginx 2>/dev/null | head -1)
+if [[ -z "${NGINX_BIN:-}" ]]; then
+    NGINX_BIN=$(ls -t "$ngx_target"/release/build/nginx-sys-*/out/objs/nginx 2>/dev/null | head -1)
 fi
-[[ -x "$NGINX" ]] || { echo "nginx binary not found (set NGINX=)" >&2; exit 2; }
+[[ -x "$NGINX_BIN" ]] || { echo "nginx binary not found (set NGINX_BIN=)" >&2; exit 2; }
 [[ -f "$MODULE" ]] || { echo "module not found (set MODULE=)" >&2; exit 2; }
 
 echo "building the body generator..." >&2
@@ -143,11 +145,11 @@ front "$work/plain" "$plain" 0 >"$work/plain/nginx.conf"
 front "$work/guarded" "$guarded" 1 >"$work/guarded/nginx.conf"
 
 for d in up plain guarded; do
-    "$NGINX" -t -p "$work/$d" -c "$work/$d/nginx.conf" 2>"$work/$d/t.log" || {
+    "$NGINX_BIN" -t -p "$work/$d" -c "$work/$d/nginx.conf" 2>"$work/$d/t.log" || {
         cat "$work/$d/t.log" >&2
         exit 1
     }
-    "$NGINX" -p "$work/$d" -c "$work/$d/nginx.conf" &
+    "$NGINX_BIN" -p "$work/$d" -c "$work/$d/nginx.conf" &
     pids+=($!)
 done
 for port in $up $plain $guarded; do
@@ -190,27 +192,39 @@ rps() { # $1 port, $2 path, [$3 script]
         | awk '/Requests\/sec/ {print $2} /Non-2xx/ {print "non2xx", $NF > "/dev/stderr"}'
 }
 
-lat() { # $1 port, $2 method, $3 path, [$4 body file] -> seconds, one per line
-    for _ in $(seq "$PUSHES"); do
-        if [[ -n "${4:-}" ]]; then
-            curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X "$2" \
-                --data-binary @"$4" -H 'Content-Type: application/json' \
-                "http://127.0.0.1:$1$3"
-        else
-            curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$1$3"
-        fi
-    done
+one() { # $1 port, $2 method, $3 path, [$4 body file] -> "status seconds"
+    if [[ -n "${4:-}" ]]; then
+        curl -s -m 60 -o /dev/null -w '%{http_code} %{time_total}\n' -X "$2" \
+            --data-binary @"$4" -H 'Content-Type: application/json' -H 'Expect:' \
+            "http://127.0.0.1:$1$3" || echo "000 0"
+    else
+        curl -s -m 60 -o /dev/null -w '%{http_code} %{time_total}\n' \
+            "http://127.0.0.1:$1$3" || echo "000 0"
+    fi
 }
 
-echo "measuring (wrk -t$THREADS -c$CONNS -d$DURATION; $PUSHES x 10 MiB)..." >&2
-v_plain=$(rps $plain /servers/getVersion)
-v_guard=$(rps $guarded /servers/getVersion)
-i_plain=$(rps $plain /events/index "$work/index.lua")
-i_guard=$(rps $guarded /events/index "$work/index.lua")
-lat $plain POST /events/add "$work/event10.json" >"$work/push_plain"
-lat $guarded POST /events/add "$work/event10.json" >"$work/push_guard"
-lat $plain GET "/events/view/$uuid" >"$work/pull_plain"
-lat $guarded GET "/events/view/$uuid" >"$work/pull_guard"
+echo "measuring (wrk -t$THREADS -c$CONNS -d$DURATION x $ROUNDS rounds; $PUSHES x 10 MiB)..." >&2
+# Alternate plain and guarded, ROUNDS times, and keep the median of each: on a shared
+# machine this cancels most of the drift between two back-to-back runs.
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+: >"$work/v_plain"; : >"$work/v_guard"; : >"$work/i_plain"; : >"$work/i_guard"
+for _ in $(seq "$ROUNDS"); do
+    rps $plain /servers/getVersion >>"$work/v_plain"
+    rps $guarded /servers/getVersion >>"$work/v_guard"
+    rps $plain /events/index "$work/index.lua" >>"$work/i_plain"
+    rps $guarded /events/index "$work/index.lua" >>"$work/i_guard"
+done
+v_plain=$(median <"$work/v_plain")
+v_guard=$(median <"$work/v_guard")
+i_plain=$(median <"$work/i_plain")
+i_guard=$(median <"$work/i_guard")
+: >"$work/push_plain"; : >"$work/push_guard"; : >"$work/pull_plain"; : >"$work/pull_guard"
+for _ in $(seq "$PUSHES"); do
+    one $plain POST /events/add "$work/event10.json" >>"$work/push_plain"
+    one $guarded POST /events/add "$work/event10.json" >>"$work/push_guard"
+    one $plain GET "/events/view/$uuid" >>"$work/pull_plain"
+    one $guarded GET "/events/view/$uuid" >>"$work/pull_guard"
+done
 
 python3 - "$work" "$v_plain" "$v_guard" "$i_plain" "$i_guard" <<'EOF'
 import sys, statistics
@@ -221,7 +235,8 @@ def load(name):
     for line in open(f"{work}/{name}"):
         c, t = line.split()
         codes.append(c)
-        secs.append(float(t) * 1000)
+        if c == "200":
+            secs.append(float(t) * 1000)
     bad = [c for c in codes if c != "200"]
     if bad:
         print(f"warning: {name}: {len(bad)} non-200 answers", file=sys.stderr)
