@@ -9,10 +9,11 @@
 //! "Resource bounds". No test asserts a duration (performance targets live in the
 //! benches); they assert bytes: memory and how much input was read before a refusal.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use core::alloc::{GlobalAlloc, Layout};
+use core::sync::atomic::{AtomicUsize, Ordering};
+use std::alloc::System;
 use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -116,7 +117,7 @@ impl<F: FnMut(u64, &mut Vec<u8>)> Gen<F> {
     fn chunk(&mut self) -> &[u8] {
         self.buf.clear();
         if self.next == 0 && !self.head.is_empty() {
-            self.buf.extend_from_slice(&std::mem::take(&mut self.head));
+            self.buf.extend_from_slice(&core::mem::take(&mut self.head));
         }
         while self.buf.len() < CHUNK && self.next < self.count {
             if self.next > 0 {
@@ -223,10 +224,10 @@ fn judge_big_event(mib: u64) {
             assert_eq!(v, Verdict::Allow);
         }
     }
-    let size = std::mem::size_of::<Evaluator<'_>>();
+    let size = core::mem::size_of::<Evaluator<'_>>();
     eprintln!(
         "size_of::<Evaluator>() = {size}, size_of::<Guard>() = {}",
-        std::mem::size_of::<Guard<'_>>()
+        core::mem::size_of::<Guard<'_>>()
     );
     assert!(size <= Evaluator::STATE_SIZE_BOUND);
 }
@@ -484,7 +485,7 @@ fn compress_streaming(
     pushed
 }
 
-static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static STOP: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 #[test]
 fn decompression_bombs_are_refused_after_bounded_work() {

@@ -292,7 +292,7 @@ fn tags() -> impl Strategy<Value = J> {
         .prop_map(|v| J::Arr(v.into_iter().map(|t| obj(vec![("name", s(t))])).collect()))
 }
 
-fn maybe<T: std::fmt::Debug + Clone>(
+fn maybe<T: core::fmt::Debug + Clone>(
     st: impl Strategy<Value = T>,
 ) -> impl Strategy<Value = Option<T>> {
     proptest::option::weighted(0.5, st)
@@ -750,7 +750,7 @@ fn split_at_points(body: &[u8], points: &[usize]) -> Vec<Vec<u8>> {
     cuts.sort_unstable();
     let mut out = vec![];
     let mut last = 0;
-    for c in cuts.into_iter().chain(std::iter::once(body.len())) {
+    for c in cuts.into_iter().chain(core::iter::once(body.len())) {
         out.push(body[last..c].to_vec());
         last = c;
     }

@@ -83,7 +83,7 @@ const INPUTS: [&[u8]; 6] =
 #[ignore = "open finding F1 (core): reported to the lead; remove this line once fixed"]
 fn f1_config_error_positions_are_one_based() {
     let inputs = INPUTS.map(|i| i.to_vec());
-    for input in std::iter::once(fixture("f1-config-empty.json")).chain(inputs) {
+    for input in core::iter::once(fixture("f1-config-empty.json")).chain(inputs) {
         let e = Policy::from_json_slice(&input).expect_err("not a configuration");
         assert!(e.line >= 1 && e.column >= 1, "{:?}: {e}", String::from_utf8_lossy(&input));
         assert!(!e.to_string().contains(":0:"), "{e}");
@@ -96,7 +96,7 @@ fn f1_config_error_positions_are_one_based() {
 /// or a policy.
 #[test]
 fn f1_inputs_are_refused() {
-    for input in std::iter::once(fixture("f1-config-empty.json")).chain(INPUTS.map(|i| i.to_vec()))
+    for input in core::iter::once(fixture("f1-config-empty.json")).chain(INPUTS.map(|i| i.to_vec()))
     {
         let e = Policy::from_json_slice(&input).expect_err("not a configuration");
         assert_eq!(e.kind, misp_guard_core::policy::ConfigErrorKind::Syntax, "{e}");
