@@ -48,6 +48,10 @@ unsafe impl GlobalAlloc for Meter {
 #[global_allocator]
 static GLOBAL: Meter = Meter;
 
+/// What the test harness itself may allocate meanwhile (starting the next test's
+/// thread); the guard allocates nothing, and any body here is ≥ 1 MB.
+const HEAP_SLACK: usize = 16 * 1024;
+
 /// Tests measure the heap one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -215,7 +219,7 @@ fn judge_big_event(mib: u64) {
         assert!(total >= mib * 1024 * 1024 * 99 / 100, "generated only {total} bytes");
         // the generator's 2×64 KiB buffer (allocated before) is the only heap in use:
         // the guard allocates nothing and the body is never held whole
-        assert!(peak < 4096, "heap peak {peak}");
+        assert!(peak < HEAP_SLACK, "heap peak {peak}");
         if plant {
             let b = block(&v);
             assert_eq!(b.reason, Reason::AttributeBlockedType);
@@ -278,7 +282,7 @@ fn long_strings(mib: u64) {
             t.elapsed().as_secs_f64(),
             v.is_allow()
         );
-        assert!(peak < 4096, "heap peak {peak}");
+        assert!(peak < HEAP_SLACK, "heap peak {peak}");
         assert_eq!(
             match &v {
                 Verdict::Allow => None,
@@ -348,12 +352,14 @@ fn nesting_of_a_million_is_refused_after_max_depth_bytes() {
         let limit = head_len + (MAX_DEPTH as u64 + 2) * piece.len() as u64;
         assert!(limit < CHUNK as u64);
         assert_eq!(blocked_at, Some(1), "not blocked in the first chunk");
-        assert!(peak < 4096, "heap peak {peak}");
+        assert!(peak < HEAP_SLACK, "heap peak {peak}");
     }
 }
 
 #[test]
 fn nesting_at_the_bound_is_judged_one_past_is_refused() {
+    // every test holds SERIAL: the heap meter is process-wide
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let p = policy();
     let insp = push(&p);
     let judge = |depth: usize| {
@@ -417,7 +423,7 @@ fn tiny_tags(n: u64) {
             "{n} tags (plant {plant}): {total} bytes, {:.2} s, heap peak {peak}, {v:?}",
             t.elapsed().as_secs_f64()
         );
-        assert!(peak < 4096, "heap peak {peak}");
+        assert!(peak < HEAP_SLACK, "heap peak {peak}");
         if plant {
             let b = block(&v);
             assert_eq!(b.reason, Reason::EventBlockedTag);

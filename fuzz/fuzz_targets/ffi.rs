@@ -163,7 +163,7 @@ fuzz_target!(|data: &[u8]| {
                 };
                 assert_eq!(r, misp_guard_result::Ok);
             }
-            let max = [1usize, 7, 64, 4096][((ctl + round) & 3) as usize];
+            let max = [1usize, 7, 64, 4096][(ctl.wrapping_add(round) & 3) as usize];
             for ch in chunks(body, max, data.len() as u64 + round as u64) {
                 let mut prog = misp_guard_progress::Continue;
                 // SAFETY: live evaluator, readable chunk.
