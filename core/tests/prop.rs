@@ -4,9 +4,11 @@
 //! * (b) it does not change under re-encodings MISP reads the same way: whitespace, key
 //!   order within objects, `\u` escapes of any character in keys and values, and the
 //!   spellings of a distribution level (`0`, `"0"`, `0.0`, `"00"`);
-//! * (c) it agrees with a naive reference model: a `serde_json::Value` DOM walk written
+//! * (c) it agrees with naive reference models: a `serde_json::Value` DOM walk written
 //!   here ([`oracle`]), independent of the core, applying misp-guard's rules in
-//!   misp-guard's order (reason compared exactly).
+//!   misp-guard's order with MISP's reading of levels (reason compared exactly), and
+//!   the team's reference evaluator (`benches/src/reference.rs`, misp-guard's Python
+//!   semantics: compared on integer levels, verdict and message).
 //!
 //! Where the core and the DOM model disagree *by design* (the core is stricter), the
 //! generator does not produce such bodies for (c), and [`by_design`] states each case
@@ -19,6 +21,7 @@
 //!
 //! Cases: 256 per property by default (`PROPTEST_CASES` overrides).
 
+use misp_guard_benches::reference;
 use misp_guard_core::{BodyKind, Guard, Inspection, Policy, Reason, RuleSetId, Side, Verdict};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -839,6 +842,64 @@ proptest! {
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         let dom = oracle::Oracle { r: &r, user_org: Some(user) }.event(&v).err();
         prop_assert_eq!(core, dom, "rules {:?}\nuser {}\nbody {}", r, user, String::from_utf8_lossy(&bytes));
+    }
+}
+
+/// The team's reference evaluator (`benches/src/reference.rs`) for `r`.
+fn team_reference(r: &Rules) -> reference::Reference {
+    let cfg: Value = serde_json::from_str(&r.config()).unwrap();
+    reference::Reference::new(&cfg["instances"]["i"]).unwrap()
+}
+
+fn team_kind(kind: BodyKind) -> reference::Kind {
+    match kind {
+        BodyKind::Event => reference::Kind::Event,
+        BodyKind::AnalystData => reference::Kind::AnalystData,
+        BodyKind::AnalystDataList => reference::Kind::AnalystDataList,
+        BodyKind::GalaxyClusterList => reference::Kind::GalaxyClusterList,
+        BodyKind::ShadowAttributeIndex => reference::Kind::ShadowAttributeIndex,
+        _ => unreachable!(),
+    }
+}
+
+/// The core's outcome in the reference's terms: misp-guard's message.
+fn as_outcome(p: &Policy, v: &Verdict) -> reference::Outcome {
+    match v {
+        Verdict::Allow => reference::Outcome::Allow,
+        Verdict::Block(b) => reference::Outcome::Block(b.message(p).to_string()),
+    }
+}
+
+proptest! {
+    #![proptest_config(cases())]
+
+    /// (c) against the team's reference evaluator, which follows misp-guard (Python)
+    /// where it differs from MISP: compared on bodies whose levels are JSON integers
+    /// (on those Python's `str()` and MISP agree), on the verdict *and* misp-guard's
+    /// message; pushes, and event pulls with `X-UserOrgUUID`.
+    #[test]
+    fn agrees_with_the_team_reference(
+        r in rules(),
+        (kind, b) in body(),
+        pull_user in proptest::option::of(proptest::sample::select(ORGS)),
+        seed in any::<u64>(),
+    ) {
+        let p = r.policy();
+        let style = Style { seed, whitespace: true, shuffle: true, escapes: true, levels: false };
+        let bytes = write(&b, &style);
+        let team = team_reference(&r);
+        let (core, theirs) = match (kind, pull_user) {
+            (BodyKind::Event, Some(u)) => (
+                judge_pull(&p, &bytes, u),
+                team.evaluate(reference::Kind::Event, reference::Side::Response, &bytes, Some(u)),
+            ),
+            _ => (
+                judge(&p, kind, &bytes),
+                team.evaluate(team_kind(kind), reference::Side::Request, &bytes, None),
+            ),
+        };
+        prop_assert_eq!(as_outcome(&p, &core), theirs,
+            "rules {:?}\nbody {}", r, String::from_utf8_lossy(&bytes));
     }
 }
 
