@@ -19,9 +19,9 @@
 //! asserts its verdict. The 100 MiB group runs only with `MISP_GUARD_BENCH_BIG=1`.
 //! `benches/report.sh` turns the results into one table.
 
-use std::hint::black_box;
+use core::hint::black_box;
+use core::time::Duration;
 use std::io::Write;
-use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};

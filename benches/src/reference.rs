@@ -221,8 +221,7 @@ fn contains_lower(list: &[String], s: &str) -> bool {
     if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
         return list.iter().any(|x| x == s);
     }
-    let l = s.to_lowercase();
-    list.iter().any(|x| *x == l)
+    list.contains(&s.to_lowercase())
 }
 
 /// Does a tag name satisfy required taxonomy `tax` with allowed tags `allowed`
