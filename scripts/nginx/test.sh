@@ -1,19 +1,45 @@
 #!/usr/bin/env bash
-# Builds nginx + the module and runs the nginx test suite against a real nginx
-# (conformance corpus over HTTP/1.1 and HTTP/2, then one test per behaviour). Used by CI.
+# The nginx test suite, against a real nginx. Used by CI (scripts/test-all.sh).
 #
-#   scripts/nginx/test.sh [--no-deps]
+#   scripts/nginx/test.sh [--no-deps] [--quick]
+#
+# 1. cargo build (release, the profile that ships) of nginx (vendored) + the cdylib,
+#    then the conformance corpus over HTTP/1.1 and HTTP/2 (`N passed, M failed` per
+#    folder) and one test per behaviour.
+# 2. unless --quick: the same tests against nginx and the module built the nginx way
+#    (./configure --add-dynamic-module, scripts/nginx/configure-build.sh).
 #
 # Env: MISP_GUARD_CONFORMANCE (default ../shared/conformance from the repository root),
 #      CARGO_TARGET_DIR (default nginx-module/target).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ "${1:-}" = --no-deps ] || ensure_deps
-cd "$ROOT/nginx-module"
-log "conformance corpus through nginx"
-cargo test --test conformance -- --nocapture
-log "behaviour tests"
-# Each test starts its own nginx (2 workers); keep the machine from thrashing.
-cargo test --test behaviour -- --test-threads=2
+deps=1 quick=0
+for a in "$@"; do
+    case "$a" in
+        --no-deps) deps=0 ;;
+        --quick) quick=1 ;;
+        *) echo "usage: $0 [--no-deps] [--quick]" >&2; exit 2 ;;
+    esac
+done
+[ "$deps" -eq 1 ] && ensure_deps
+
+run_suite() {
+    (
+        cd "$ROOT/nginx-module"
+        log "conformance corpus through nginx ($1)"
+        cargo test --release --test conformance -- --nocapture
+        log "behaviour tests ($1)"
+        # Each test starts its own nginx (2 workers): keep the machine from thrashing.
+        cargo test --release --test behaviour -- --test-threads=2
+    )
+}
+
+run_suite "cargo cdylib + vendored nginx"
+
+if [ "$quick" -eq 0 ]; then
+    eval "$("$ROOT/scripts/nginx/configure-build.sh" --no-deps | grep -E '^(NGINX_BIN|MISP_GUARD_MODULE)=')"
+    export NGINX_BIN MISP_GUARD_MODULE
+    run_suite "./configure --add-dynamic-module"
+fi
 log "nginx test suite passed"
