@@ -35,7 +35,7 @@ if [ "${1:-}" = --stop ]; then
 fi
 
 ensure_deps
-build_module debug
+build_module release
 stop_demo
 mkdir -p "$DIR/logs" "$DIR/tmp"
 
