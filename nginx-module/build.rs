@@ -1,33 +1,26 @@
-//! Turns what nginx-sys detected (`DEP_NGINX_*`) into `ngx_feature`/`ngx_os` cfgs, as
-//! ngx-rust's own build script does, and tells the tests where the vendored nginx is.
-//! `nginx-sys` must be a direct dependency for cargo to pass these variables
-//! (<https://github.com/rust-lang/cargo/issues/3544>).
+//! Build script. nginx-sys reports what it found out about the nginx it builds (or
+//! was pointed at) through `DEP_NGINX_*` variables, which cargo hands only to direct
+//! dependents — hence the direct `nginx-sys` dependency
+//! (<https://github.com/rust-lang/cargo/issues/3544>). We turn the OS and feature
+//! lists into `ngx_os` / `ngx_feature` cfgs, and pass the nginx build directory (home
+//! of the vendored `nginx` binary, whose ABI matches the module) to the tests.
+
+/// Reads a variable and asks cargo to rerun when it changes.
+fn var(name: &str) -> Option<String> {
+    println!("cargo::rerun-if-env-changed={name}");
+    std::env::var(name).ok()
+}
 
 fn main() {
-    println!("cargo::rerun-if-env-changed=DEP_NGINX_FEATURES_CHECK");
-    println!(
-        "cargo::rustc-check-cfg=cfg(ngx_feature, values({}))",
-        std::env::var("DEP_NGINX_FEATURES_CHECK").unwrap_or("any()".to_string())
-    );
-    println!("cargo::rerun-if-env-changed=DEP_NGINX_FEATURES");
-    if let Ok(features) = std::env::var("DEP_NGINX_FEATURES") {
-        for feature in features.split(',').map(str::trim) {
-            println!("cargo::rustc-cfg=ngx_feature=\"{feature}\"");
+    for (cfg, source) in [("ngx_feature", "DEP_NGINX_FEATURES"), ("ngx_os", "DEP_NGINX_OS")] {
+        let known = var(&format!("{source}_CHECK")).unwrap_or_else(|| "any()".to_owned());
+        println!("cargo::rustc-check-cfg=cfg({cfg}, values({known}))");
+        let values = var(source).unwrap_or_default();
+        for value in values.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+            println!("cargo::rustc-cfg={cfg}=\"{value}\"");
         }
     }
-    println!("cargo::rerun-if-env-changed=DEP_NGINX_OS_CHECK");
-    println!(
-        "cargo::rustc-check-cfg=cfg(ngx_os, values({}))",
-        std::env::var("DEP_NGINX_OS_CHECK").unwrap_or("any()".to_string())
-    );
-    println!("cargo::rerun-if-env-changed=DEP_NGINX_OS");
-    if let Ok(os) = std::env::var("DEP_NGINX_OS") {
-        println!("cargo::rustc-cfg=ngx_os=\"{os}\"");
-    }
-    // The nginx build directory (holds the vendored `nginx` binary): the integration
-    // tests start that binary so the module's ABI matches.
-    println!("cargo::rerun-if-env-changed=DEP_NGINX_BUILD_DIR");
-    if let Ok(build_dir) = std::env::var("DEP_NGINX_BUILD_DIR") {
-        println!("cargo::rustc-env=DEP_NGINX_BUILD_DIR={build_dir}");
+    if let Some(dir) = var("DEP_NGINX_BUILD_DIR") {
+        println!("cargo::rustc-env=DEP_NGINX_BUILD_DIR={dir}");
     }
 }
