@@ -183,6 +183,23 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// Index of the first non-white-space byte at or after `i` (or `data.len()`).
+#[inline]
+fn skip_ws(data: &[u8], mut i: usize) -> usize {
+    if i < data.len() && !is_ws(data[i]) {
+        return i;
+    }
+    while i < data.len() {
+        match data[i] {
+            // pretty-printed bodies: a newline, then an indent of spaces
+            b'\n' => i = 1 + i + scan::spaces_len(&data[i + 1..]),
+            b' ' | b'\t' | b'\r' => i += 1,
+            _ => break,
+        }
+    }
+    i
+}
+
 fn utf8_len(lead: u8) -> u8 {
     match lead {
         0xC2..=0xDF => 2,
@@ -275,6 +292,20 @@ impl Tokenizer {
                 State::Str => {
                     i = self.string_run(data, i, sink);
                     continue;
+                }
+                State::Start
+                | State::Value
+                | State::ArrayFirst
+                | State::ObjectFirst
+                | State::Key
+                | State::Colon
+                | State::After => {
+                    let j = self.structural(data, i, sink);
+                    if j != i {
+                        i = j;
+                        continue;
+                    }
+                    // the byte needs the general path (an error, most likely)
                 }
                 _ => {}
             }
@@ -446,6 +477,147 @@ impl Tokenizer {
             }
         }
         self.offset += n as u64;
+    }
+
+    /// The hot path between tokens: white space, keys, `:`, `,`, brackets and whole
+    /// scalars, as long as they are well-formed and inside `data`. Returns the index of
+    /// the first byte it did not consume; the state is exactly what the byte-at-a-time
+    /// path would have reached there, so that path takes over (at a chunk end, an
+    /// escape, a split character, or an error, whose text and offset it reports).
+    #[inline]
+    fn structural<S: Sink>(&mut self, data: &[u8], mut i: usize, sink: &mut S) -> usize {
+        let n = data.len();
+        loop {
+            i = skip_ws(data, i);
+            if i >= n {
+                return i;
+            }
+            let b = data[i];
+            match self.state {
+                State::Key | State::ObjectFirst => {
+                    if b == b'"' {
+                        let rest = &data[i + 1..];
+                        let len = scan::plain_len(rest);
+                        if len < rest.len() && rest[len] == b'"' {
+                            // a plain key wholly in this chunk
+                            if self.loud() {
+                                if len <= KEY_CAP {
+                                    sink.key(Some(&rest[..len]));
+                                } else {
+                                    sink.key(None);
+                                }
+                            }
+                            self.state = State::Colon;
+                            i += len + 2;
+                            // `"key": ` — the colon usually follows at once
+                            if i < n && data[i] == b':' {
+                                self.state = State::Value;
+                                i += 1;
+                            }
+                            continue;
+                        }
+                        self.in_key = true;
+                        self.key_len = 0;
+                        self.key_over = false;
+                        self.state = State::Str;
+                        i = self.string_run(data, i + 1, sink);
+                        if self.state != State::Colon {
+                            return i;
+                        }
+                    } else if b == b'}' && self.state == State::ObjectFirst {
+                        self.close(b'{', sink, i);
+                        i += 1;
+                    } else {
+                        return i;
+                    }
+                }
+                State::Colon => {
+                    if b != b':' {
+                        return i;
+                    }
+                    self.state = State::Value;
+                    i += 1;
+                }
+                State::After => {
+                    if b == b',' {
+                        self.state = if self.top_is_object() { State::Key } else { State::Value };
+                    } else if b == b'}' {
+                        self.close(b'{', sink, i);
+                    } else if b == b']' {
+                        self.close(b'[', sink, i);
+                    } else {
+                        return i;
+                    }
+                    if self.state == State::Failed {
+                        return i;
+                    }
+                    i += 1;
+                }
+                State::Value | State::ArrayFirst | State::Start => {
+                    if b == b']' && self.state == State::ArrayFirst {
+                        self.close(b'[', sink, i);
+                        i += 1;
+                        continue;
+                    }
+                    match b {
+                        b'"' => {
+                            self.begin_value(b, sink, i);
+                            // the whole string in one scan when it ends in this chunk
+                            i = self.string_run(data, i + 1, sink);
+                            if !matches!(self.state, State::After | State::Done) {
+                                return i;
+                            }
+                        }
+                        b'{' | b'[' => {
+                            self.begin_value(b, sink, i);
+                            if self.state == State::Failed {
+                                return i;
+                            }
+                            i += 1;
+                        }
+                        b't' | b'f' | b'n' => {
+                            let which = match b {
+                                b't' => 0,
+                                b'f' => 1,
+                                _ => 2,
+                            };
+                            let lit = LITERALS[which];
+                            if !data[i..].starts_with(lit) {
+                                return i;
+                            }
+                            self.begin_value(b, sink, i);
+                            if self.loud() && !self.quiet_scalar {
+                                sink.scalar_end(match which {
+                                    0 => Scalar::True,
+                                    1 => Scalar::False,
+                                    _ => Scalar::Null,
+                                });
+                            }
+                            self.value_done();
+                            i += lit.len();
+                        }
+                        b'-' | b'0'..=b'9' => {
+                            self.begin_value(b, sink, i);
+                            i += 1;
+                            while i < n {
+                                let State::Number(s) = self.state else { break };
+                                if self.number_byte(s, data[i], i) {
+                                    i += 1;
+                                } else {
+                                    self.number_end(sink);
+                                    break;
+                                }
+                            }
+                            if !matches!(self.state, State::After | State::Done) {
+                                return i;
+                            }
+                        }
+                        _ => return i,
+                    }
+                }
+                _ => return i,
+            }
+        }
     }
 
     /// Ends the input. Records an error when the document is incomplete.

@@ -37,9 +37,46 @@ pub(crate) fn plain_len(s: &[u8]) -> usize {
     i
 }
 
+/// Length of the leading run of spaces (`0x20`) in `s`.
+#[inline]
+pub(crate) fn spaces_len(s: &[u8]) -> usize {
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        let y = u64::from_le_bytes(w) ^ (LO * b' ' as u64);
+        // exact per byte (no borrows): high bit set where the byte is not a space
+        let m = (((y & !HI).wrapping_add(!HI)) | y) & HI;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < s.len() && s[i] == b' ' {
+        i += 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
-    use super::plain_len;
+    use super::{plain_len, spaces_len};
+
+    #[test]
+    fn spaces_len_agrees_with_the_naive_scan() {
+        for stop in [b'a', b'\n', b'\t', 0u8, 0x80, 0xa0, 0x21, 0x1f, 0x60, 0xff] {
+            for len in 0..40 {
+                for pos in 0..=len {
+                    let mut v = std::vec![b' '; len];
+                    if pos < len {
+                        v[pos] = stop;
+                    }
+                    let naive = v.iter().position(|&c| c != b' ').unwrap_or(v.len());
+                    assert_eq!(spaces_len(&v), naive, "{stop:#x} len {len} pos {pos}");
+                }
+            }
+        }
+    }
 
     fn naive(s: &[u8]) -> usize {
         s.iter()
