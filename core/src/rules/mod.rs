@@ -260,13 +260,6 @@ impl Machine<'_> {
         }
     }
 
-    fn push_pointer(&mut self, seg: core::fmt::Arguments<'_>) {
-        use core::fmt::Write;
-        if self.pointer.write_fmt(seg).is_err() {
-            self.pointer_over = true;
-        }
-    }
-
     fn pointer_with_key(&self) -> heapless::String<POINTER_CAP> {
         let mut p = self.pointer.clone();
         write_key_segment(&self.key, &mut p);
@@ -346,7 +339,11 @@ impl Machine<'_> {
         let mut f = f;
         f.ptr_len = len;
         match seg {
-            Some(i) => self.push_pointer(format_args!("/{i}")),
+            Some(i) => {
+                if !write_index_segment(i, &mut self.pointer) {
+                    self.pointer_over = true;
+                }
+            }
             None => {
                 if !write_key_segment(&self.key, &mut self.pointer) {
                     self.pointer_over = true;
@@ -376,8 +373,10 @@ impl Machine<'_> {
     }
 }
 
-impl Sink for Machine<'_> {
-    fn value_start(&mut self, t: ValueType) -> bool {
+impl Machine<'_> {
+    /// [`Sink::value_start`] past its fast path.
+    #[inline(never)]
+    fn value_start_slow(&mut self, t: ValueType) -> bool {
         if self.fatal.is_some() {
             return false;
         }
@@ -490,6 +489,18 @@ impl Sink for Machine<'_> {
             }
         }
     }
+}
+
+impl Sink for Machine<'_> {
+    #[inline]
+    fn value_start(&mut self, t: ValueType) -> bool {
+        // the common case first: a member of an element that no rule reads (the full
+        // path would find no pending action and answer the same)
+        if self.rooted && self.pending.is_none() && self.frames.last().is_some_and(|f| !f.array) {
+            return false;
+        }
+        self.value_start_slow(t)
+    }
 
     fn key(&mut self, key: Option<&[u8]>) {
         self.pending = None;
@@ -547,10 +558,47 @@ impl Sink for Machine<'_> {
     }
 }
 
+/// Appends `/index` to a pointer; `false` when it did not fit. What it leaves on
+/// failure is what `write!(p, "/{index}")` leaves: the `/` alone when only it fits.
+fn write_index_segment(index: u32, p: &mut heapless::String<POINTER_CAP>) -> bool {
+    if p.push('/').is_err() {
+        return false;
+    }
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut v = index;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    // all-or-nothing, like `push_str`
+    if p.len() + (digits.len() - at) > POINTER_CAP {
+        return false;
+    }
+    for &d in &digits[at..] {
+        let _ = p.push(d as char);
+    }
+    true
+}
+
 /// Appends `/key` (RFC 6901 escaped) to a pointer; `false` when it did not fit.
 fn write_key_segment(key: &[u8], p: &mut heapless::String<POINTER_CAP>) -> bool {
     if p.push('/').is_err() {
         return false;
+    }
+    if key.iter().all(|&b| b.is_ascii() && b != b'~' && b != b'/') {
+        // ASCII, nothing to escape: all-or-nothing like `push_str`, without a UTF-8 check
+        if p.len() + key.len() > POINTER_CAP {
+            return false;
+        }
+        for &b in key {
+            let _ = p.push(b as char);
+        }
+        return true;
     }
     if !key.iter().any(|&b| b == b'~' || b == b'/') {
         return p.push_str(key_str(key)).is_ok();
