@@ -16,7 +16,7 @@
 //! Everything that reaches a log is rendered from one table of strings in
 //! [`verdict`], in misp-guard's own wording.
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 #[cfg(feature = "alloc")]

@@ -16,6 +16,12 @@
 //! the rules read is that long), numbers into a [`NUM_CAP`]-byte buffer.
 
 mod scan;
+// The one module with `unsafe` (SIMD intrinsics), each block with a SAFETY note.
+// `misp_guard_disable_simd` (RUSTFLAGS="--cfg misp_guard_disable_simd") forces the
+// portable scan. The cfg is declared here rather than through `[lints.rust]` in
+// core/Cargo.toml, which cargo refuses next to `[lints] workspace = true`.
+#[allow(unsafe_code, unexpected_cfgs)]
+mod simd;
 
 use crate::verdict::Reason;
 
@@ -321,7 +327,7 @@ impl Tokenizer {
                 State::ObjectFirst | State::Key if b == b'"' => {
                     // fast path: a plain key wholly in this chunk
                     let rest = &data[i + 1..];
-                    let len = scan::plain_len(rest);
+                    let len = simd::plain_len(rest);
                     if len < rest.len() && rest[len] == b'"' {
                         if self.loud() {
                             if len <= KEY_CAP {
@@ -497,7 +503,7 @@ impl Tokenizer {
                 State::Key | State::ObjectFirst => {
                     if b == b'"' {
                         let rest = &data[i + 1..];
-                        let len = scan::plain_len(rest);
+                        let len = simd::plain_len(rest);
                         if len < rest.len() && rest[len] == b'"' {
                             // a plain key wholly in this chunk
                             if self.loud() {
@@ -554,14 +560,20 @@ impl Tokenizer {
                     i += 1;
                 }
                 State::Value | State::ArrayFirst | State::Start => {
-                    if b == b']' && self.state == State::ArrayFirst {
-                        self.close(b'[', sink, i);
-                        i += 1;
-                        continue;
-                    }
                     match b {
                         b'"' => {
                             self.begin_value(b, sink, i);
+                            if !self.loud() || self.quiet_scalar {
+                                // an unwanted string: a plain one ends at the first
+                                // special byte, and nothing is delivered
+                                let rest = &data[i + 1..];
+                                let len = simd::plain_len(rest);
+                                if len < rest.len() && rest[len] == b'"' {
+                                    self.value_done();
+                                    i += len + 2;
+                                    continue;
+                                }
+                            }
                             // the whole string in one scan when it ends in this chunk
                             i = self.string_run(data, i + 1, sink);
                             if !matches!(self.state, State::After | State::Done) {
@@ -611,6 +623,10 @@ impl Tokenizer {
                             if !matches!(self.state, State::After | State::Done) {
                                 return i;
                             }
+                        }
+                        b']' if self.state == State::ArrayFirst => {
+                            self.close(b'[', sink, i);
+                            i += 1;
                         }
                         _ => return i,
                     }
@@ -831,7 +847,7 @@ impl Tokenizer {
         let rest = &data[i..];
         let mut j = 0;
         loop {
-            j += scan::plain_len(&rest[j..]);
+            j += simd::plain_len(&rest[j..]);
             if j >= rest.len() || rest[j] < 0x80 {
                 break;
             }
