@@ -47,7 +47,7 @@ for t in "${targets[@]}"; do
         -dict=misp.dict -max_total_time="$secs" -timeout=10 \
         -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
         -artifact_prefix="$scratch/art-$t/" >"$scratch/$t.log" 2>&1 || rc=$?
-    grep -E '^(#[0-9]+ +(INITED|DONE)|stat::number_of_executed_units|stat::peak_rss_mb)' \
+    grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::peak_rss_mb)' \
         "$scratch/$t.log" || true
     if [ "$rc" -ne 0 ] || compgen -G "$scratch/art-$t/*" >/dev/null; then
         mkdir -p "artifacts/$t"
