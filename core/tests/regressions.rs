@@ -85,7 +85,6 @@ const INPUTS: [&[u8]; 6] =
 /// comparison). Fix (core): clamp the std loader's column to ≥ 1. Low severity
 /// (diagnostics only; configurations are trusted input).
 #[test]
-#[ignore = "open finding F1 (core): reported to the lead; remove this line once fixed"]
 fn f1_config_error_positions_are_one_based() {
     let inputs = INPUTS.map(|i| i.to_vec());
     for input in core::iter::once(fixture("f1-config-empty.json")).chain(inputs) {
@@ -120,7 +119,6 @@ fn f1_inputs_are_refused() {
 /// loader, validate UTF-8 lazily (per token, as serde_json does), or report the
 /// earlier of the two positions. Low severity (diagnostics only).
 #[test]
-#[ignore = "open finding F2 (core): reported to the lead; remove this line once fixed"]
 fn f2_both_loaders_report_the_first_error() {
     let cases: [&[u8]; 3] = [b"{1\xfd}}", b"[1,,\xff]", b"{\"a\" 1, \"\xc3\"}"];
     for input in core::iter::once(fixture("f2-config-syntax-error-before-invalid-utf8.json"))
@@ -164,7 +162,6 @@ const F3_INPUTS: [&[u8]; 4] =
 /// position serde_json reports (or change the documented contract to "same line").
 /// Low severity (diagnostics only).
 #[test]
-#[ignore = "open finding F3 (core): reported to the lead; remove this line once fixed"]
 fn f3_invalid_escape_positions_agree() {
     for input in core::iter::once(fixture("f3-config-invalid-escape.json"))
         .chain(F3_INPUTS.map(|c| c.to_vec()))
@@ -202,7 +199,6 @@ fn f3_inputs_are_refused_by_both_loaders() {
 /// the document (`1:1`); documented equal. Fix (core): point both at the value. Low
 /// severity (diagnostics only).
 #[test]
-#[ignore = "open finding F4 (core): reported to the lead; remove this line once fixed"]
 fn f4_not_an_object_positions_agree() {
     let cases: [&[u8]; 3] = [b" 0", b"\n\n  []", b"\t\"x\""];
     for input in core::iter::once(fixture("f4-config-top-level-not-object.json"))
@@ -229,7 +225,6 @@ fn f4_not_an_object_positions_agree() {
 /// kind. Both refuse. Fix (core): refuse out-of-range numbers in the no-alloc
 /// tokenizer as serde_json does. Low severity (diagnostics only).
 #[test]
-#[ignore = "open finding F5 (core): reported to the lead; remove this line once fixed"]
 fn f5_out_of_range_numbers_same_kind() {
     let cases: [&[u8]; 2] = [b"-1e400", b"{\"allowlist\": 1e999}"];
     for input in core::iter::once(fixture("f5-config-number-out-of-range.json"))
@@ -266,7 +261,6 @@ fn f5_inputs_are_refused_by_both_loaders() {
 /// errors should too. Fix (core): escape control characters in `ConfigError`'s
 /// message and path (as `verdict::write_escaped` does) when storing or rendering them.
 #[test]
-#[ignore = "open finding F6 (core): reported to the lead; remove this line once fixed"]
 fn f6_config_errors_render_on_one_line() {
     let input = fixture("f6-config-error-newline-in-key.json");
     for e in [

@@ -71,9 +71,14 @@ pub(crate) fn push_cut<const N: usize>(s: &mut heapless::String<N>, v: &str) {
 impl fmt::Display for ConfigError {
     /// `LINE:COL: message (at PATH)`; a front end prefixes the file name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.line, self.column, self.message)?;
+        // keys from the file are in the message and the path: escape control
+        // characters so that an error is always one line
+        write!(f, "{}:{}: ", self.line, self.column)?;
+        crate::verdict::write_escaped(f, &self.message)?;
         if !self.path.is_empty() {
-            write!(f, " (at {})", self.path)?;
+            f.write_str(" (at ")?;
+            crate::verdict::write_escaped(f, &self.path)?;
+            f.write_str(")")?;
         }
         Ok(())
     }

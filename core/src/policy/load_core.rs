@@ -94,23 +94,7 @@ impl Policy {
                 ConfigError::semantic(ConfigErrorKind::Capacity, "", "configuration over 2 GiB");
             return Err(e.at(1, 1));
         }
-        let text = match core::str::from_utf8(json) {
-            Ok(t) => t,
-            Err(e) => {
-                return Err(at_offset(
-                    ConfigError::semantic(ConfigErrorKind::Syntax, "", "invalid UTF-8"),
-                    json,
-                    e.valid_up_to(),
-                ))
-            }
-        };
-        scan_document(json).map_err(|(mut off, msg)| {
-            if off >= json.len() {
-                // At the end of input: point at its last byte, as serde_json does.
-                off = json.len().saturating_sub(1);
-            }
-            at_offset(ConfigError::semantic(ConfigErrorKind::Syntax, "", msg), json, off)
-        })?;
+        let text = check_syntax(json)?;
         let format = detect_format(json)?;
         let mut b = Builder::new(format);
         let modes: &[Mode] = match format {
@@ -141,6 +125,29 @@ impl Policy {
         }
         Ok(b.finish())
     }
+}
+
+/// The syntax check both loaders run first, so that a malformed file gets the same
+/// message and position from either: UTF-8, then a strict RFC 8259 scan.
+pub(crate) fn check_syntax(json: &[u8]) -> Result<&str, ConfigError> {
+    let text = match core::str::from_utf8(json) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(at_offset(
+                ConfigError::semantic(ConfigErrorKind::Syntax, "", "invalid UTF-8"),
+                json,
+                e.valid_up_to(),
+            ))
+        }
+    };
+    scan_document(json).map_err(|(mut off, msg)| {
+        if off >= json.len() {
+            // At the end of input: point at its last byte, as serde_json does.
+            off = json.len().saturating_sub(1);
+        }
+        at_offset(ConfigError::semantic(ConfigErrorKind::Syntax, "", msg), json, off)
+    })?;
+    Ok(text)
 }
 
 /// Gives `e` the position of byte `off`.
@@ -279,6 +286,11 @@ impl<'a> Scan<'a> {
                 return Err((self.i, "invalid number"));
             }
             self.digits();
+        }
+        // serde_json refuses what does not fit an f64: so do we, at its last digit
+        let text = core::str::from_utf8(&self.b[start..self.i]).unwrap_or("0");
+        if text.parse::<f64>().is_ok_and(f64::is_infinite) {
+            return Err((self.i - 1, "number out of range"));
         }
         Ok((start, self.i))
     }
@@ -678,7 +690,7 @@ fn members(s: &mut Scan<'_>, mut on: impl FnMut(&mut Scan<'_>, &[u8], usize)) {
 
 /// Tells the formats apart as the std loader does: a top-level `block_rules` or
 /// `proxy` key means legacy. The document is known to be valid JSON.
-fn detect_format(json: &[u8]) -> Result<Format, ConfigError> {
+pub(crate) fn detect_format(json: &[u8]) -> Result<Format, ConfigError> {
     let mut s = Scan { b: json, i: 0 };
     s.ws();
     if s.peek() != Some(b'{') {

@@ -18,17 +18,10 @@ impl Policy {
     /// the key (or array element) their path names, as the no-alloc loader reports
     /// them.
     pub fn from_json_slice(json: &[u8]) -> Result<Policy, ConfigError> {
-        let top: serde_json::Value =
-            serde_json::from_slice(json).map_err(|e| serde_err(&e, "", json))?;
-        let Some(obj) = top.as_object() else {
-            let e = ConfigError::semantic(
-                ConfigErrorKind::WrongType,
-                "",
-                "configuration must be a JSON object",
-            );
-            return Err(locate(e, json));
-        };
-        let legacy = obj.contains_key("block_rules") || obj.contains_key("proxy");
+        // the no-alloc loader's syntax check first: one message and position per file
+        super::load_core::check_syntax(json)?;
+        // and its format detection: the same top-level refusal from both loaders
+        let legacy = super::load_core::detect_format(json)? == Format::Legacy;
         // serde's derived structs also accept arrays (fields by position): refuse them
         // as the no-alloc loader does, in document order with the other data errors.
         let shape = struct_as_sequence(json, legacy).map(|(path, off)| {
