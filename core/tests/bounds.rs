@@ -10,8 +10,9 @@
 //! benches); they assert bytes: memory and how much input was read before a refusal.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::Ordering;
 use std::alloc::System;
+use std::cell::Cell;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
@@ -27,19 +28,29 @@ use misp_guard_core::{
 // --- a live-heap meter --------------------------------------------------------------
 
 struct Meter;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // Per thread: the harness and other tests allocate on their own threads.
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn add(n: isize) {
+    let _ = LIVE.try_with(|l| {
+        l.set(l.get() + n);
+        let _ = PEAK.try_with(|p| p.set(p.get().max(l.get())));
+    });
+}
 
 // SAFETY: forwards to the system allocator; only counts bytes.
 unsafe impl GlobalAlloc for Meter {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(l.size(), Ordering::SeqCst) + l.size();
-        PEAK.fetch_max(now, Ordering::SeqCst);
+        add(l.size() as isize);
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Ordering::SeqCst);
+        add(-(l.size() as isize));
         // SAFETY: same contract as the caller's.
         unsafe { System.dealloc(p, l) }
     }
@@ -57,10 +68,10 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Runs `f` and returns its result and the peak live heap above the start, in bytes.
 fn heap_peak<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let base = LIVE.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(base));
     let r = f();
-    (r, PEAK.load(Ordering::SeqCst).saturating_sub(base))
+    (r, PEAK.with(Cell::get).saturating_sub(base).max(0) as usize)
 }
 
 // --- set-up -----------------------------------------------------------------------
