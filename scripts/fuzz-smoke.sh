@@ -3,8 +3,11 @@
 # fuzzing + ~10 s of release tests, plus the builds (one ASan build of the fuzz crate,
 # one release build of core's tests: a few minutes from cold, seconds when cached).
 #
-#   scripts/fuzz-smoke.sh            # every target for $FUZZ_SECONDS (default 30) s
-#   FUZZ_SECONDS=600 scripts/fuzz-smoke.sh evaluator   # one target, longer
+#   scripts/fuzz-smoke.sh            # every target: $FUZZ_RUNS (default 10000) inputs
+#                                    # from seed $FUZZ_SEED (default 1), at most
+#                                    # $FUZZ_SECONDS (default 60) s: reproducible in CI
+#   FUZZ_RUNS=-1 FUZZ_SEED=0 FUZZ_SECONDS=600 scripts/fuzz-smoke.sh evaluator
+#                                    # one target, longer, random seed
 #
 # Each target runs with its committed seeds (fuzz/seeds/<target>/) plus, for the
 # evaluator, the conformance fixtures as an extra read-only seed directory (read from
@@ -15,7 +18,9 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-secs="${FUZZ_SECONDS:-30}"
+secs="${FUZZ_SECONDS:-60}"
+runs="${FUZZ_RUNS:-10000}"
+seed="${FUZZ_SEED:-1}"
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(evaluator config decode request ffi)
 conformance="${MISP_GUARD_CONFORMANCE:-$root/../shared/conformance}"
@@ -40,11 +45,11 @@ for t in "${targets[@]}"; do
             [ -d "$conformance/$d/fixtures" ] && extra+=("$conformance/$d/fixtures")
         done
     fi
-    echo "== fuzz $t for ${secs}s"
+    echo "== fuzz $t: $runs runs from seed $seed (at most ${secs}s)"
     mkdir -p "$scratch/art-$t"
     rc=0
     RUSTC_BOOTSTRAP=1 cargo fuzz run -O -a "$t" "$scratch/$t" "seeds/$t" "${extra[@]}" -- \
-        -dict=misp.dict -max_total_time="$secs" -timeout=10 \
+        -dict=misp.dict -seed="$seed" -runs="$runs" -max_total_time="$secs" -timeout=10 \
         -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
         -artifact_prefix="$scratch/art-$t/" >"$scratch/$t.log" 2>&1 || rc=$?
     grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::peak_rss_mb)' \
