@@ -19,6 +19,10 @@ stage "workspace: unit and integration tests"
 cargo test --workspace --exclude misp-guard-ffi  # ffi: scripts/ffi-test.sh
 cargo build --release -p misp-guard-cli
 
+stage "core with the portable scanners (SIMD disabled)"
+RUSTFLAGS="--cfg misp_guard_disable_simd" CARGO_TARGET_DIR=target/portable \
+  cargo test -p misp-guard-core --lib --test corpus --test strict --test simd --test prop
+
 stage "core without an OS (no_std, no alloc)"
 cargo build -p misp-guard-core --no-default-features --target thumbv7em-none-eabihf
 

@@ -17,10 +17,9 @@
 
 mod scan;
 // The one module with `unsafe` (SIMD intrinsics), each block with a SAFETY note.
-// `misp_guard_disable_simd` (RUSTFLAGS="--cfg misp_guard_disable_simd") forces the
-// portable scan. The cfg is declared here rather than through `[lints.rust]` in
-// core/Cargo.toml, which cargo refuses next to `[lints] workspace = true`.
-#[allow(unsafe_code, unexpected_cfgs)]
+// `misp_guard_disable_simd` (RUSTFLAGS="--cfg misp_guard_disable_simd", declared in the
+// workspace lints) forces the portable scan.
+#[allow(unsafe_code)]
 mod simd;
 
 use crate::verdict::Reason;
