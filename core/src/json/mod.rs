@@ -324,19 +324,8 @@ impl Tokenizer {
             }
             match self.state {
                 State::ObjectFirst | State::Key if b == b'"' => {
-                    // fast path: a plain key wholly in this chunk
-                    let rest = &data[i + 1..];
-                    let len = simd::plain_len(rest);
-                    if len < rest.len() && rest[len] == b'"' {
-                        if self.loud() {
-                            if len <= KEY_CAP {
-                                sink.key(Some(&rest[..len]));
-                            } else {
-                                sink.key(None);
-                            }
-                        }
-                        self.state = State::Colon;
-                        i += len + 2;
+                    if let Some(next) = self.plain_key(data, i, sink) {
+                        i = next;
                         continue;
                     }
                     self.in_key = true;
@@ -484,6 +473,22 @@ impl Tokenizer {
         self.offset += n as u64;
     }
 
+    /// A key wholly in this chunk, without escapes or non-ASCII (`data[i]` is its
+    /// opening quote): delivered at once, the state moves to [`State::Colon`], and the
+    /// index after the closing quote is returned. `None`: take the general path.
+    #[inline]
+    fn plain_key<S: Sink>(&mut self, data: &[u8], i: usize, sink: &mut S) -> Option<usize> {
+        let rest = &data[i + 1..];
+        let len = simd::plain_len(rest);
+        if len >= rest.len() || rest[len] != b'"' {
+            return None;
+        }
+        if self.loud() {
+            sink.key(if len <= KEY_CAP { Some(&rest[..len]) } else { None });
+        }
+        self.state = State::Colon;
+        Some(i + len + 2)
+    }
     /// The hot path between tokens: white space, keys, `:`, `,`, brackets and whole
     /// scalars, as long as they are well-formed and inside `data`. Returns the index of
     /// the first byte it did not consume; the state is exactly what the byte-at-a-time
@@ -501,19 +506,8 @@ impl Tokenizer {
             match self.state {
                 State::Key | State::ObjectFirst => {
                     if b == b'"' {
-                        let rest = &data[i + 1..];
-                        let len = simd::plain_len(rest);
-                        if len < rest.len() && rest[len] == b'"' {
-                            // a plain key wholly in this chunk
-                            if self.loud() {
-                                if len <= KEY_CAP {
-                                    sink.key(Some(&rest[..len]));
-                                } else {
-                                    sink.key(None);
-                                }
-                            }
-                            self.state = State::Colon;
-                            i += len + 2;
+                        if let Some(next) = self.plain_key(data, i, sink) {
+                            i = next;
                             // `"key": ` — the colon usually follows at once
                             if i < n && data[i] == b':' {
                                 self.state = State::Value;
