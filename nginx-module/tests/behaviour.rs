@@ -1,7 +1,8 @@
 //! One test per behaviour of the module in a real nginx (see `common` for the wiring):
 //! configuration errors, reload, report mode, large bodies through temp files, gzip and br
-//! both ways, client aborts, upstream resets, HTTP/2, log escaping. Every test stops its
-//! nginx with `Nginx::stop`, which asserts that no worker `exited on signal`.
+//! both ways, client aborts, slow clients, upstream resets and timeouts, concurrent mixed
+//! traffic, HTTP/2, log escaping. Every test stops its nginx with `Nginx::stop`, which
+//! asserts that no worker `exited on signal`.
 
 mod common;
 
@@ -435,6 +436,129 @@ fn upstream_reset_mid_response_releases_nothing() {
     let r = send(&n, &pull("reset-after"));
     assert_eq!((r.status, r.body), (200, body));
     n.stop();
+}
+
+#[test]
+fn upstream_timeout_and_slow_loris_bodies_release_nothing() {
+    let up = Upstream::start();
+    let conf =
+        Conf::new(rules(), &up).http("client_body_timeout 1s;").more("proxy_read_timeout 1s;");
+    let n = Nginx::start("timeouts", conf);
+
+    // The upstream sends half a response, then falls silent past proxy_read_timeout.
+    let body = allowed_event();
+    for proto in [Proto::H1, Proto::H2] {
+        let id = format!("stall-{proto}");
+        let mut reply = Reply::json(body.clone());
+        reply.stall_after = Some(body.len() / 2);
+        up.set(&id, reply);
+        let r = send(&n, &pull(&id).proto(proto));
+        assert_ne!(r.status, 200, "{proto}: a timed-out response was released");
+        let head = &body[..32];
+        assert!(
+            !r.body.windows(head.len()).any(|w| w == head),
+            "{proto}: upstream bytes reached the client"
+        );
+    }
+
+    // A client that sends the head and a few bytes of a push, then nothing.
+    let push_body = allowed_event();
+    let mut s = TcpStream::connect(("127.0.0.1", n.plain_port)).unwrap();
+    s.write_all(raw_head("loris", push_body.len()).as_bytes()).unwrap();
+    s.write_all(&push_body[..64]).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    assert!(!resp.starts_with(b"HTTP/1.1 200"), "a stalled push was answered 200");
+    assert!(up.received("loris").is_empty(), "a stalled push reached the upstream");
+
+    // Still serving.
+    assert_eq!(send(&n, &push("timeouts-after", &allowed_event())).status, 200);
+    n.stop();
+}
+
+/// Clients at once, each mixing allowed and blocked pushes and pulls (HTTP/1.1 and
+/// HTTP/2, plain and gzip, small and spilled to temp files) with client aborts; every
+/// request must keep its own verdict and the upstream must see exactly the allowed pushes.
+#[test]
+fn concurrent_mixed_traffic_keeps_every_verdict() {
+    const CLIENTS: usize = 6;
+    const ROUNDS: usize = 12;
+    let up = Upstream::start();
+    let n = Nginx::start("concurrent", Conf::new(rules(), &up));
+    let (ok, red) = (allowed_event(), blocked_event());
+    let (big_ok, big_red) = (big_event(300 << 10, false), big_event(300 << 10, true));
+
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                let (n, up) = (&n, &up);
+                let (ok, red, big_ok, big_red) = (&ok, &red, &big_ok, &big_red);
+                s.spawn(move || {
+                    let mut bad = Vec::new();
+                    for i in 0..ROUNDS {
+                        let proto = if (c + i) % 2 == 0 { Proto::H1 } else { Proto::H2 };
+                        let id = |k: &str| format!("mix-{c}-{i}-{k}");
+                        let big = i % 4 == 3;
+                        let (good, evil) = if big { (big_ok, big_red) } else { (ok, red) };
+
+                        let r = send(n, &push(&id("push-ok"), good).proto(proto));
+                        let got = up.received(&id("push-ok"));
+                        if r.status != 200 || got.len() != 1 || &got[0].body != good {
+                            bad.push(format!("{}: {} {}", id("push-ok"), r.status, got.len()));
+                        }
+
+                        let mut req = push(&id("push-red"), evil).proto(proto);
+                        if i % 3 == 1 {
+                            req = req.header("Content-Encoding", "gzip");
+                            req.body = Some(gzip(evil));
+                        }
+                        let r = send(n, &req);
+                        if (r.status, r.body.as_slice()) != (403, &b"Forbidden"[..])
+                            || !up.received(&id("push-red")).is_empty()
+                        {
+                            bad.push(format!("{}: {}", id("push-red"), r.status));
+                        }
+
+                        up.set(&id("pull-ok"), Reply::json(good.clone()));
+                        let r = send(n, &pull(&id("pull-ok")).proto(proto));
+                        if r.status != 200 || &r.body != good {
+                            bad.push(format!("{}: {}", id("pull-ok"), r.status));
+                        }
+
+                        up.set(&id("pull-red"), Reply::json(evil.clone()));
+                        let r = send(n, &pull(&id("pull-red")).proto(proto));
+                        if (r.status, r.body.as_slice()) != (403, &b"Forbidden"[..]) {
+                            bad.push(format!("{}: {}", id("pull-red"), r.status));
+                        }
+
+                        // A client that gives up half way through an allowed push.
+                        let mut t = TcpStream::connect(("127.0.0.1", n.plain_port)).unwrap();
+                        t.write_all(raw_head(&id("abort"), good.len()).as_bytes()).unwrap();
+                        t.write_all(&good[..good.len() / 2]).unwrap();
+                        drop(t);
+                    }
+                    bad
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("client thread")).collect()
+    });
+    assert!(failures.is_empty(), "{} wrong verdicts:\n{}", failures.len(), failures.join("\n"));
+
+    std::thread::sleep(Duration::from_millis(500));
+    for c in 0..CLIENTS {
+        for i in 0..ROUNDS {
+            assert!(up.received(&format!("mix-{c}-{i}-abort")).is_empty(), "abort {c}-{i}");
+        }
+    }
+    let log = n.stop();
+    let blocked = log.matches("request blocked: ").count();
+    assert!(
+        blocked >= 2 * CLIENTS * ROUNDS,
+        "{blocked} log lines for {} blocks",
+        2 * CLIENTS * ROUNDS
+    );
 }
 
 #[test]

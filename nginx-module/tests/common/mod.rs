@@ -352,7 +352,12 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// Send only this many body bytes (Content-Length says all), then reset.
     pub cut_after: Option<usize>,
+    /// Send only this many body bytes, then fall silent for [`STALL`] before closing.
+    pub stall_after: Option<usize>,
 }
+
+/// How long a stalled reply stays silent (longer than any test's `proxy_read_timeout`).
+pub const STALL: Duration = Duration::from_secs(4);
 
 impl Reply {
     pub fn json(body: impl Into<Vec<u8>>) -> Self {
@@ -361,6 +366,7 @@ impl Reply {
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: body.into(),
             cut_after: None,
+            stall_after: None,
         }
     }
 
@@ -480,6 +486,12 @@ fn serve(conn: TcpStream, st: &UpState) -> std::io::Result<()> {
     head.push_str(&format!("Content-Length: {}\r\n\r\n", reply.body.len()));
     out.write_all(head.as_bytes())?;
     if method == "HEAD" {
+        return Ok(());
+    }
+    if let Some(n) = reply.stall_after {
+        out.write_all(&reply.body[..n.min(reply.body.len())])?;
+        out.flush()?;
+        std::thread::sleep(STALL);
         return Ok(());
     }
     match reply.cut_after {
