@@ -12,7 +12,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/nginx-module/target}
 # Debian packages: compiler + make for nginx, libclang for bindgen, nginx's libraries,
 # and the tools the demo and the tests use.
 DEB_PACKAGES=(build-essential pkg-config libclang-dev libssl-dev libpcre2-dev zlib1g-dev
-              openssl curl python3 ca-certificates)
+              openssl curl python3 ca-certificates valgrind)
 # ngx 0.5.1 needs Rust >= 1.81.
 MIN_RUST_MINOR=81
 
