@@ -199,9 +199,14 @@ impl Policy {
     }
 
     pub(crate) fn s(&self, s: Str) -> &str {
-        let b = &self.arena[s.off as usize..(s.off + s.len) as usize];
         // The arena only ever receives whole `str`s (see `Builder::intern`).
-        core::str::from_utf8(b).unwrap_or("")
+        core::str::from_utf8(self.bytes(s)).unwrap_or("")
+    }
+
+    /// The bytes of an interned string, without the UTF-8 check of [`Policy::s`]
+    /// (comparisons on the evaluation path).
+    fn bytes(&self, s: Str) -> &[u8] {
+        &self.arena[s.off as usize..(s.off + s.len) as usize]
     }
 
     pub(crate) fn list(&self, l: List) -> impl Iterator<Item = &str> + '_ {
@@ -209,7 +214,9 @@ impl Policy {
     }
 
     pub(crate) fn list_has(&self, l: List, v: &[u8]) -> bool {
-        self.list(l).any(|s| s.as_bytes() == v)
+        self.entries[l.start as usize..(l.start + l.len) as usize]
+            .iter()
+            .any(|s| self.bytes(*s) == v)
     }
 
     /// Number of rule sets.
