@@ -173,6 +173,10 @@ enum misp_guard_reason
   MISP_GUARD_REASON_UNSUPPORTED_ENCODING = 9,
   // A `Content-Type` charset other than UTF-8.
   MISP_GUARD_REASON_UNSUPPORTED_CHARSET = 10,
+  // An inspected request body whose `Content-Type` is not `application/json` (MISP
+  // would read a form body where the guard reads JSON), or several `Content-Type`
+  // headers.
+  MISP_GUARD_REASON_UNSUPPORTED_CONTENT_TYPE = 11,
   // An event tag is blocked.
   MISP_GUARD_REASON_EVENT_BLOCKED_TAG = 20,
   // The event distribution level is blocked.
@@ -243,8 +247,9 @@ enum misp_guard_reason
   MISP_GUARD_REASON_BAD_LEVEL = 109,
   // More elements or taxonomies than the evaluator's fixed bounds.
   MISP_GUARD_REASON_OVER_CAPACITY = 110,
-  // A body MISP would read from another place than the guard (a `request` wrapper
-  // next to `Event`).
+  // A body MISP would read from another place than the guard: a `request` or
+  // `response` wrapper next to `Event`, an `Object` inside an object, an `EventReport`
+  // inside a report, a top-level `note_type_name` in analyst data.
   MISP_GUARD_REASON_AMBIGUOUS_BODY = 111,
   // The (encoded) body is larger than the configured bound.
   MISP_GUARD_REASON_BODY_TOO_LARGE = 120,

@@ -53,8 +53,13 @@
 //! model allows may be blocked by the core): galaxy clusters inside events and
 //! attributes (`distribution`, `SharingGroup`, `tag_name`), `Tag` lists on objects,
 //! reports, clusters and analyst data, `EventTag`/`AttributeTag` wrappers, attribute
-//! `Sighting`s, sharing groups on reports and analyst data, lists placed next to
-//! `Event` in the wrapper, and it refuses a `request` wrapper (MISP unwraps it).
+//! `Sighting`s, sharing groups on reports and analyst data, analyst data on reports,
+//! galaxy cluster relations, lists placed next to `Event` in the wrapper. It refuses
+//! what MISP reads in place of what the guard sees: a `request` or `response` wrapper
+//! next to `Event`, an `Object` inside an object, an `EventReport` inside a report, a
+//! top-level `note_type_name` in analyst data, a request body whose `Content-Type` is
+//! not `application/json`; and a `null` distribution where a missing one is refused
+//! (MISP applies its default level to both).
 //! Property tests must state these cases instead of comparing verdicts on them; the
 //! generator ([`crate::gen`]) produces none of them unless planted.
 

@@ -60,8 +60,10 @@ impl<'p> Guard<'p> {
     }
 
     /// A guard for a body with these headers: `Content-Encoding` (decoded within
-    /// `limits`; unknown encodings refused), `Content-Type` (charset must be UTF-8) and,
-    /// on responses, `X-UserOrgUUID`.
+    /// `limits`; unknown encodings refused), `Content-Type` (charset must be UTF-8; on
+    /// requests, absent or `application/json`, once: PHP reads form bodies into the
+    /// request data whatever they also parse as) and, on responses, `X-UserOrgUUID`
+    /// (several headers: no organisation matches, as with misp-guard's joined value).
     #[cfg(feature = "decode")]
     pub fn for_body(
         policy: &'p Policy,
@@ -71,7 +73,7 @@ impl<'p> Guard<'p> {
     ) -> Self {
         let mut g = Guard::new(policy, inspection);
         let side = inspection.side;
-        let mut encodings = 0;
+        let (mut encodings, mut types, mut user_orgs) = (0, 0, 0);
         for h in headers {
             if h.name.eq_ignore_ascii_case(b"content-encoding") {
                 encodings += 1;
@@ -94,11 +96,22 @@ impl<'p> Guard<'p> {
                     }
                 }
             } else if h.name.eq_ignore_ascii_case(b"content-type") {
-                if let Some(cs) = bad_charset(h.value) {
+                types += 1;
+                if side == Side::Request && (types > 1 || !is_json_type(h.value)) {
+                    let shown = if types > 1 {
+                        std::borrow::Cow::Borrowed("several Content-Type headers")
+                    } else {
+                        std::string::String::from_utf8_lossy(h.value)
+                    };
+                    g.early =
+                        Some(Block::new(Reason::UnsupportedContentType, side).with_detail(&shown));
+                } else if let Some(cs) = bad_charset(h.value) {
                     g.early = Some(Block::new(Reason::UnsupportedCharset, side).with_detail(cs));
                 }
             } else if h.name.eq_ignore_ascii_case(b"x-userorguuid") && side == Side::Response {
-                g.set_user_org_uuid(h.value);
+                user_orgs += 1;
+                // not UTF-8: a value no organisation uuid equals
+                g.set_user_org_uuid(if user_orgs > 1 { b"\xff" } else { h.value });
             }
         }
         g
@@ -154,6 +167,12 @@ impl<'p> Guard<'p> {
 
 /// The charset parameter of a `Content-Type`, when it is not UTF-8.
 #[cfg(feature = "decode")]
+/// `application/json`, with parameters or not (the media type is case-insensitive).
+fn is_json_type(v: &[u8]) -> bool {
+    let media = v.split(|&b| b == b';').next().unwrap_or(b"");
+    media.trim_ascii().eq_ignore_ascii_case(b"application/json")
+}
+
 fn bad_charset(v: &[u8]) -> Option<&str> {
     let s = core::str::from_utf8(v).ok()?;
     for param in s.split(';').skip(1) {

@@ -59,6 +59,10 @@ pub enum Reason {
     UnsupportedEncoding = 9,
     /// A `Content-Type` charset other than UTF-8.
     UnsupportedCharset = 10,
+    /// An inspected request body whose `Content-Type` is not `application/json` (MISP
+    /// would read a form body where the guard reads JSON), or several `Content-Type`
+    /// headers.
+    UnsupportedContentType = 11,
 
     // --- rules on bodies ---------------------------------------------------------
     /// An event tag is blocked.
@@ -133,8 +137,9 @@ pub enum Reason {
     BadLevel = 109,
     /// More elements or taxonomies than the evaluator's fixed bounds.
     OverCapacity = 110,
-    /// A body MISP would read from another place than the guard (a `request` wrapper
-    /// next to `Event`).
+    /// A body MISP would read from another place than the guard: a `request` or
+    /// `response` wrapper next to `Event`, an `Object` inside an object, an `EventReport`
+    /// inside a report, a top-level `note_type_name` in analyst data.
     AmbiguousBody = 111,
     /// The (encoded) body is larger than the configured bound.
     BodyTooLarge = 120,
@@ -163,6 +168,7 @@ impl Reason {
             MinimalPublishedRequired => "minimal_published_required",
             UnsupportedEncoding => "unsupported_encoding",
             UnsupportedCharset => "unsupported_charset",
+            UnsupportedContentType => "unsupported_content_type",
             EventBlockedTag => "event_blocked_tag",
             EventBlockedDistribution => "event_blocked_distribution",
             EventBlockedSharingGroup => "event_blocked_sharing_group",
@@ -372,6 +378,7 @@ impl fmt::Display for Message<'_> {
             }
             UnsupportedEncoding => write!(f, "unsupported content encoding: {d}"),
             UnsupportedCharset => write!(f, "unsupported charset: {d}"),
+            UnsupportedContentType => write!(f, "unsupported content type: {d}"),
             EventBlockedTag => write!(f, "event has blocked tag: {d}"),
             EventBlockedDistribution => write!(f, "event has blocked distribution level: {d}"),
             EventBlockedSharingGroup => write!(f, "event has blocked sharing group uuid: {d}"),
@@ -432,10 +439,7 @@ impl fmt::Display for Message<'_> {
                 "unexpected error, rejecting {side}: distribution level {d} at {at} is not a plain level"
             ),
             OverCapacity => write!(f, "unexpected error, rejecting {side}: {d} at {at}"),
-            AmbiguousBody => write!(
-                f,
-                "ambiguous {side} body: MISP reads {d} before `Event`"
-            ),
+            AmbiguousBody => write!(f, "ambiguous {side} body: MISP reads {d}"),
             BodyTooLarge => write!(f, "{side} body larger than {d} bytes"),
             DecodeError => write!(f, "undecodable {side} body: {d}"),
             DecodedTooLarge => write!(f, "decoded {side} body larger than {d} bytes"),

@@ -149,12 +149,21 @@ fn distribution_is_compared_numerically() {
         let r = push(&body);
         assert!(matches!(r, Err((Reason::BadLevel | Reason::WrongType, _))), "{d}: {r:?}");
     }
-    for d in ["1", "\"1\"", "1.0", "true", "\"5\"", "null"] {
+    for d in ["1", "\"1\"", "1.0", "true", "\"5\""] {
         let body = format!(
             r#"{{"Event": {{"info": "x", "distribution": {d}, "Attribute": [], "Object": []}}}}"#
         );
         assert_eq!(push(&body), Ok(()), "{d}");
     }
+    // `null` is MISP's "not given" (it applies its default level): refused where a
+    // missing distribution is, judged as absent elsewhere
+    let body = r#"{"Event": {"info": "x", "distribution": null, "Attribute": [], "Object": []}}"#;
+    blocked(push(body), Reason::MissingField);
+    let obj = r#""Object": [{"name": "file", "distribution": null, "Attribute": []}]"#;
+    let body =
+        format!(r#"{{"Event": {{"info": "x", "distribution": 1, "Attribute": [], {obj}}}}}"#);
+    blocked(push(&body), Reason::MissingField);
+    assert_eq!(push(&attr(r#", "distribution": null"#)), Ok(()));
 }
 
 #[test]
@@ -348,6 +357,17 @@ fn user_org_membership_is_exact() {
     assert_eq!(pull(ev(&all_orgs("true"))), Ok(()));
     blocked(pull(ev(&all_orgs("\"0\""))), Reason::UserOrgNotInSharingGroup);
     blocked(pull(ev(&all_orgs("false"))), Reason::UserOrgNotInSharingGroup);
+    // two headers: no single organisation (misp-guard sees them joined)
+    let other = "00000000-0000-0000-0000-000000000000";
+    let r = judge_as(
+        "GET",
+        path,
+        "20.0.0.2",
+        "instance1-comp1.com",
+        ev(&member).as_bytes(),
+        &[("X-UserOrgUUID", other), ("X-UserOrgUUID", org)],
+    );
+    blocked(r, Reason::UserOrgNotInSharingGroup);
 }
 
 #[test]
@@ -441,6 +461,125 @@ fn misp_reads_request_wrapper_and_lists_beside_event() {
     blocked(push(body), Reason::AttributeBlockedType);
     // NUL and other controls do not hide a blocked tag
     blocked(push(&event(r#""Tag": [{"name": "tlp:red\u0000"}]"#)), Reason::EventBlockedTag);
+}
+
+/// Places where MISP's PHP reads another value than the one next to it: each is judged
+/// as MISP reads it, or refused.
+#[test]
+fn misp_reads_inner_wrappers_and_form_bodies() {
+    let ok_event = r#"{"info": "x", "distribution": 1, "Attribute": [], "Object": []}"#;
+    let red_event = r#"{"info": "x", "distribution": 0, "Attribute": [], "Object": []}"#;
+    // `EventsController::add`/`edit` take `response` (then `request`) as the body
+    let body = format!(r#"{{"Event": {ok_event}, "response": {{"Event": {red_event}}}}}"#);
+    blocked(push(&body), Reason::AmbiguousBody);
+    let body = format!(r#"{{"response": {{"Event": {red_event}}}, "Event": {ok_event}}}"#);
+    blocked(push(&body), Reason::AmbiguousBody);
+
+    // `captureObject` / `captureReport` save the inner element when there is one
+    let inner = r#"{"name": "person", "distribution": 0, "Attribute": []}"#;
+    let obj =
+        format!(r#"{{"name": "file", "distribution": 1, "Attribute": [], "Object": {inner}}}"#);
+    let body = format!(
+        r#"{{"Event": {{"info": "x", "distribution": 1, "Attribute": [], "Object": [{obj}]}}}}"#
+    );
+    blocked(push(&body), Reason::AmbiguousBody);
+    let rep = r#"{"name": "r", "distribution": 1, "EventReport": {"distribution": 0}}"#;
+    blocked(push(&event(&format!(r#""EventReport": [{rep}]"#))), Reason::AmbiguousBody);
+
+    // analyst data on an event report is captured with it
+    let rep = r#"{"name": "r", "distribution": 1, "Note": [{"note": "n", "distribution": 0}]}"#;
+    blocked(
+        push(&event(&format!(r#""EventReport": [{rep}]"#))),
+        Reason::AnalystDataBlockedDistribution,
+    );
+
+    // `deduceAnalystDataType` reads a top-level `note_type_name` first
+    let analyst = |body: &str| {
+        judge_as(
+            "POST",
+            "/analyst_data/pushAnalystData",
+            "10.0.0.1",
+            "instance2-comp1.com",
+            body.as_bytes(),
+            &[],
+        )
+    };
+    blocked(
+        analyst(r#"{"note_type_name": "Note", "note": "n", "distribution": "0"}"#),
+        Reason::AmbiguousBody,
+    );
+    blocked(
+        analyst(r#"{"Note": {"note": "n", "distribution": 1}, "note_type_name": "Opinion"}"#),
+        Reason::AmbiguousBody,
+    );
+    assert_eq!(analyst(r#"{"Note": {"note": "n", "distribution": 1}}"#), Ok(()));
+
+    // cluster relations carry their own distribution, sharing group and tags
+    let push_cluster = |rel: &str| {
+        let body = format!(
+            r#"[{{"GalaxyCluster": {{"distribution": 1, "GalaxyClusterRelation": [{rel}]}}}}]"#
+        );
+        judge_as(
+            "POST",
+            "/galaxies/pushCluster",
+            "20.0.0.2",
+            "instance1-comp2.com",
+            body.as_bytes(),
+            &[],
+        )
+    };
+    assert_eq!(push_cluster(r#"{"distribution": 1, "Tag": [{"name": "tlp:green"}]}"#), Ok(()));
+    blocked(push_cluster(r#"{"distribution": "0"}"#), Reason::GalaxyClusterBlockedDistribution);
+    blocked(push_cluster(r#"{"Tag": [{"name": "TLP:RED"}]}"#), Reason::GalaxyClusterBlockedTag);
+    blocked(
+        push_cluster(
+            r#"{"GalaxyClusterRelation": {"GalaxyClusterRelationTag": [{"name": "tlp:red"}]}}"#,
+        ),
+        Reason::GalaxyClusterBlockedTag,
+    );
+}
+
+#[test]
+fn request_bodies_must_be_json_to_misp_too() {
+    let body = event("");
+    let with = |headers: &[(&str, &str)]| {
+        judge_as(
+            "POST",
+            "/events/add/metadata:1",
+            "20.0.0.2",
+            "instance1-comp2.com",
+            body.as_bytes(),
+            headers,
+        )
+    };
+    assert_eq!(with(&[]), Ok(()));
+    assert_eq!(with(&[("Content-Type", "application/json")]), Ok(()));
+    assert_eq!(with(&[("content-type", "Application/JSON; charset=UTF-8")]), Ok(()));
+    // PHP fills the request data from form bodies, whatever JSON they also are
+    for t in [
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "text/plain",
+        "application/xml",
+        "application/json-patch+json",
+        "",
+    ] {
+        blocked(with(&[("Content-Type", t)]), Reason::UnsupportedContentType);
+    }
+    blocked(
+        with(&[("Content-Type", "application/json"), ("Content-Type", "application/json")]),
+        Reason::UnsupportedContentType,
+    );
+    // the minimal/published check reads JSON too
+    let r = judge_as(
+        "POST",
+        "/events/index",
+        "20.0.0.2",
+        "instance1-comp1.com",
+        br#"{"minimal": 1, "published": 1}"#,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+    );
+    blocked(r, Reason::UnsupportedContentType);
 }
 
 #[test]

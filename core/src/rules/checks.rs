@@ -233,7 +233,13 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
         }
         Field::Distribution => {
             let text: &str = match s {
-                Scalar::Null => return,
+                // MISP gives `null` its default level, as for a missing field
+                Scalar::Null => {
+                    if distribution_required(kind) {
+                        missing(m, el, Check::Distribution, "distribution");
+                    }
+                    return;
+                }
                 Scalar::True => "1",
                 Scalar::False => "0",
                 Scalar::Number(t) => t.unwrap_or("(too long)"),
@@ -399,6 +405,19 @@ fn requires_taxonomies(m: &Machine<'_>, kind: Kind) -> bool {
         && m.policy.ruleset(m.inspection.first).required.len > 0
 }
 
+/// Elements whose missing (or `null`) `distribution` misp-guard trips over.
+fn distribution_required(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Event { .. }
+            | Kind::Object { strict: true }
+            | Kind::EventReport { strict: true }
+            | Kind::Analyst { strict: true }
+            | Kind::Cluster { strict: true }
+            | Kind::Relationship { strict: true }
+    )
+}
+
 fn missing(m: &mut Machine<'_>, el: usize, check: Check, name: &str) {
     let ptr = m.pointer.clone();
     let b = m.block(Reason::MissingField).with_detail(name).with_pointer(&ptr);
@@ -419,7 +438,7 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
             if full && !f.has(0) {
                 missing(m, i, Check::Info, "info");
             }
-            if !f.has(1) {
+            if !f.has(1) && distribution_required(f.kind) {
                 missing(m, i, Check::Distribution, "distribution");
             }
             if full && !f.has(9) {
@@ -440,7 +459,7 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
             required_taxonomies(m, i, f, f.has(3), Reason::AttributeMissingRequiredTaxonomies);
         }
         Kind::Object { strict: true } => {
-            if !f.has(0) {
+            if !f.has(0) && distribution_required(f.kind) {
                 missing(m, i, Check::Distribution, "distribution");
             }
             if !f.has(2) {
@@ -453,12 +472,12 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
         Kind::EventReport { strict: true }
         | Kind::Analyst { strict: true }
         | Kind::Cluster { strict: true } => {
-            if !f.has(0) {
+            if !f.has(0) && distribution_required(f.kind) {
                 missing(m, i, Check::Distribution, "distribution");
             }
         }
         Kind::Relationship { strict } => {
-            if strict && !f.has(0) {
+            if !f.has(0) && distribution_required(f.kind) {
                 missing(m, i, Check::Distribution, "distribution");
             }
             relationship_end(m, i, f, strict, 2);

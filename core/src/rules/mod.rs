@@ -312,7 +312,7 @@ impl Machine<'_> {
         let check = match self.pending {
             Some((_, Act::Object(_, c) | Act::Array(_, c))) => c,
             Some((_, Act::Field(f))) => checks::field_check(f),
-            Some((_, Act::Refuse)) => Check::Content,
+            Some((_, Act::Refuse(_))) => Check::Content,
             None => self.top().map(|f| f.check).unwrap_or(Check::Content),
         };
         let ptr = if self.top().is_some_and(|f| f.array) {
@@ -397,11 +397,11 @@ impl Machine<'_> {
         };
         let Some((_, act)) = act else { return false };
         match (act, t) {
-            (Act::Refuse, _) => {
+            (Act::Refuse(what), _) => {
                 let ptr = self.pointer_with_key();
                 let b = self
                     .block(Reason::AmbiguousBody)
-                    .with_detail_fmt(format_args!("`{}`", key_str(&self.key)))
+                    .with_detail_fmt(format_args!("`{}` {}", key_str(&self.key), what))
                     .with_pointer(&ptr);
                 self.violate_root(b);
                 false
@@ -629,7 +629,7 @@ pub(crate) fn reason_for(kind: Kind, check: Check) -> Reason {
         Kind::Attribute { .. } | Kind::ShadowItem => 1,
         Kind::Object { .. } => 2,
         Kind::EventReport { .. } => 3,
-        Kind::Cluster { .. } | Kind::ClusterItem { .. } | Kind::Galaxy => 4,
+        Kind::Cluster { .. } | Kind::ClusterItem { .. } | Kind::Galaxy | Kind::ClusterRelation => 4,
         Kind::Sighting | Kind::SightingItem => 6,
         _ => 5, // analyst data
     };

@@ -30,6 +30,9 @@ pub(crate) enum Kind {
     Related,
     /// A galaxy cluster.
     Cluster { strict: bool },
+    /// A galaxy cluster's relation to another cluster (`GalaxyClusterRelation` item,
+    /// flat or wrapped): MISP saves its distribution, sharing group and tags.
+    ClusterRelation,
     /// A galaxy (`{"GalaxyCluster": […]}`).
     Galaxy,
     /// A sighting.
@@ -143,6 +146,7 @@ pub(crate) enum Check {
     Shadows,
     Galaxies,
     Clusters,
+    ClusterRelations,
     Sightings,
     EventTags,
     /// The wrapped element of a wrapper, or the root's content.
@@ -158,8 +162,9 @@ pub(crate) enum Act {
     Array(Kind, Check),
     /// A scalar field.
     Field(Field),
-    /// A key that makes the body ambiguous: refused.
-    Refuse,
+    /// A key that makes MISP read the body differently from the guard: refused, with
+    /// what MISP does with it.
+    Refuse(&'static str),
 }
 
 /// Keys read in each kind: `(bit, action)`. The bit detects duplicates.
@@ -169,8 +174,9 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
     let lenient_attr = Kind::Attribute { strict: false };
     let a = match (kind, key) {
         (Kind::EventWrapper, b"Event") => (0, O(Kind::Event { full: true }, C::Content)),
-        // MISP unwraps `request` before it looks for `Event`
-        (Kind::EventWrapper, b"request") => (1, Act::Refuse),
+        // MISP unwraps `response`, then `request`, before it looks for `Event`
+        (Kind::EventWrapper, b"request") => (1, Act::Refuse(REPLACES_BODY)),
+        (Kind::EventWrapper, b"response") => (16, Act::Refuse(REPLACES_BODY)),
         // lists next to `Event` could be saved with it: judge them as the event's
         (Kind::EventWrapper, k) => {
             let (bit, act) = key_action(Kind::Event { full: false }, k)?;
@@ -226,10 +232,25 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"Opinion" => (5, A(Kind::Analyst { strict }, C::Opinions)),
             b"Relationship" => (6, A(Kind::Relationship { strict }, C::Relationships)),
             b"Tag" => (7, A(Kind::Tag, C::Tag)),
+            // `MispObject::captureObject` saves the inner `Object` when there is one
+            b"Object" => (8, Act::Refuse(REPLACES_ELEMENT)),
             _ => return None,
         },
 
-        (Kind::EventReport { .. } | Kind::Sighting, k) => match k {
+        (Kind::EventReport { strict }, k) => match k {
+            b"distribution" => (0, F(Field::Distribution)),
+            b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            b"Tag" => (2, A(Kind::Tag, C::Tag)),
+            // captured with the report (`Event::captureAnalystData`)
+            b"Note" => (3, A(Kind::Analyst { strict }, C::Notes)),
+            b"Opinion" => (4, A(Kind::Analyst { strict }, C::Opinions)),
+            b"Relationship" => (5, A(Kind::Relationship { strict }, C::Relationships)),
+            // `EventReport::captureReport` saves the inner `EventReport` when there is one
+            b"EventReport" => (6, Act::Refuse(REPLACES_ELEMENT)),
+            _ => return None,
+        },
+
+        (Kind::Sighting, k) => match k {
             b"distribution" => (0, F(Field::Distribution)),
             b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
             b"Tag" => (2, A(Kind::Tag, C::Tag)),
@@ -281,6 +302,17 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
             b"tag_name" => (2, F(Field::ClusterTagName)),
             b"Tag" => (3, A(Kind::Tag, C::Tag)),
+            b"GalaxyClusterRelation" => (4, A(Kind::ClusterRelation, C::ClusterRelations)),
+            _ => return None,
+        },
+
+        // `GalaxyClusterRelation::captureRelations`: the item, or its wrapped relation
+        (Kind::ClusterRelation, k) => match k {
+            b"distribution" => (0, F(Field::Distribution)),
+            b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
+            b"Tag" => (2, A(Kind::Tag, C::Tag)),
+            b"GalaxyClusterRelationTag" => (3, A(Kind::Tag, C::Tag)),
+            b"GalaxyClusterRelation" => (4, O(Kind::ClusterRelation, C::Content)),
             _ => return None,
         },
 
@@ -296,6 +328,9 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"Note" => (0, O(Kind::Analyst { strict: true }, C::Notes)),
             b"Opinion" => (1, O(Kind::Analyst { strict: true }, C::Opinions)),
             b"Relationship" => (2, O(Kind::Relationship { strict: true }, C::Relationships)),
+            // `AnalystData::deduceAnalystDataType` takes the type from here first, and
+            // then reads the whole body as the element when it has no such wrapper
+            b"note_type_name" => (3, Act::Refuse(NAMES_ANALYST_TYPE)),
             _ => return None,
         },
         (Kind::IndexItem, k) => return key_action(Kind::IndexEvent, k),
@@ -326,6 +361,11 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
     };
     Some(a)
 }
+
+/// What MISP does with a [`Act::Refuse`] key (the refusal's detail).
+const REPLACES_BODY: &str = "in place of the body";
+const REPLACES_ELEMENT: &str = "in place of the element that carries it";
+const NAMES_ANALYST_TYPE: &str = "to pick the analyst data type and the element";
 
 /// The root of a body: an object of this kind, or an array of them.
 pub(crate) fn root(body: BodyKind) -> (Kind, bool) {
@@ -463,7 +503,9 @@ fn current(kind: Kind, check: Check) -> u16 {
             Tag,
         ],
         Kind::Related => &[Content, Distribution, RelatedType, Related, SharingGroup, UserOrg],
-        Kind::Cluster { .. } => &[Distribution, SharingGroup, UserOrg, ClusterTag, Tag],
+        Kind::Cluster { .. } => {
+            &[Distribution, SharingGroup, UserOrg, ClusterTag, Tag, ClusterRelations]
+        }
         Kind::AnalystItem => &[Notes, Opinions, Relationships],
         _ => &[Distribution, SharingGroup, UserOrg, Tag, Notes, Opinions, Relationships, Content],
     };
