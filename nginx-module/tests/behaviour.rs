@@ -562,6 +562,26 @@ fn concurrent_mixed_traffic_keeps_every_verdict() {
 }
 
 #[test]
+fn pushes_must_be_json_to_misp_too() {
+    let up = Upstream::start();
+    let n = Nginx::start("content-type", Conf::new(rules(), &up));
+    // PHP would read a form body into MISP's request data, whatever JSON it also is.
+    for (proto, t) in [(Proto::H1, "application/x-www-form-urlencoded"), (Proto::H2, "text/plain")]
+    {
+        let id = format!("ct-{proto}");
+        let mut req = push(&id, &allowed_event()).proto(proto);
+        req.headers.retain(|(k, _)| k != "Content-Type");
+        let from = n.log_len();
+        let r = send(&n, &req.header("Content-Type", t));
+        assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]), "{proto}");
+        assert!(up.received(&id).is_empty());
+        assert!(n.log_since(from).contains(&format!("unsupported content type: {t}")));
+    }
+    assert_eq!(send(&n, &push("ct-json", &allowed_event())).status, 200);
+    n.stop();
+}
+
+#[test]
 fn http2_over_tls_push_and_pull() {
     let up = Upstream::start();
     let n = Nginx::start("h2", Conf::new(rules(), &up));
