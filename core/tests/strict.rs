@@ -206,7 +206,32 @@ fn wrong_types_where_misp_expects_lists_are_refused() {
         ),
         Reason::WrongType,
     );
-    blocked(push(r#"{"Event": []}"#), Reason::WrongType);
+    // PHP writes an empty object as `[]`: read as `{}` (here: an event without fields)
+    blocked(push(r#"{"Event": []}"#), Reason::MissingField);
+    blocked(push(r#"{"Event": [{"info": "x"}]}"#), Reason::WrongType);
+}
+
+#[test]
+fn php_empty_arrays_stand_for_empty_objects() {
+    // `json_encode` of an empty associative array, as MISP sends for a relationship
+    // whose target it does not embed
+    let rel = |t: &str, ro: &str| {
+        event(&format!(
+            r#""Relationship": [{{"distribution": 1, "related_object_type": "{t}", "related_object": {ro}}}]"#
+        ))
+    };
+    for t in ["EventReport", "Galaxy", "Organisation", "SharingGroup"] {
+        assert_eq!(push(&rel(t, "[]")), Ok(()), "{t}");
+        assert_eq!(push(&rel(t, "{}")), Ok(()), "{t}");
+    }
+    // misp-guard reads the related element for these: absent, it trips
+    blocked(push(&rel("Attribute", "[]")), Reason::MissingField);
+    // a non-empty list is not an object
+    blocked(push(&rel("EventReport", r#"[{"Event": {"distribution": 0}}]"#)), Reason::WrongType);
+    blocked(push(&rel("EventReport", "[1]")), Reason::WrongType);
+    // an empty sharing group reads as one without uuid (which misp-guard trips over)
+    blocked(push(&event(r#""SharingGroup": []"#)), Reason::MissingField);
+    assert_eq!(push(&event(r#""SharingGroup": []"#)), push(&event(r#""SharingGroup": {}"#)));
 }
 
 #[test]

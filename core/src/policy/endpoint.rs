@@ -50,6 +50,9 @@ enum Tail {
     Rest,
     /// A 36-character id, then nothing, or `/` or `?` and anything.
     IdRest,
+    /// A 36-character id or a numeric event id (MISP pulls one event by its remote id
+    /// too), then nothing, or `/` or `?` and anything.
+    IdOrNumberRest,
 }
 
 /// One allowed endpoint.
@@ -91,7 +94,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     first("POST", "/events/add", Tail::Rest, Traffic::PushEvent),
     first("POST", "/events/edit/", Tail::IdRest, Traffic::PushEvent),
     first("GET", "/servers/getAvailableSyncFilteringRules", Tail::End, Traffic::Plain),
-    first("GET", "/events/view/", Tail::IdRest, Traffic::PullEvent),
+    first("GET", "/events/view/", Tail::IdOrNumberRest, Traffic::PullEvent),
     first("GET", "/shadow_attributes/index", Tail::Rest, Traffic::PullShadowAttributes),
     ep("POST", "/galaxies/pushCluster", Tail::End, Traffic::PushGalaxyClusters),
     ep("POST", "/galaxy_clusters/restSearch", Tail::End, Traffic::GalaxyClusterSearch),
@@ -119,6 +122,12 @@ fn take_id(rest: &str) -> Option<&str> {
     }
 }
 
+/// A decimal id (1 to 20 digits, not starting with 0), then what follows it.
+fn take_number(rest: &str) -> Option<&str> {
+    let n = rest.bytes().take_while(u8::is_ascii_digit).count();
+    (1..=20).contains(&n).then(|| &rest[n..]).filter(|_| !rest.starts_with('0'))
+}
+
 fn rest_ok(rest: &str) -> bool {
     rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')
 }
@@ -136,6 +145,9 @@ impl Endpoint {
             Tail::IdJson => take_id(rest) == Some(".json"),
             Tail::Rest => rest_ok(rest),
             Tail::IdRest => take_id(rest).is_some_and(rest_ok),
+            Tail::IdOrNumberRest => {
+                take_id(rest).is_some_and(rest_ok) || take_number(rest).is_some_and(rest_ok)
+            }
         }
     }
 
@@ -227,6 +239,8 @@ mod tests {
             ("POST", std::format!("/events/edit/{UUID}/metadata:1")),
             ("HEAD", std::format!("/events/view/{UUID}")),
             ("GET", std::format!("/events/view/{UUID}/deleted[]:0/deleted[]:1/excludeGalaxy:1")),
+            ("GET", "/events/view/42/deleted[]:0/deleted[]:1/excludeGalaxy:1".into()),
+            ("GET", "/events/view/42".into()),
             ("GET", "/shadow_attributes/index/all:1/timestamp:0/limit:1000/page:1/deleted[]:0/deleted[]:1.json".into()),
             ("GET", std::format!("/analyst_data/index/Note/uuid[]:{UUID}.json")),
             ("POST", std::format!("/sightings/bulkSaveSightings/{UUID}")),
@@ -247,6 +261,10 @@ mod tests {
             ("GET", "/Servers/getVersion"),
             ("GET", "/servers/getVersion/"),
             ("POST", "/events/edit/1/x"),
+            ("GET", "/events/view/042"),
+            ("GET", "/events/view/42x"),
+            ("GET", "/events/view/123456789012345678901"),
+            ("HEAD", "/events/view/42"),
         ] {
             assert!(Endpoint::find(m, p).is_none(), "{m} {p}");
         }

@@ -67,6 +67,9 @@ struct Frame {
     related: u8,
     sg_member: bool,
     sg_all_orgs: bool,
+    /// An array where an object of `kind` belongs: PHP's `json_encode` writes an empty
+    /// associative array as `[]`, so only an empty one is read (as `{}`).
+    empty_only: bool,
 }
 
 impl Frame {
@@ -83,6 +86,7 @@ impl Frame {
             related: 0,
             sg_member: false,
             sg_all_orgs: false,
+            empty_only: false,
         }
     }
 
@@ -381,6 +385,13 @@ impl Machine<'_> {
             return false;
         }
         // What is this value?
+        if let Some(&f) = self.top().filter(|f| f.empty_only) {
+            // an item in `[…]` where MISP expects an object
+            self.pending = Some((0, Act::Object(f.kind, f.check)));
+            self.wrong_type("an object");
+            self.pending = None;
+            return false;
+        }
         let (act, seg) = if !self.rooted {
             self.rooted = true;
             let (kind, array) = root(self.inspection.kind);
@@ -419,6 +430,18 @@ impl Machine<'_> {
                 } else {
                     self.push_frame(frame, seg)
                 }
+            }
+            // `[]` for an empty object (not at the root: bodies keep their shape)
+            (Act::Object(kind, check), ValueType::Array) if !self.frames.is_empty() => {
+                let ord = seg.unwrap_or(0);
+                if let Some(f) = self.frames.last_mut() {
+                    if f.array {
+                        f.ord += 1;
+                    }
+                }
+                let mut frame = Frame::new(kind, true, check, ord, 0);
+                frame.empty_only = true;
+                self.push_frame(frame, seg)
             }
             (Act::Array(kind, check), ValueType::Array) => {
                 let frame = Frame::new(kind, true, check, 0, 0);
@@ -541,7 +564,12 @@ impl Sink for Machine<'_> {
     }
 
     fn container_end(&mut self) {
-        let Some(f) = self.frames.pop() else { return };
+        let Some(mut f) = self.frames.pop() else { return };
+        if f.empty_only {
+            // `[]` ends: it was `{}`
+            f.array = false;
+            f.empty_only = false;
+        }
         if !f.array {
             self.frames.push(f).ok();
             let i = self.frames.len() - 1;
