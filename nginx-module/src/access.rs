@@ -65,7 +65,17 @@ fn access(req: &mut Request) -> ngx_int_t {
     let method = lossy(request_str(req, |r| r.method_name));
     let path = lossy(request_str(req, |r| r.unparsed_uri));
     let src = lossy(connection_addr(req));
-    let cv = if lcf.destination.is_null() { mcf.default_destination } else { lcf.destination };
+    let cv = if !lcf.destination.is_null() {
+        lcf.destination
+    } else {
+        // SAFETY: compiled into the configuration pool in postconfiguration (or NULL).
+        let name = unsafe { mcf.server_name.as_ref() }.and_then(|cv| req.get_complex_value(cv));
+        if name.is_some_and(|n| dest::server_name_is_plain(&lossy(n.as_bytes()))) {
+            mcf.named_destination
+        } else {
+            mcf.host_destination
+        }
+    };
     // SAFETY: `cv` is NULL or a complex value compiled into the configuration pool.
     let dst_raw = unsafe { cv.as_ref() }.and_then(|cv| req.get_complex_value(cv));
     let dst_text = dst_raw.map(|v| lossy(v.as_bytes()));

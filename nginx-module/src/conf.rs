@@ -53,8 +53,11 @@ pub(crate) struct MainConf {
     pub(crate) policy: Option<Box<Policy>>,
     /// The rules file, for messages.
     pub(crate) path: String,
-    /// `$host:$server_port`, compiled in postconfiguration.
-    pub(crate) default_destination: *mut ngx_http_complex_value_t,
+    /// `$server_name`, `$server_name:$server_port` and `$host:$server_port`, compiled
+    /// in postconfiguration: the default destination (see [`crate::dest::default_for`]).
+    pub(crate) server_name: *mut ngx_http_complex_value_t,
+    pub(crate) named_destination: *mut ngx_http_complex_value_t,
+    pub(crate) host_destination: *mut ngx_http_complex_value_t,
     /// `$request_id`, for log lines.
     pub(crate) request_id: *mut ngx_http_complex_value_t,
 }
@@ -64,7 +67,9 @@ impl Default for MainConf {
         MainConf {
             policy: None,
             path: String::new(),
-            default_destination: null_mut(),
+            server_name: null_mut(),
+            named_destination: null_mut(),
+            host_destination: null_mut(),
             request_id: null_mut(),
         }
     }
@@ -296,10 +301,14 @@ pub(crate) extern "C" fn merge_loc_conf(
 
 /// Compiles the default destination and the request id complex values.
 pub(crate) fn init_defaults(cf: &mut ngx_conf_t) -> Result<(), ()> {
-    let dest = compile(cf, "$host:$server_port")?;
+    let name = compile(cf, "$server_name")?;
+    let named = compile(cf, "$server_name:$server_port")?;
+    let host = compile(cf, "$host:$server_port")?;
     let rid = compile(cf, "$request_id")?;
     let mcf = Module::main_conf_mut(cf).ok_or(())?;
-    mcf.default_destination = dest;
+    mcf.server_name = name;
+    mcf.named_destination = named;
+    mcf.host_destination = host;
     mcf.request_id = rid;
     Ok(())
 }

@@ -66,6 +66,18 @@ fn strip_prefix_ci<'a>(v: &'a str, prefix: &str) -> Option<&'a str> {
     head.eq_ignore_ascii_case(prefix).then(|| &v[prefix.len()..])
 }
 
+/// Which default destination applies when `misp_guard_destination` is not set: the
+/// server block's own name when it has a plain one (`server_name misp.example.org;`),
+/// so that a client cannot pick the instance (and its rules, or an allowlisted domain)
+/// with its `Host` header; only a server without such a name falls back to `$host`.
+pub(crate) fn server_name_is_plain(name: &str) -> bool {
+    !name.is_empty()
+        && name != "_"
+        && !name.starts_with('~')
+        && !name.starts_with('.')
+        && !name.contains('*')
+}
+
 /// The default port of a scheme.
 pub(crate) fn default_port(scheme: &str) -> u16 {
     if scheme == "http" {

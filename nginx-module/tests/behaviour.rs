@@ -657,6 +657,47 @@ fn default_destination_is_host_and_server_port() {
     n.stop();
 }
 
+/// With a `server_name`, the default destination is that name: a client cannot pick
+/// another instance's rules, or an allowlisted domain, with its `Host` header.
+#[test]
+fn default_destination_is_the_server_name_when_there_is_one() {
+    let up = Upstream::start();
+    let port = common::free_port();
+    let dir = common::scratch("named-dest");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(rules()).unwrap()).unwrap();
+    let template = v["instances"]["instance_2_2"].clone();
+    let mut client = template.clone();
+    client["ip"] = "127.0.0.1".into();
+    client["host"] = "client.local".into();
+    let mut server = template;
+    server["ip"] = "127.0.0.9".into();
+    server["host"] = "misp.local".into();
+    server["port"] = port.into();
+    v["instances"] = serde_json::json!({ "client": client, "server": server });
+    let allowlisted = v["allowlist"]["domains"][0].as_str().expect("a domain").to_string();
+    let path = write_rules(&dir, &v);
+    let mut conf = Conf::new(&path, &up).location("misp_guard on;");
+    conf.port = Some(port);
+    conf.server = "server_name misp.local;".into();
+    let n = Nginx::start("named-dest", conf);
+
+    let pull_as = |id: &str, host: &str| {
+        Req::new("GET", PULL_PATH).header("X-Test-Id", id).header("Host", host)
+    };
+    for host in ["misp.local", allowlisted.as_str(), "client.local"] {
+        let id = format!("nd-red-{host}");
+        up.set(&id, Reply::json(blocked_event()));
+        let from = n.log_len();
+        let r = send(&n, &pull_as(&id, host));
+        assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]), "Host: {host}");
+        assert!(n.log_since(from).contains(TAG_LOG), "Host: {host}");
+        let id = format!("nd-ok-{host}");
+        up.set(&id, Reply::json(allowed_event()));
+        assert_eq!(send(&n, &pull_as(&id, host)).body, allowed_event(), "Host: {host}");
+    }
+    n.stop();
+}
+
 #[test]
 fn chunked_and_empty_request_bodies_are_judged() {
     let up = Upstream::start();

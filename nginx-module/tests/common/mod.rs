@@ -97,6 +97,8 @@ pub struct Conf {
     pub http: String,
     /// Extra directives inside `location /`.
     pub location: String,
+    /// Extra directives at server level.
+    pub server: String,
     /// The TLS port (default: a free one).
     pub port: Option<u16>,
     /// Run nginx as one process (`master_process off`) under valgrind's memcheck, its
@@ -114,6 +116,7 @@ impl Conf {
             location: "misp_guard on;\n            misp_guard_destination $http_x_test_dst;".into(),
             port: None,
             memcheck: None,
+            server: String::new(),
         }
     }
 
@@ -182,6 +185,7 @@ http {{
         http2 on;
         ssl_certificate {cert};
         ssl_certificate_key {key};
+        {server}
         location / {{
             {location}
             proxy_pass http://127.0.0.1:{up};
@@ -202,6 +206,7 @@ http {{
             cert = cert.display(),
             key = key.display(),
             location = conf.location,
+            server = conf.server,
             up = conf.upstream_port,
             master = if conf.memcheck.is_some() { "off" } else { "on" },
         )
