@@ -64,18 +64,34 @@ http {
     misp_guard_config $DIR/rules.json;
     client_max_body_size 64m;
 
+    # Pushes (egress) to the remote instance. Source: \$remote_addr; destination: this
+    # server's name and port (never the client's Host header).
     server {
         listen 127.0.0.1:$PORT ssl;
         http2 on;
-        server_name misp-remote.example misp-local.example;
+        server_name misp-remote.example;
         ssl_certificate $DIR/cert.pem;
         ssl_certificate_key $DIR/key.pem;
 
         location / {
-            # Source: \$remote_addr; destination: \$host and this server's port.
             misp_guard on;
             proxy_pass http://127.0.0.1:$UP_PORT;
-            proxy_set_header Host \$host;
+            proxy_set_header Host misp-remote.example;
+        }
+    }
+
+    # Pulls (ingress) from our instance.
+    server {
+        listen 127.0.0.1:$PORT ssl;
+        http2 on;
+        server_name misp-local.example;
+        ssl_certificate $DIR/cert.pem;
+        ssl_certificate_key $DIR/key.pem;
+
+        location / {
+            misp_guard on;
+            proxy_pass http://127.0.0.1:$UP_PORT;
+            proxy_set_header Host misp-local.example;
         }
     }
 }
@@ -124,9 +140,10 @@ PULL_RED="curl $CA $L https://misp-local.example:$PORT/events/view/5d2b3c6e-0000
 
 # Self-check before printing.
 code() { eval "$1 -s -o /dev/null -w '%{http_code}'"; }
-a=$(code "$ALLOWED"); b=$(code "$BLOCKED")
-if [ "$a" != 200 ] || [ "$b" != 403 ]; then
-    echo "demo self-check failed: allowed push -> $a, blocked push -> $b" >&2
+a=$(code "$ALLOWED"); b=$(code "$BLOCKED"); c=$(code "$PULL_OK"); d=$(code "$PULL_RED")
+if [ "$a" != 200 ] || [ "$b" != 403 ] || [ "$c" != 200 ] || [ "$d" != 403 ]; then
+    echo "demo self-check failed: allowed push -> $a, blocked push -> $b," \
+        "allowed pull -> $c, blocked pull -> $d" >&2
     tail -n 20 "$DIR/logs/error.log" >&2
     exit 1
 fi
