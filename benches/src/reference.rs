@@ -58,8 +58,12 @@
 //! what MISP reads in place of what the guard sees: a `request` or `response` wrapper
 //! next to `Event`, an `Object` inside an object, an `EventReport` inside a report, a
 //! top-level `note_type_name` in analyst data, a request body whose `Content-Type` is
-//! not `application/json`; and a `null` distribution where a missing one is refused
-//! (MISP applies its default level to both).
+//! not `application/json`, `tag_id` in `EventTag`/`AttributeTag` items, distribution 4
+//! without a `SharingGroup` object on stored elements, an empty (`""`, `"0"`, `null`)
+//! or, when categories are blocked, absent category (MISP applies the type's default);
+//! and a `null` distribution where a missing one is refused (MISP applies its default
+//! level to both). It is more lenient where MISP leaves parts out: an object without
+//! `Attribute`, an empty `related_object`.
 //! Property tests must state these cases instead of comparing verdicts on them; the
 //! generator ([`crate::gen`]) produces none of them unless planted.
 

@@ -224,8 +224,8 @@ fn php_empty_arrays_stand_for_empty_objects() {
         assert_eq!(push(&rel(t, "[]")), Ok(()), "{t}");
         assert_eq!(push(&rel(t, "{}")), Ok(()), "{t}");
     }
-    // misp-guard reads the related element for these: absent, it trips
-    blocked(push(&rel("Attribute", "[]")), Reason::MissingField);
+    // empty, there is nothing to judge, whatever the type names
+    assert_eq!(push(&rel("Attribute", "[]")), Ok(()));
     // a non-empty list is not an object
     blocked(push(&rel("EventReport", r#"[{"Event": {"distribution": 0}}]"#)), Reason::WrongType);
     blocked(push(&rel("EventReport", "[1]")), Reason::WrongType);
@@ -308,7 +308,7 @@ fn every_element_with_the_field_is_judged() {
     );
     blocked(push(&event(r#""EventTag": [{"Tag": {"name": "tlp:red"}}]"#)), Reason::EventBlockedTag);
     blocked(
-        push(&event(r#""ShadowAttribute": [{"type": "EMAIL"}]"#)),
+        push(&event(r#""ShadowAttribute": [{"type": "EMAIL", "category": "Other"}]"#)),
         Reason::AttributeBlockedType,
     );
     let obj = r#""Object": [{"name": "Person", "distribution": 1, "Attribute": []}]"#;
@@ -561,6 +561,92 @@ fn misp_reads_inner_wrappers_and_form_bodies() {
             r#"{"GalaxyClusterRelation": {"GalaxyClusterRelationTag": [{"name": "tlp:red"}]}}"#,
         ),
         Reason::GalaxyClusterBlockedTag,
+    );
+}
+
+/// Fields MISP fills in or resolves itself, where the rules would see nothing blocked.
+#[test]
+fn what_misp_resolves_locally_is_not_left_to_it() {
+    // a tag attached by its local id, whatever name the item shows
+    let tag = r#"{"tag_id": "7", "Tag": {"name": "tlp:green"}}"#;
+    let with_attr = |fields: &str| {
+        format!(
+            r#"{{"Event": {{"info": "x", "distribution": 1, "Object": [], "Attribute": [{{"category": "Other", "type": "text"{fields}}}]}}}}"#
+        )
+    };
+    blocked(push(&with_attr(&format!(r#", "AttributeTag": [{tag}]"#))), Reason::AmbiguousBody);
+    blocked(push(&event(&format!(r#""EventTag": [{tag}]"#))), Reason::AmbiguousBody);
+    assert_eq!(push(&event(r#""EventTag": [{"Tag": {"name": "tlp:green"}}]"#)), Ok(()));
+
+    // distribution 4 without the `SharingGroup` object: MISP takes the local group
+    // numbered `sharing_group_id`, which no rule can name
+    let ev = |inner: &str| {
+        format!(
+            r#"{{"Event": {{"info": "x", "distribution": 4, "sharing_group_id": "3", "Attribute": [], "Object": []{inner}}}}}"#
+        )
+    };
+    blocked(push(&ev("")), Reason::MissingField);
+    let sg = r#""SharingGroup": {"uuid": "5c1a1e0e-0000-4000-8000-000000000001"}"#;
+    assert_eq!(push(&ev(&format!(", {sg}"))), Ok(()));
+    blocked(
+        push(&with_attr(r#", "distribution": "4", "sharing_group_id": "3""#)),
+        Reason::MissingField,
+    );
+    let note = r#"{"Note": {"note": "n", "distribution": 4, "sharing_group_id": "3"}}"#;
+    let r = judge_as(
+        "POST",
+        "/analyst_data/pushAnalystData",
+        "10.0.0.1",
+        "instance2-comp1.com",
+        note.as_bytes(),
+        &[],
+    );
+    blocked(r, Reason::MissingField);
+
+    // an empty category becomes the type's default one (blocked categories exist here)
+    for c in ["\"\"", "\"0\"", "null"] {
+        let body =
+            event(&format!(r#""ShadowAttribute": [{{"type": "phone-number", "category": {c}}}]"#));
+        blocked(push(&body), Reason::MissingField);
+    }
+    let body = event(r#""ShadowAttribute": [{"type": "phone-number"}]"#);
+    blocked(push(&body), Reason::MissingField);
+    let body = event(r#""ShadowAttribute": [{"type": "phone-number", "category": "Other"}]"#);
+    assert_eq!(push(&body), Ok(()));
+}
+
+#[test]
+fn search_parameters_in_every_spelling_misp_reads() {
+    let search = |b: &str| {
+        judge_as("POST", "/events/index", "20.0.0.2", "instance1-comp1.com", b.as_bytes(), &[])
+    };
+    for b in [
+        r#"{"minimal": 1, "published": 1, "Minimal": 0}"#,
+        r#"{"minimal": 1, "published": 1, "searchminimal": 0}"#,
+        r#"{"minimal": 1, "published": 1, "searchPUBLISHED": 0}"#,
+    ] {
+        blocked(search(b), Reason::DuplicateKey);
+    }
+    assert_eq!(search(r#"{"searchMinimal": 1, "PUBLISHED": true}"#), Ok(()));
+    blocked(search(r#"{"minimal": 1, "searchpublished": 0}"#), Reason::MinimalPublishedRequired);
+}
+
+#[test]
+fn parts_misp_leaves_out_are_not_required() {
+    // an object whose attributes push filters all removed
+    let body = r#"{"Event": {"info": "x", "distribution": 1, "Attribute": [], "Object": [{"name": "file", "distribution": 1}]}}"#;
+    assert_eq!(push(body), Ok(()));
+    // a relationship whose target MISP does not embed (`related_object: []`)
+    let rel = |ro: &str| {
+        event(&format!(
+            r#""Relationship": [{{"distribution": 1, "related_object_type": "GalaxyCluster", "related_object": {ro}}}]"#
+        ))
+    };
+    assert_eq!(push(&rel("[]")), Ok(()));
+    blocked(push(&rel(r#"{"Event": {"distribution": 1}}"#)), Reason::MissingField);
+    blocked(
+        push(&rel(r#"{"GalaxyCluster": {"distribution": 0}}"#)),
+        Reason::GalaxyClusterBlockedDistribution,
     );
 }
 

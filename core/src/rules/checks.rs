@@ -259,6 +259,7 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             }
             match parse_level(text) {
                 Ok(level) => {
+                    m.frames[el].sg_level |= level == 4;
                     let hit = rulesets(m).find(|(_, r)| r.level_blocked(level));
                     if let Some((i, _)) = hit {
                         let ptr = m.pointer_with_key();
@@ -278,6 +279,12 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             }
         }
         Field::Type | Field::Name | Field::SgUuid | Field::Category | Field::ClusterTagName => {
+            if field == Field::Category && default_category_applies(m, kind, s) {
+                if blocks_categories(m) {
+                    missing(m, el, Check::Category, "category");
+                }
+                return;
+            }
             if !is_string(m, field, s) {
                 return;
             }
@@ -405,6 +412,40 @@ fn requires_taxonomies(m: &Machine<'_>, kind: Kind) -> bool {
         && m.policy.ruleset(m.inspection.first).required.len > 0
 }
 
+/// MISP gives an attribute without a category (PHP's `empty()`: absent, `null`, `""`,
+/// `"0"`) its type's default category, which may be a blocked one: such attributes are
+/// refused when categories are blocked. (`null` on elements misp-guard reads strictly
+/// stays a wrong type.)
+fn default_category_applies(m: &Machine<'_>, kind: Kind, s: Scalar<'_>) -> bool {
+    match s {
+        Scalar::Null => !kind.strict(),
+        Scalar::String => matches!(m.cap.exact.get(), Some(b"" | b"0")),
+        _ => false,
+    }
+}
+
+fn blocks_categories(m: &Machine<'_>) -> bool {
+    rulesets(m).any(|(_, r)| r.blocked_categories.len > 0)
+}
+
+/// Elements MISP stores with the sharing group of `SharingGroup`, or else the local
+/// one numbered `sharing_group_id` (which the rules cannot name): with distribution 4
+/// they must carry the object. MISP's own sync always does (`Event::fetchEvent`,
+/// `GalaxyCluster` and `AnalystData` fetches attach it). The key bit of `SharingGroup`.
+fn stored_with_sharing_group(kind: Kind) -> Option<u8> {
+    match kind {
+        Kind::Event { full: true } => Some(3),
+        Kind::Attribute { .. } => Some(4),
+        Kind::Object { .. }
+        | Kind::EventReport { .. }
+        | Kind::Cluster { .. }
+        | Kind::ClusterRelation
+        | Kind::Analyst { .. }
+        | Kind::Relationship { .. } => Some(1),
+        _ => None,
+    }
+}
+
 /// Elements whose missing (or `null`) `distribution` misp-guard trips over.
 fn distribution_required(kind: Kind) -> bool {
     matches!(
@@ -427,6 +468,11 @@ fn missing(m: &mut Machine<'_>, el: usize, check: Check, name: &str) {
 /// An object frame `i` (the top) ends: what it must carry.
 pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
     let f = m.frames[i];
+    if let Some(sg_bit) = stored_with_sharing_group(f.kind) {
+        if f.sg_level && !f.has(sg_bit) {
+            missing(m, i, Check::SharingGroup, "SharingGroup");
+        }
+    }
     match f.kind {
         Kind::EventWrapper => {
             if !f.has(0) {
@@ -458,6 +504,12 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
             }
             required_taxonomies(m, i, f, f.has(3), Reason::AttributeMissingRequiredTaxonomies);
         }
+        Kind::Attribute { strict: false } => {
+            // MISP would give it its type's default category
+            if !f.has(0) && f.has(1) && blocks_categories(m) {
+                missing(m, i, Check::Category, "category");
+            }
+        }
         Kind::Object { strict: true } => {
             if !f.has(0) && distribution_required(f.kind) {
                 missing(m, i, Check::Distribution, "distribution");
@@ -465,9 +517,8 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
             if !f.has(2) {
                 missing(m, i, Check::Name, "name");
             }
-            if !f.has(3) {
-                missing(m, i, Check::Attributes, "Attribute");
-            }
+            // no `Attribute` list: MISP leaves it out when push filters removed every
+            // attribute, and sends related objects without one (nothing to judge)
         }
         Kind::EventReport { strict: true }
         | Kind::Analyst { strict: true }
@@ -488,7 +539,8 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
                 | (f.has(1) as u8) << 1
                 | (f.has(2) as u8) << 2
                 | (f.has(3) as u8) << 3
-                | (f.has(4) as u8) << 4;
+                | (f.has(4) as u8) << 4
+                | RELATED_PRESENT;
             if i > 0 {
                 m.frames[i - 1].related |= bits;
             }
@@ -570,12 +622,20 @@ fn required_taxonomies(
 /// A relationship (or a related relationship) ends: misp-guard reads
 /// `related_object_type` and, for the types it knows, the matching reading of
 /// `related_object`.
+/// `Frame::related` bit: a `related_object` was there (with or without readings).
+const RELATED_PRESENT: u8 = 32;
+
 fn relationship_end(m: &mut Machine<'_>, i: usize, f: super::Frame, strict: bool, type_bit: u8) {
     if !strict {
         return;
     }
     if !f.has(type_bit) {
         missing(m, i, Check::RelatedType, "related_object_type");
+        return;
+    }
+    if f.related == RELATED_PRESENT {
+        // an empty `related_object` (`[]` from MISP when it does not embed the target:
+        // galaxy clusters, elements the user cannot see) carries nothing to judge
         return;
     }
     let need = match f.rel {

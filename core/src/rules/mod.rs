@@ -63,13 +63,15 @@ struct Frame {
     req_sat: u16,
     rel: RelType,
     /// `related_object` readings present (bits: Event, Object, Attribute, GalaxyCluster,
-    /// distribution).
+    /// distribution; 32: a `related_object` was there at all).
     related: u8,
     sg_member: bool,
     sg_all_orgs: bool,
     /// An array where an object of `kind` belongs: PHP's `json_encode` writes an empty
     /// associative array as `[]`, so only an empty one is read (as `{}`).
     empty_only: bool,
+    /// Distribution level 4 (sharing group) was read.
+    sg_level: bool,
 }
 
 impl Frame {
@@ -87,6 +89,7 @@ impl Frame {
             sg_member: false,
             sg_all_orgs: false,
             empty_only: false,
+            sg_level: false,
         }
     }
 

@@ -340,7 +340,13 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             (0, A(Kind::ClusterItem { strict: false }, C::Content))
         }
         (Kind::Tag, b"name") => (0, F(Field::TagName)),
-        (Kind::TagWrap, b"Tag") => (0, O(Kind::Tag, C::Tag)),
+        (Kind::TagWrap, k) => match k {
+            b"Tag" => (0, O(Kind::Tag, C::Tag)),
+            // `captureAttribute` saves `AttributeTag` items as given: the tag is the one
+            // with this local id, whatever name the item shows
+            b"tag_id" => (1, Act::Refuse(ATTACHES_BY_ID)),
+            _ => return None,
+        },
         (Kind::SharingGroup, k) => match k {
             b"uuid" => (0, F(Field::SgUuid)),
             b"SharingGroupOrg" => (1, A(Kind::SgOrg, C::UserOrg)),
@@ -350,13 +356,21 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         (Kind::SgOrg, b"Organisation") => (0, O(Kind::Organisation, C::UserOrg)),
         (Kind::Organisation, b"uuid") => (0, F(Field::OrgUuid)),
         (Kind::SgServer, b"all_orgs") => (0, F(Field::AllOrgs)),
-        (Kind::Search, k) => match k {
-            b"minimal" => (0, F(Field::Minimal)),
-            b"published" => (1, F(Field::Published)),
-            // MISP unwraps `{"request": {…}}`: parameters there would escape the check
-            b"request" => (2, O(Kind::Search, C::Content)),
-            _ => return None,
-        },
+        (Kind::Search, k) => {
+            // `EventsController::index` reads `minimal`, `Minimal`, `searchMINIMAL`, … as
+            // one parameter (the last one wins): every spelling is that key
+            let name = k.strip_prefix(b"search").unwrap_or(k);
+            if name.eq_ignore_ascii_case(b"minimal") {
+                (0, F(Field::Minimal))
+            } else if name.eq_ignore_ascii_case(b"published") {
+                (1, F(Field::Published))
+            } else if k == b"request" {
+                // MISP unwraps `{"request": {…}}`: parameters there would escape the check
+                (2, O(Kind::Search, C::Content))
+            } else {
+                return None;
+            }
+        }
         _ => return None,
     };
     Some(a)
@@ -366,6 +380,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
 const REPLACES_BODY: &str = "in place of the body";
 const REPLACES_ELEMENT: &str = "in place of the element that carries it";
 const NAMES_ANALYST_TYPE: &str = "to pick the analyst data type and the element";
+const ATTACHES_BY_ID: &str = "to attach a tag by its local id";
 
 /// The root of a body: an object of this kind, or an array of them.
 pub(crate) fn root(body: BodyKind) -> (Kind, bool) {
