@@ -616,6 +616,44 @@ fn what_misp_resolves_locally_is_not_left_to_it() {
 }
 
 #[test]
+fn local_tags_satisfy_no_required_taxonomy() {
+    // instance_1_4 requires a `tlp` tag; MISP drops local tags from synced events
+    let pull = |tag: &str| {
+        let body = format!(
+            r#"{{"Event": {{"info": "x", "distribution": 1, "Attribute": [], "Object": [], "Tag": [{tag}]}}}}"#
+        );
+        judge_as(
+            "GET",
+            "/events/view/385283a1-b5e0-4e10-a532-dce11c365a56",
+            "10.0.0.1",
+            "instance1-comp4.com",
+            body.as_bytes(),
+            &[],
+        )
+    };
+    assert_eq!(pull(r#"{"name": "tlp:clear", "local": 0}"#), Ok(()));
+    assert_eq!(pull(r#"{"local": false, "name": "tlp:clear"}"#), Ok(()));
+    for local in ["1", "true", "\"1\"", "\"yes\""] {
+        for tag in [
+            format!(r#"{{"name": "tlp:clear", "local": {local}}}"#),
+            format!(r#"{{"local": {local}, "name": "tlp:clear"}}"#),
+        ] {
+            let r = pull(&tag);
+            assert!(
+                matches!(
+                    r,
+                    Err((
+                        Reason::MissingRequiredTaxonomy | Reason::EventMissingRequiredTaxonomies,
+                        _
+                    ))
+                ),
+                "{tag}: {r:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn search_parameters_in_every_spelling_misp_reads() {
     let search = |b: &str| {
         judge_as("POST", "/events/index", "20.0.0.2", "instance1-comp1.com", b.as_bytes(), &[])

@@ -51,7 +51,7 @@ pub(super) fn field_check(field: Field) -> Check {
         Field::Type => Check::Type,
         Field::Category => Check::Category,
         Field::Name => Check::Name,
-        Field::TagName => Check::Tag,
+        Field::TagName | Field::TagLocal => Check::Tag,
         Field::ClusterTagName => Check::ClusterTag,
         Field::SgUuid => Check::SharingGroup,
         Field::OrgUuid | Field::AllOrgs => Check::UserOrg,
@@ -64,7 +64,7 @@ pub(super) fn field_check(field: Field) -> Check {
 pub(super) fn field_expects(field: Field) -> &'static str {
     match field {
         Field::Distribution => "a distribution level",
-        Field::AllOrgs | Field::Minimal | Field::Published => "a scalar",
+        Field::AllOrgs | Field::Minimal | Field::Published | Field::TagLocal => "a scalar",
         _ => "a string",
     }
 }
@@ -320,6 +320,18 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             }
             tag_name(m, el);
         }
+        Field::TagLocal => {
+            // MISP's `!empty($tag['local'])`
+            let local = match s {
+                Scalar::True => true,
+                Scalar::Number(t) => t.map_or(true, |t| parse_level(t) != Ok(0)),
+                Scalar::String => !matches!(m.cap.exact.get(), Some(b"" | b"0")),
+                _ => false,
+            };
+            if let Some(tag) = m.frames.last_mut() {
+                tag.local |= local;
+            }
+        }
         Field::OrgUuid => {
             if !is_string(m, field, s) {
                 return;
@@ -403,7 +415,10 @@ fn tag_name(m: &mut Machine<'_>, el: usize) {
             sat |= 1 << i;
         }
     }
-    m.frames[el].req_sat |= sat;
+    // kept on the tag until it ends: a `local` tag (not synced) satisfies nothing
+    if let Some(tag) = m.frames.last_mut() {
+        tag.req_sat |= sat;
+    }
 }
 
 fn requires_taxonomies(m: &Machine<'_>, kind: Kind) -> bool {
@@ -556,6 +571,11 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
             }
         }
         Kind::Tag => {
+            if !f.local && f.req_sat != 0 {
+                if let Some(el) = m.element_at(i) {
+                    m.frames[el].req_sat |= f.req_sat;
+                }
+            }
             if !f.has(0) {
                 if let Some(el) = m.element_at(i) {
                     let ptr = m.pointer.clone();

@@ -72,6 +72,8 @@ struct Frame {
     empty_only: bool,
     /// Distribution level 4 (sharing group) was read.
     sg_level: bool,
+    /// A tag that says it is `local`.
+    local: bool,
 }
 
 impl Frame {
@@ -90,6 +92,7 @@ impl Frame {
             sg_all_orgs: false,
             empty_only: false,
             sg_level: false,
+            local: false,
         }
     }
 

@@ -108,6 +108,8 @@ pub(crate) enum Field {
     Name,
     /// Tag `name`.
     TagName,
+    /// Tag `local` (a local tag is not synced: it satisfies no required taxonomy).
+    TagLocal,
     /// Galaxy cluster `tag_name`.
     ClusterTagName,
     /// Sharing group `uuid`.
@@ -340,6 +342,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             (0, A(Kind::ClusterItem { strict: false }, C::Content))
         }
         (Kind::Tag, b"name") => (0, F(Field::TagName)),
+        (Kind::Tag, b"local") => (1, F(Field::TagLocal)),
         (Kind::TagWrap, k) => match k {
             b"Tag" => (0, O(Kind::Tag, C::Tag)),
             // `captureAttribute` saves `AttributeTag` items as given: the tag is the one
