@@ -654,6 +654,50 @@ fn local_tags_satisfy_no_required_taxonomy() {
 }
 
 #[test]
+fn galaxy_clusters_are_judged_by_the_tag_misp_files_them_under() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current/config.json");
+    let text = std::fs::read_to_string(path).unwrap();
+    let uuid = "7cdff317-a673-4474-84ec-4f1754947823";
+    let filed = format!(r#"misp-galaxy:threat-actor=\"{uuid}\""#);
+    let text =
+        text.replacen(r#""blocked_tags": ["#, &format!(r#""blocked_tags": ["{filed}", "#), 64);
+    let p = Policy::from_json_slice(text.as_bytes()).unwrap();
+    let req = RequestInfo {
+        method: "POST",
+        path: "/galaxies/pushCluster",
+        scheme: "https",
+        src_ip: "20.0.0.2",
+        dst_host: "instance1-comp2.com",
+        dst_port: 443,
+    };
+    let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("request") };
+    let judge = |cluster: &str| {
+        let body = format!(r#"[{{"GalaxyCluster": {cluster}}}]"#);
+        let mut g = Guard::new(&p, plan.request.unwrap());
+        g.feed(body.as_bytes());
+        g.finish()
+    };
+    // `tag_name` says something harmless; MISP files it as misp-galaxy:TYPE="UUID"
+    for c in [
+        format!(
+            r#"{{"distribution": 1, "type": "threat-actor", "uuid": "{uuid}", "tag_name": "x"}}"#
+        ),
+        format!(
+            r#"{{"uuid": "{}", "distribution": 1, "type": "THREAT-ACTOR"}}"#,
+            uuid.to_uppercase()
+        ),
+    ] {
+        match judge(&c) {
+            Verdict::Block(b) => assert_eq!(b.reason, Reason::GalaxyClusterBlockedTag, "{c}"),
+            v => panic!("{c}: {v:?}"),
+        }
+    }
+    let other = r#"{"distribution": 1, "type": "threat-actor", "uuid": "00000000-0000-4000-8000-000000000000"}"#;
+    assert_eq!(judge(other), Verdict::Allow);
+}
+
+#[test]
 fn search_parameters_in_every_spelling_misp_reads() {
     let search = |b: &str| {
         judge_as("POST", "/events/index", "20.0.0.2", "instance1-comp1.com", b.as_bytes(), &[])

@@ -10,6 +10,8 @@
 //! | objects | `name` | `_ci` fold |
 //! | search | `minimal`, `published` | numerically 1 |
 
+use core::fmt::Write as _;
+
 use super::schema::{Check, Field, Kind};
 use super::{reason_for, Machine, RelType};
 use crate::fold::Fold;
@@ -52,7 +54,7 @@ pub(super) fn field_check(field: Field) -> Check {
         Field::Category => Check::Category,
         Field::Name => Check::Name,
         Field::TagName | Field::TagLocal => Check::Tag,
-        Field::ClusterTagName => Check::ClusterTag,
+        Field::ClusterTagName | Field::ClusterType | Field::ClusterUuid => Check::ClusterTag,
         Field::SgUuid => Check::SharingGroup,
         Field::OrgUuid | Field::AllOrgs => Check::UserOrg,
         Field::RelatedType => Check::RelatedType,
@@ -320,6 +322,20 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             }
             tag_name(m, el);
         }
+        Field::ClusterType | Field::ClusterUuid => {
+            if !is_string(m, field, s) {
+                return;
+            }
+            let v = m.cap.exact.get().unwrap_or(&[]);
+            let kept = if field == Field::ClusterType {
+                m.cluster_type.clear();
+                m.cluster_type.extend_from_slice(v)
+            } else {
+                m.cluster_uuid.clear();
+                m.cluster_uuid.extend_from_slice(v)
+            };
+            m.cluster_over |= kept.is_err() || m.cap.exact.overflowed();
+        }
         Field::TagLocal => {
             // MISP's `!empty($tag['local'])`
             let local = match s {
@@ -474,6 +490,42 @@ fn distribution_required(kind: Kind) -> bool {
     )
 }
 
+/// A galaxy cluster ends: the tag MISP files it under (`GalaxyCluster::captureCluster`
+/// builds `misp-galaxy:TYPE="UUID"`) is judged as a tag name.
+fn cluster_tag_as_filed(m: &mut Machine<'_>, i: usize) {
+    let (t, u) = (core::mem::take(&mut m.cluster_type), core::mem::take(&mut m.cluster_uuid));
+    let over = core::mem::take(&mut m.cluster_over);
+    if over || !rulesets(m).any(|(_, r)| r.blocked_tags.len > 0) {
+        return;
+    }
+    m.cap.ci.reset();
+    for part in [&b"misp-galaxy:"[..], &t, b"=\"", &u, b"\""] {
+        m.cap.ci.push_bytes(part);
+    }
+    let hit = m
+        .cap
+        .ci
+        .get()
+        .and_then(|v| rulesets(m).find(|(_, r)| m.policy.list_has(r.blocked_tags, v)));
+    if let Some((r, _)) = hit {
+        let mut name: heapless::String<220> = heapless::String::new();
+        let (tt, ut) = (core::str::from_utf8(&t), core::str::from_utf8(&u));
+        let _ = write!(
+            name,
+            "misp-galaxy:{}=\"{}\"",
+            tt.unwrap_or("\u{fffd}"),
+            ut.unwrap_or("\u{fffd}")
+        );
+        let ptr = m.pointer.clone();
+        let b = m
+            .block(reason_for(m.frames[i].kind, Check::ClusterTag))
+            .with_detail(&name)
+            .with_pointer(&ptr)
+            .with_ruleset(Some(RuleSetId(m.inspection.first.0 + r as u16)));
+        m.violate(i, Check::ClusterTag, 0, r, b);
+    }
+}
+
 fn missing(m: &mut Machine<'_>, el: usize, check: Check, name: &str) {
     let ptr = m.pointer.clone();
     let b = m.block(Reason::MissingField).with_detail(name).with_pointer(&ptr);
@@ -541,7 +593,11 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
             if !f.has(0) && distribution_required(f.kind) {
                 missing(m, i, Check::Distribution, "distribution");
             }
+            if matches!(f.kind, Kind::Cluster { .. }) {
+                cluster_tag_as_filed(m, i);
+            }
         }
+        Kind::Cluster { strict: false } => cluster_tag_as_filed(m, i),
         Kind::Relationship { strict } => {
             if !f.has(0) && distribution_required(f.kind) {
                 missing(m, i, Check::Distribution, "distribution");

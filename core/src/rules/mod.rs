@@ -133,6 +133,11 @@ struct Machine<'p> {
     pointer_over: bool,
     cap: Capture,
     user_org: heapless::String<64>,
+    /// The current galaxy cluster's `type` and `uuid` (clusters do not nest), and
+    /// whether either was too long to keep.
+    cluster_type: heapless::Vec<u8, 128>,
+    cluster_uuid: heapless::Vec<u8, 64>,
+    cluster_over: bool,
     user_org_set: bool,
     fatal: Option<Block>,
     best: Option<Best>,
@@ -170,6 +175,9 @@ impl<'p> Evaluator<'p> {
                     want_other: false,
                 },
                 user_org: heapless::String::new(),
+                cluster_type: heapless::Vec::new(),
+                cluster_uuid: heapless::Vec::new(),
+                cluster_over: false,
                 user_org_set: false,
                 fatal: None,
                 best: None,

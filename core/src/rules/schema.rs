@@ -112,6 +112,10 @@ pub(crate) enum Field {
     TagLocal,
     /// Galaxy cluster `tag_name`.
     ClusterTagName,
+    /// Galaxy cluster `type` and `uuid`: MISP files a captured cluster under the tag
+    /// `misp-galaxy:TYPE="UUID"`, whatever `tag_name` says.
+    ClusterType,
+    ClusterUuid,
     /// Sharing group `uuid`.
     SgUuid,
     /// Organisation `uuid` in a sharing group.
@@ -305,6 +309,8 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"tag_name" => (2, F(Field::ClusterTagName)),
             b"Tag" => (3, A(Kind::Tag, C::Tag)),
             b"GalaxyClusterRelation" => (4, A(Kind::ClusterRelation, C::ClusterRelations)),
+            b"type" => (5, F(Field::ClusterType)),
+            b"uuid" => (6, F(Field::ClusterUuid)),
             _ => return None,
         },
 
