@@ -861,6 +861,15 @@ impl<W: Write> Gen<'_, W> {
         LEVELS[self.rng.below(4) as usize]
     }
 
+    /// A level for an element generated without a `SharingGroup` object: not 4 (MISP
+    /// sends distribution 4 with its sharing group, and the guard refuses it without).
+    fn level_without_sg(&mut self, inherit_ok: bool) -> &'static str {
+        match self.level(inherit_ok) {
+            "4" => "3",
+            l => l,
+        }
+    }
+
     fn analyst_elem(&mut self, kind: &str, object_type: &str, object_uuid: &str, level: &str) {
         self.comma();
         self.raw("{");
@@ -1179,7 +1188,7 @@ impl<W: Write> Gen<'_, W> {
     fn object(&mut self, plant: Option<&Violation>) {
         let (name, meta, attrs) = *self.rng.pick(OBJECTS);
         let mut name = name.to_string();
-        let mut level = self.level(true).to_string();
+        let mut level = self.level_without_sg(true).to_string();
         let mut attr_plant = None;
         match plant {
             Some(Violation::ObjectType(t)) => name = t.clone(),
@@ -1235,7 +1244,7 @@ impl<W: Write> Gen<'_, W> {
     fn report(&mut self, plant: Option<&Violation>) {
         let level = match plant {
             Some(Violation::EventReportDistribution(l)) => l.clone(),
-            _ => self.level(true).to_string(),
+            _ => self.level_without_sg(true).to_string(),
         };
         self.comma();
         self.raw("{");
@@ -1303,7 +1312,8 @@ impl<W: Write> Gen<'_, W> {
         self.key("authors");
         self.raw("[\"Alexandre Dulaunoy\",\"Florian Roth\",\"Thomas Schreck\"]");
         self.kstr("version", "1712");
-        let level = level.map(str::to_string).unwrap_or_else(|| self.level(false).to_string());
+        let level =
+            level.map(str::to_string).unwrap_or_else(|| self.level_without_sg(false).to_string());
         self.kstr("distribution", &level);
         self.kraw("sharing_group_id", "null");
         self.kstr("org_id", "1");
@@ -1489,7 +1499,7 @@ impl<W: Write> Gen<'_, W> {
         let plant = self.spec.plant.as_ref().map(|p| p.what.clone());
         let own_level = match &plant {
             Some(Violation::AnalystDistribution(l)) => l.clone(),
-            _ => self.level(true).to_string(),
+            _ => self.level_without_sg(true).to_string(),
         };
         let target_uuid = self.uuid();
         self.raw("{");

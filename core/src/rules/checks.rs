@@ -393,7 +393,7 @@ fn tag_name(m: &mut Machine<'_>, el: usize) {
     // the Tag object frame is the top; its ordinal in its list, through a wrapper
     let tag = m.frames[n - 1];
     let (ord, check) = match n.checked_sub(2).map(|i| m.frames[i]) {
-        Some(w) if w.kind == Kind::TagWrap => (w.ord, Check::EventTags),
+        Some(w) if matches!(w.kind, Kind::TagWrap { .. }) => (w.ord, Check::EventTags),
         _ => (tag.ord, Check::Tag),
     };
     let kind = m.frames[el].kind;

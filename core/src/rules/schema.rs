@@ -53,8 +53,9 @@ pub(crate) enum Kind {
     ClusterResponse,
     /// `{"name": …}`.
     Tag,
-    /// `{"Tag": {…}}` (`EventTag`/`AttributeTag` items).
-    TagWrap,
+    /// `{"Tag": {…}}` (`EventTag`/`AttributeTag` items). `stored`: in an element MISP
+    /// stores (not an `/events/index` result, which only lists).
+    TagWrap { stored: bool },
     /// `SharingGroup`.
     SharingGroup,
     /// `SharingGroupOrg` item.
@@ -73,7 +74,7 @@ impl Kind {
         !matches!(
             self,
             Kind::Tag
-                | Kind::TagWrap
+                | Kind::TagWrap { .. }
                 | Kind::SharingGroup
                 | Kind::SgOrg
                 | Kind::Organisation
@@ -199,7 +200,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
                 b"distribution" => (1, F(Field::Distribution)),
                 b"Tag" => (2, A(Kind::Tag, C::Tag)),
                 b"SharingGroup" => (3, O(Kind::SharingGroup, C::SharingGroup)),
-                b"EventTag" => (4, A(Kind::TagWrap, C::EventTags)),
+                b"EventTag" => (4, A(Kind::TagWrap { stored: strict }, C::EventTags)),
                 b"EventReport" => (5, A(Kind::EventReport { strict }, C::Reports)),
                 b"Note" => (6, A(Kind::Analyst { strict }, C::Notes)),
                 b"Opinion" => (7, A(Kind::Analyst { strict }, C::Opinions)),
@@ -223,7 +224,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"Note" => (6, A(Kind::Analyst { strict }, C::Notes)),
             b"Opinion" => (7, A(Kind::Analyst { strict }, C::Opinions)),
             b"Relationship" => (8, A(Kind::Relationship { strict }, C::Relationships)),
-            b"AttributeTag" => (9, A(Kind::TagWrap, C::EventTags)),
+            b"AttributeTag" => (9, A(Kind::TagWrap { stored: true }, C::EventTags)),
             b"Galaxy" => (10, A(Kind::Galaxy, C::Galaxies)),
             b"Sighting" => (11, A(Kind::Sighting, C::Sightings)),
             _ => return None,
@@ -349,11 +350,11 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         }
         (Kind::Tag, b"name") => (0, F(Field::TagName)),
         (Kind::Tag, b"local") => (1, F(Field::TagLocal)),
-        (Kind::TagWrap, k) => match k {
+        (Kind::TagWrap { stored }, k) => match k {
             b"Tag" => (0, O(Kind::Tag, C::Tag)),
             // `captureAttribute` saves `AttributeTag` items as given: the tag is the one
             // with this local id, whatever name the item shows
-            b"tag_id" => (1, Act::Refuse(ATTACHES_BY_ID)),
+            b"tag_id" if stored => (1, Act::Refuse(ATTACHES_BY_ID)),
             _ => return None,
         },
         (Kind::SharingGroup, k) => match k {
