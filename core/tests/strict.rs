@@ -469,10 +469,14 @@ fn request_paths_are_matched_as_sent() {
         dst_host: "instance1-comp2.com",
         dst_port: 443,
     };
-    let h = [Header { name: b"X-HTTP-Method-Override", value: b"DELETE" }];
-    assert!(
-        matches!(p.check_request(&req, &h), RequestVerdict::Block(b) if b.reason == Reason::MethodOverride)
-    );
+    for name in [&b"X-HTTP-Method-Override"[..], b"x_http_method_override", b"X-Method_Override"] {
+        let h = [Header { name, value: b"DELETE" }];
+        assert!(
+            matches!(p.check_request(&req, &h), RequestVerdict::Block(b) if b.reason == Reason::MethodOverride),
+            "{}",
+            String::from_utf8_lossy(name)
+        );
+    }
 }
 
 #[test]

@@ -14,6 +14,8 @@
 //! `nginx -t` reports a bad file (`FILE:LINE:COL: message`), and `nginx -s reload`
 //! picks up a changed one.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::{c_char, c_void};
 use std::mem::offset_of;
 use std::ptr::{addr_of_mut, null_mut};
@@ -60,6 +62,9 @@ pub(crate) struct MainConf {
     pub(crate) host_destination: *mut ngx_http_complex_value_t,
     /// `$request_id`, for log lines.
     pub(crate) request_id: *mut ngx_http_complex_value_t,
+    /// The request contexts of this cycle's live requests, by request address (see
+    /// `filters::ctx_mut`: found again after an internal redirect cleared `r->ctx`).
+    pub(crate) contexts: RefCell<HashMap<usize, usize>>,
 }
 
 impl Default for MainConf {
@@ -71,6 +76,7 @@ impl Default for MainConf {
             named_destination: null_mut(),
             host_destination: null_mut(),
             request_id: null_mut(),
+            contexts: RefCell::new(HashMap::new()),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use misp_guard_core::decode::Limits;
 use misp_guard_core::policy::Header;
 use misp_guard_core::verdict::{LogLine, PreambleLine};
-use misp_guard_core::{Block, Guard, Inspection, Policy, Reason, Side, Verdict};
+use misp_guard_core::{Block, Guard, Inspection, Policy, Progress, Reason, Side, Verdict};
 
 /// One body under inspection: the guard plus the `misp_guard_max_body_size` bound.
 pub(crate) struct BodyCheck {
@@ -19,6 +19,9 @@ pub(crate) struct BodyCheck {
     max: u64,
     over: bool,
     failed: Option<&'static str>,
+    /// The guard already refused the body (it still reads on, for misp-guard's first
+    /// reason, but nothing of it will be sent).
+    blocked: bool,
 }
 
 impl BodyCheck {
@@ -38,6 +41,7 @@ impl BodyCheck {
             max,
             over: false,
             failed: None,
+            blocked: false,
         }
     }
 
@@ -52,8 +56,13 @@ impl BodyCheck {
             self.over = true;
             return false;
         }
-        self.guard.feed(chunk);
+        self.blocked |= self.guard.feed(chunk) == Progress::Blocked;
         true
+    }
+
+    /// `true` while the bytes may still be released (so worth keeping).
+    pub(crate) fn keeps_bytes(&self) -> bool {
+        self.wants_bytes() && !self.blocked
     }
 
     /// `true` while bytes are still wanted.

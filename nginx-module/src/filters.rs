@@ -20,6 +20,8 @@
 //!
 //! [`Guard`]: misp_guard_core::Guard
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::mem;
 use std::ptr;
 
@@ -34,7 +36,7 @@ use ngx::ffi::{
     ngx_int_t, ngx_pcalloc, ngx_read_file, ngx_str_t, NGX_DONE, NGX_ERROR, NGX_HTTP_FORBIDDEN,
     NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_HTTP_SPECIAL_RESPONSE, NGX_LOG_WARN, NGX_OK,
 };
-use ngx::http::{HttpModule, Request};
+use ngx::http::{HttpModule, HttpModuleMainConf, Request};
 
 use crate::access::log_line;
 use crate::decide::{BodyCheck, ReqState, RequestCtx, RespState};
@@ -112,24 +114,56 @@ fn raw(req: &mut Request) -> *mut ngx_http_request_t {
 #[allow(clippy::mut_from_ref)]
 pub(crate) fn ctx_mut(req: &Request) -> Option<&mut RequestCtx> {
     let module = Module::module();
-    // SAFETY: `r->ctx` has one slot per http module; ours is NULL or the `RequestCtx`
-    // that `attach_ctx` allocated from this request's pool.
+    // SAFETY: `r->ctx` has one slot per http module; ours is NULL or the `Attached`
+    // that `attach_ctx` allocated from this request's pool. The slot array is request
+    // memory apart from the request structure.
     unsafe {
-        let slot = *req.as_ref().ctx.add(module.ctx_index);
-        (slot as *mut RequestCtx).as_mut()
+        let slot = req.as_ref().ctx.add(module.ctx_index);
+        if (*slot).is_null() {
+            // nginx clears `r->ctx` on internal redirects (`error_page`, `try_files …
+            // @named`, `X-Accel-Redirect`): the decision made before still holds
+            let key = req.as_ref() as *const ngx_http_request_t as usize;
+            let found = Module::main_conf(req)
+                .and_then(|m| m.contexts.try_borrow().ok()?.get(&key).copied());
+            *slot = found.unwrap_or(0) as *mut _;
+        }
+        (*slot as *mut Attached).as_mut().map(|a| &mut a.ctx)
+    }
+}
+
+/// A request's context, registered in its cycle's `MainConf::contexts` while it lives.
+struct Attached {
+    ctx: RequestCtx,
+    request: usize,
+    registry: *const RefCell<HashMap<usize, usize>>,
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        // SAFETY: the registry is in the http main configuration of the request's cycle,
+        // which outlives every request of that cycle.
+        if let Some(reg) = unsafe { self.registry.as_ref() } {
+            if let Ok(mut m) = reg.try_borrow_mut() {
+                m.remove(&self.request);
+            }
+        }
     }
 }
 
 /// Allocates the context from the request pool (dropped with it) and attaches it.
 #[allow(clippy::mut_from_ref)]
 pub(crate) fn attach_ctx(req: &Request, ctx: RequestCtx) -> Option<&mut RequestCtx> {
-    let p = req.pool().allocate(ctx);
+    let request = req.as_ref() as *const ngx_http_request_t as usize;
+    let mcf = Module::main_conf(req)?;
+    let registry: *const RefCell<HashMap<usize, usize>> = &mcf.contexts;
+    let p = req.pool().allocate(Attached { ctx, request, registry });
     if p.is_null() {
         return None;
     }
+    mcf.contexts.try_borrow_mut().ok()?.insert(request, p as usize);
     req.set_module_ctx(p.cast(), Module::module());
     // SAFETY: `p` was just allocated and initialised, and lives as long as the request.
-    Some(unsafe { &mut *p })
+    Some(unsafe { &mut (*p).ctx })
 }
 
 // --- request body -----------------------------------------------------------------------
@@ -252,8 +286,16 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
         let RespState::Pending(inspection) = ctx.response else { return next_header(r) };
         let rr = req.as_ref();
         // HEAD carries no body (misp-guard passes it); an error page nginx generated
-        // itself (`err_status`) carries nothing from the upstream.
-        if rr.method == NGX_HTTP_HEAD as usize || rr.header_only() != 0 || rr.err_status != 0 {
+        // itself (`err_status`, no upstream response) carries nothing from the upstream.
+        // A page from an upstream is judged whatever its status: `error_page … @backup`
+        // keeps `err_status` while another MISP answers.
+        // SAFETY: `upstream` is NULL or the request's live upstream.
+        let from_upstream =
+            unsafe { rr.upstream.as_ref() }.is_some_and(|u| u.headers_in.status_n != 0);
+        if rr.method == NGX_HTTP_HEAD as usize
+            || rr.header_only() != 0
+            || (rr.err_status != 0 && !from_upstream)
+        {
             ctx.response = RespState::Done(Vec::new());
             return next_header(r);
         }
@@ -302,7 +344,7 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_cha
                 let mut last = false;
                 for_each_buf(chain, |b| {
                     feed_buf(check, b, Some(&mut *held));
-                    if !check.wants_bytes() && held.capacity() > 0 {
+                    if !check.keeps_bytes() && held.capacity() > 0 {
                         *held = Vec::new();
                     }
                     consume(b);
@@ -515,7 +557,7 @@ fn feed_buf(check: &mut BodyCheck, b: *mut ngx_buf_t, mut keep: Option<&mut Vec<
             }
             std::slice::from_raw_parts((*b).pos, len)
         };
-        if check.feed(bytes) {
+        if check.feed(bytes) && check.keeps_bytes() {
             if let Some(k) = keep.as_deref_mut() {
                 k.extend_from_slice(bytes);
             }
@@ -541,7 +583,7 @@ fn feed_buf(check: &mut BodyCheck, b: *mut ngx_buf_t, mut keep: Option<&mut Vec<
             if !check.feed(bytes) {
                 return;
             }
-            if let Some(k) = keep.as_deref_mut() {
+            if let Some(k) = keep.as_deref_mut().filter(|_| check.keeps_bytes()) {
                 k.extend_from_slice(bytes);
             }
         }

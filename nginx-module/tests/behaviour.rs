@@ -581,6 +581,44 @@ fn pushes_must_be_json_to_misp_too() {
     n.stop();
 }
 
+/// `error_page … @backup` (another MISP answers, nginx keeps the error status) and
+/// `try_files … @named` (nginx clears module contexts on the redirect, the named location
+/// has no `misp_guard`): the pull is still judged, the push still refused.
+#[test]
+fn internal_redirects_keep_every_response_judged() {
+    let up = Upstream::start();
+    let dead = common::free_port();
+    for (name, location, server) in [
+        (
+            "error-page",
+            "misp_guard on;\n            misp_guard_destination $http_x_test_dst;\n            error_page 502 504 @backup;",
+            format!("location @backup {{ proxy_pass http://127.0.0.1:{}; }}", up.port),
+        ),
+        (
+            "try-files",
+            "misp_guard on;\n            misp_guard_destination $http_x_test_dst;\n            try_files /nothing-here @misp;",
+            format!("location @misp {{ proxy_pass http://127.0.0.1:{}; }}", up.port),
+        ),
+    ] {
+        let mut conf = Conf::new(rules(), &up).location(location);
+        conf.upstream_port = dead;
+        conf.server = server;
+        let n = Nginx::start(name, conf);
+        let id = format!("{name}-red");
+        up.set(&id, Reply::json(blocked_event()));
+        let r = send(&n, &pull(&id));
+        assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]), "{name}");
+        let id = format!("{name}-ok");
+        up.set(&id, Reply::json(allowed_event()));
+        let r = send(&n, &pull(&id));
+        assert_eq!(r.body, allowed_event(), "{name}: {}", r.status);
+        let id = format!("{name}-push-red");
+        assert_eq!(send(&n, &push(&id, &blocked_event())).status, 403, "{name}");
+        assert!(up.received(&id).is_empty(), "{name}");
+        n.stop();
+    }
+}
+
 #[test]
 fn http2_over_tls_push_and_pull() {
     let up = Upstream::start();

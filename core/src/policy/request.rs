@@ -138,6 +138,13 @@ impl fmt::Display for AllowLine<'_> {
     }
 }
 
+/// Header names as CGI front ends see them: case-insensitive, `_` and `-` alike
+/// (`X_HTTP_METHOD_OVERRIDE` reaches PHP as `HTTP_X_HTTP_METHOD_OVERRIDE` too).
+fn same_header_name(a: &[u8], b: &[u8]) -> bool {
+    let norm = |c: u8| if c == b'_' { b'-' } else { c.to_ascii_lowercase() };
+    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| norm(x) == norm(y))
+}
+
 const OVERRIDE_HEADERS: [&[u8]; 3] =
     [b"x-http-method-override", b"x-http-method", b"x-method-override"];
 
@@ -239,7 +246,7 @@ fn endpoint_checks(
         return Err(block(Reason::NonCanonicalPath).with_detail(why));
     }
     for h in headers {
-        if OVERRIDE_HEADERS.iter().any(|n| h.name.eq_ignore_ascii_case(n)) {
+        if OVERRIDE_HEADERS.iter().any(|n| same_header_name(h.name, n)) {
             let name = core::str::from_utf8(h.name).unwrap_or("header");
             return Err(block(Reason::MethodOverride).with_detail(name));
         }
