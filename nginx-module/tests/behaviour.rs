@@ -655,12 +655,9 @@ fn traffic_cannot_inject_into_the_log() {
     n.stop();
 }
 
-#[test]
-fn default_destination_is_host_and_server_port() {
-    let up = Upstream::start();
-    let port = common::free_port();
-    let dir = common::scratch("default-dest");
-    // Our client (127.0.0.1) pushes to `localhost` on the port nginx listens on.
+/// The corpus rules with two instances (instance_2_2's rules): `client` at 127.0.0.1
+/// (our test client) and `server` named `host` on `port`; the file and the rules.
+fn client_and_server_rules(name: &str, host: &str, port: u16) -> (PathBuf, Value) {
     let mut v: Value = serde_json::from_slice(&std::fs::read(rules()).unwrap()).unwrap();
     let template = v["instances"]["instance_2_2"].clone();
     let mut client = template.clone();
@@ -668,10 +665,18 @@ fn default_destination_is_host_and_server_port() {
     client["host"] = "client.local".into();
     let mut server = template;
     server["ip"] = "127.0.0.9".into();
-    server["host"] = "localhost".into();
+    server["host"] = host.into();
     server["port"] = port.into();
     v["instances"] = serde_json::json!({ "client": client, "server": server });
-    let path = write_rules(&dir, &v);
+    (write_rules(&common::scratch(name), &v), v)
+}
+
+#[test]
+fn default_destination_is_host_and_server_port() {
+    let up = Upstream::start();
+    let port = common::free_port();
+    // Our client (127.0.0.1) pushes to `localhost` on the port nginx listens on.
+    let (path, _) = client_and_server_rules("default-dest", "localhost", port);
     let mut conf = Conf::new(&path, &up).location("misp_guard on;");
     conf.port = Some(port);
     let n = Nginx::start("default-dest", conf);
@@ -701,19 +706,8 @@ fn default_destination_is_host_and_server_port() {
 fn default_destination_is_the_server_name_when_there_is_one() {
     let up = Upstream::start();
     let port = common::free_port();
-    let dir = common::scratch("named-dest");
-    let mut v: Value = serde_json::from_slice(&std::fs::read(rules()).unwrap()).unwrap();
-    let template = v["instances"]["instance_2_2"].clone();
-    let mut client = template.clone();
-    client["ip"] = "127.0.0.1".into();
-    client["host"] = "client.local".into();
-    let mut server = template;
-    server["ip"] = "127.0.0.9".into();
-    server["host"] = "misp.local".into();
-    server["port"] = port.into();
-    v["instances"] = serde_json::json!({ "client": client, "server": server });
+    let (path, v) = client_and_server_rules("named-dest", "misp.local", port);
     let allowlisted = v["allowlist"]["domains"][0].as_str().expect("a domain").to_string();
-    let path = write_rules(&dir, &v);
     let mut conf = Conf::new(&path, &up).location("misp_guard on;");
     conf.port = Some(port);
     conf.server = "server_name misp.local;".into();
