@@ -165,14 +165,15 @@ impl<'p> Guard<'p> {
     }
 }
 
-/// The charset parameter of a `Content-Type`, when it is not UTF-8.
-#[cfg(feature = "decode")]
 /// `application/json`, with parameters or not (the media type is case-insensitive).
+#[cfg(feature = "decode")]
 fn is_json_type(v: &[u8]) -> bool {
     let media = v.split(|&b| b == b';').next().unwrap_or(b"");
     media.trim_ascii().eq_ignore_ascii_case(b"application/json")
 }
 
+/// The charset parameter of a `Content-Type`, when it is not UTF-8.
+#[cfg(feature = "decode")]
 fn bad_charset(v: &[u8]) -> Option<&str> {
     let s = core::str::from_utf8(v).ok()?;
     for param in s.split(';').skip(1) {

@@ -56,7 +56,8 @@ pub(crate) struct MainConf {
     /// The rules file, for messages.
     pub(crate) path: String,
     /// `$server_name`, `$server_name:$server_port` and `$host:$server_port`, compiled
-    /// in postconfiguration: the default destination (see [`crate::dest::default_for`]).
+    /// in postconfiguration: the default destination (see
+    /// [`crate::dest::server_name_is_plain`]).
     pub(crate) server_name: *mut ngx_http_complex_value_t,
     pub(crate) named_destination: *mut ngx_http_complex_value_t,
     pub(crate) host_destination: *mut ngx_http_complex_value_t,

@@ -573,6 +573,8 @@ fn find(json: &[u8], at: usize, rest: &str, depth: usize, skip: &mut usize) -> O
 /// schema has a struct (`allowlist`, `compartments_rules`, an instance, its
 /// `taxonomies_rules`, `proxy`, `misp`, a block rule): serde's derived structs accept
 /// arrays (fields by position); the loaders do not. The document is valid JSON.
+/// (Used by the serde_json loader.)
+#[cfg(feature = "std")]
 pub(crate) fn struct_as_sequence(json: &[u8], legacy: bool) -> Option<(Path, usize)> {
     let mut s = Scan { b: json, i: 0 };
     let mut found: Option<(Path, usize)> = None;
@@ -648,6 +650,7 @@ pub(crate) fn struct_as_sequence(json: &[u8], legacy: bool) -> Option<(Path, usi
 /// is called with the scanner at the value, the raw key and the key's offset; the
 /// value is skipped afterwards unless `on` consumed it. Leaves the scanner after the
 /// object.
+#[cfg(feature = "std")]
 fn members(s: &mut Scan<'_>, mut on: impl FnMut(&mut Scan<'_>, &[u8], usize)) {
     s.ws();
     if s.peek() != Some(b'{') {

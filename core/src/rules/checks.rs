@@ -695,12 +695,12 @@ fn required_taxonomies(
     }
 }
 
-/// A relationship (or a related relationship) ends: misp-guard reads
-/// `related_object_type` and, for the types it knows, the matching reading of
-/// `related_object`.
 /// `Frame::related` bit: a `related_object` was there (with or without readings).
 const RELATED_PRESENT: u8 = 32;
 
+/// A relationship (or a related relationship) ends: misp-guard reads
+/// `related_object_type` and, for the types it knows, the matching reading of
+/// `related_object`.
 fn relationship_end(m: &mut Machine<'_>, i: usize, f: super::Frame, strict: bool, type_bit: u8) {
     if !strict {
         return;
