@@ -12,7 +12,7 @@
 
 use core::fmt::Write as _;
 
-use super::schema::{Check, Field, Kind};
+use super::schema::{key_action, Check, Field, Kind};
 use super::{reason_for, Machine, RelType};
 use crate::fold::Fold;
 use crate::json::Scalar;
@@ -462,19 +462,19 @@ fn blocks_categories(m: &Machine<'_>) -> bool {
 /// Elements MISP stores with the sharing group of `SharingGroup`, or else the local
 /// one numbered `sharing_group_id` (which the rules cannot name): with distribution 4
 /// they must carry the object. MISP's own sync always does (`Event::fetchEvent`,
-/// `GalaxyCluster` and `AnalystData` fetches attach it). The key bit of `SharingGroup`.
-fn stored_with_sharing_group(kind: Kind) -> Option<u8> {
-    match kind {
-        Kind::Event { full: true } => Some(3),
-        Kind::Attribute { .. } => Some(4),
-        Kind::Object { .. }
-        | Kind::EventReport { .. }
-        | Kind::Cluster { .. }
-        | Kind::ClusterRelation
-        | Kind::Analyst { .. }
-        | Kind::Relationship { .. } => Some(1),
-        _ => None,
-    }
+/// `GalaxyCluster` and `AnalystData` fetches attach it).
+fn stored_with_sharing_group(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Event { full: true }
+            | Kind::Attribute { .. }
+            | Kind::Object { .. }
+            | Kind::EventReport { .. }
+            | Kind::Cluster { .. }
+            | Kind::ClusterRelation
+            | Kind::Analyst { .. }
+            | Kind::Relationship { .. }
+    )
 }
 
 /// Elements whose missing (or `null`) `distribution` misp-guard trips over.
@@ -535,10 +535,13 @@ fn missing(m: &mut Machine<'_>, el: usize, check: Check, name: &str) {
 /// An object frame `i` (the top) ends: what it must carry.
 pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
     let f = m.frames[i];
-    if let Some(sg_bit) = stored_with_sharing_group(f.kind) {
-        if f.sg_level && !f.has(sg_bit) {
-            missing(m, i, Check::SharingGroup, "SharingGroup");
-        }
+    // the key's duplicate bit in this kind, as the schema numbers it
+    let lacks = |key: &[u8]| key_action(f.kind, key).is_some_and(|(bit, _)| !f.has(bit));
+    if distribution_required(f.kind) && lacks(b"distribution") {
+        missing(m, i, Check::Distribution, "distribution");
+    }
+    if f.sg_level && stored_with_sharing_group(f.kind) && lacks(b"SharingGroup") {
+        missing(m, i, Check::SharingGroup, "SharingGroup");
     }
     match f.kind {
         Kind::EventWrapper => {
@@ -550,9 +553,6 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
         Kind::Event { full } => {
             if full && !f.has(0) {
                 missing(m, i, Check::Info, "info");
-            }
-            if !f.has(1) && distribution_required(f.kind) {
-                missing(m, i, Check::Distribution, "distribution");
             }
             if full && !f.has(9) {
                 missing(m, i, Check::Attributes, "Attribute");
@@ -578,32 +578,14 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
             }
         }
         Kind::Object { strict: true } => {
-            if !f.has(0) && distribution_required(f.kind) {
-                missing(m, i, Check::Distribution, "distribution");
-            }
             if !f.has(2) {
                 missing(m, i, Check::Name, "name");
             }
             // no `Attribute` list: MISP leaves it out when push filters removed every
             // attribute, and sends related objects without one (nothing to judge)
         }
-        Kind::EventReport { strict: true }
-        | Kind::Analyst { strict: true }
-        | Kind::Cluster { strict: true } => {
-            if !f.has(0) && distribution_required(f.kind) {
-                missing(m, i, Check::Distribution, "distribution");
-            }
-            if matches!(f.kind, Kind::Cluster { .. }) {
-                cluster_tag_as_filed(m, i);
-            }
-        }
-        Kind::Cluster { strict: false } => cluster_tag_as_filed(m, i),
-        Kind::Relationship { strict } => {
-            if !f.has(0) && distribution_required(f.kind) {
-                missing(m, i, Check::Distribution, "distribution");
-            }
-            relationship_end(m, i, f, strict, 2);
-        }
+        Kind::Cluster { .. } => cluster_tag_as_filed(m, i),
+        Kind::Relationship { strict } => relationship_end(m, i, f, strict, 2),
         Kind::Related => {
             // tell the relationship which readings were there
             let bits = (f.has(0) as u8)
