@@ -431,31 +431,24 @@ impl Machine<'_> {
                 self.violate_root(b);
                 false
             }
-            (Act::Object(kind, check), ValueType::Object) => {
+            // an object, or `[]` for an empty one (not at the root: bodies keep their shape)
+            (Act::Object(kind, check), ValueType::Object | ValueType::Array)
+                if t == ValueType::Object || !self.frames.is_empty() =>
+            {
                 let ord = seg.unwrap_or(0);
                 if let Some(f) = self.frames.last_mut() {
                     if f.array {
                         f.ord += 1;
                     }
                 }
-                let frame = Frame::new(kind, false, check, ord, 0);
+                let empty_only = t == ValueType::Array;
+                let mut frame = Frame::new(kind, empty_only, check, ord, 0);
+                frame.empty_only = empty_only;
                 if self.frames.is_empty() {
                     self.frames.push(frame).is_ok()
                 } else {
                     self.push_frame(frame, seg)
                 }
-            }
-            // `[]` for an empty object (not at the root: bodies keep their shape)
-            (Act::Object(kind, check), ValueType::Array) if !self.frames.is_empty() => {
-                let ord = seg.unwrap_or(0);
-                if let Some(f) = self.frames.last_mut() {
-                    if f.array {
-                        f.ord += 1;
-                    }
-                }
-                let mut frame = Frame::new(kind, true, check, ord, 0);
-                frame.empty_only = true;
-                self.push_frame(frame, seg)
             }
             (Act::Array(kind, check), ValueType::Array) => {
                 let frame = Frame::new(kind, true, check, 0, 0);
