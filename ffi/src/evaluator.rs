@@ -168,6 +168,27 @@ unsafe fn state<'a>(p: *mut misp_guard_evaluator) -> Option<&'a mut State> {
     unsafe { p.cast::<State>().as_mut() }
 }
 
+/// The state of a new evaluator (`_new`, `_init`): its own reference on `policy`, the
+/// inspection checked against that policy, and the guard for `headers`. `heap`: as for
+/// [`State::new`].
+///
+/// # Safety
+/// `policy` is a live policy; `headers` points to `headers_len` headers readable for
+/// their lengths.
+unsafe fn new_state(
+    policy: &misp_guard_policy,
+    inspection: misp_guard_inspection,
+    headers: *const misp_guard_header,
+    headers_len: usize,
+    heap: bool,
+) -> Result<State, misp_guard_result> {
+    // SAFETY: a live handle per the caller's contract.
+    let arc = unsafe { misp_guard_policy::to_arc(policy) };
+    let insp = inspection.to_core(&arc)?;
+    // SAFETY: headers readable per the caller's contract.
+    unsafe { State::new(arc, insp, headers, headers_len, heap) }
+}
+
 /// Creates an evaluator on the heap for one body.
 ///
 /// # Parameters
@@ -207,14 +228,8 @@ pub unsafe extern "C" fn misp_guard_evaluator_new(
         let policy = try_ref!(policy);
         let inspection = *try_ref!(inspection);
         let out = try_out!(evaluator_out);
-        // SAFETY: a live handle per the contract.
-        let arc = unsafe { misp_guard_policy::to_arc(policy) };
-        let insp = match inspection.to_core(&arc) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
-        // SAFETY: headers readable per the contract.
-        let st = match unsafe { State::new(arc, insp, headers, headers_len, true) } {
+        // SAFETY: `policy` live and `headers` readable per the contract.
+        let st = match unsafe { new_state(policy, inspection, headers, headers_len, true) } {
             Ok(s) => s,
             Err(e) => return e,
         };
@@ -296,14 +311,8 @@ pub unsafe extern "C" fn misp_guard_evaluator_init(
         if (buf as usize) % align_of::<State>() != 0 {
             return misp_guard_result::Misaligned;
         }
-        // SAFETY: a live handle per the contract.
-        let arc = unsafe { misp_guard_policy::to_arc(policy) };
-        let insp = match inspection.to_core(&arc) {
-            Ok(i) => i,
-            Err(e) => return e,
-        };
-        // SAFETY: headers readable per the contract.
-        let st = match unsafe { State::new(arc, insp, headers, headers_len, false) } {
+        // SAFETY: `policy` live and `headers` readable per the contract.
+        let st = match unsafe { new_state(policy, inspection, headers, headers_len, false) } {
             Ok(s) => s,
             Err(e) => return e,
         };
