@@ -1,7 +1,8 @@
 //! Evaluation never allocates, and its state has a fixed, bounded size.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::path::Path;
+
+mod common;
 
 use misp_guard_core::{Evaluator, Guard, Policy, RequestInfo, RequestVerdict, Verdict};
 
@@ -43,24 +44,14 @@ static GLOBAL: Counting = Counting;
 
 #[test]
 fn no_allocation_while_evaluating_and_bounded_state() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current");
-    let policy = Policy::from_json_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
-    let req = RequestInfo {
-        method: "POST",
-        path: "/events/add/metadata:1",
-        scheme: "https",
-        src_ip: "20.0.0.2",
-        dst_host: "instance1-comp2.com",
-        dst_port: 443,
-    };
-    let RequestVerdict::Allow(plan) = policy.check_request(&req, &[]) else { panic!() };
-    let insp = plan.request.unwrap();
+    let policy = common::policy();
+    let insp = common::push(&policy);
     for (name, blocked) in [
         ("test_event_non-blocked.json", false),
         ("test_event_blocked_object_attribute_sharing_group.json", true),
         ("test_event_blocked_required_tag.json", false),
     ] {
-        let body = std::fs::read(dir.join("fixtures").join(name)).unwrap();
+        let body = std::fs::read(common::current("fixtures").join(name)).unwrap();
         // a big body: the same event's attributes repeated
         let before = allocs();
         let mut g = Guard::new(&policy, insp);
@@ -84,11 +75,8 @@ fn no_allocation_while_evaluating_and_bounded_state() {
 fn compiled_rules_are_shareable_across_threads() {
     fn shareable<T: Send + Sync + 'static>() {}
     shareable::<Policy>();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current");
-    let policy = std::sync::Arc::new(
-        Policy::from_json_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap(),
-    );
-    let body = std::fs::read(dir.join("fixtures/test_event_blocked_tags.json")).unwrap();
+    let policy = std::sync::Arc::new(common::policy());
+    let body = std::fs::read(common::current("fixtures/test_event_blocked_tags.json")).unwrap();
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let (p, b) = (policy.clone(), body.clone());

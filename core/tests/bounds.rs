@@ -9,21 +9,21 @@
 //! "Resource bounds". No test asserts a duration (performance targets live in the
 //! benches); they assert bytes: memory and how much input was read before a refusal.
 
+mod common;
+
+use common::{policy, push};
 use core::alloc::{GlobalAlloc, Layout};
 use core::sync::atomic::Ordering;
 use std::alloc::System;
 use std::cell::Cell;
 use std::io::Write;
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use misp_guard_core::decode::{DecodeError, Decoder, Encoding, Limits, RATIO_GRACE, WINDOW};
 use misp_guard_core::json::MAX_DEPTH;
 use misp_guard_core::policy::Header;
-use misp_guard_core::{
-    Evaluator, Guard, Inspection, Policy, Progress, Reason, RequestInfo, RequestVerdict, Verdict,
-};
+use misp_guard_core::{Evaluator, Guard, Progress, Reason, Verdict};
 
 // --- a live-heap meter --------------------------------------------------------------
 
@@ -77,27 +77,6 @@ fn heap_peak<T>(f: impl FnOnce() -> T) -> (T, usize) {
 // --- set-up -----------------------------------------------------------------------
 
 const CHUNK: usize = 64 * 1024;
-
-fn policy() -> Policy {
-    let p =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current/config.json");
-    Policy::from_json_slice(&std::fs::read(p).unwrap()).unwrap()
-}
-
-/// Push of an event from instance_2_2 (blocked: tag `tlp:red`, level 0, types
-/// `passport-number`/`email`, category `Person`, object `person`).
-fn push(p: &Policy) -> Inspection {
-    let req = RequestInfo {
-        method: "POST",
-        path: "/events/add/metadata:1",
-        scheme: "https",
-        src_ip: "20.0.0.2",
-        dst_host: "instance1-comp2.com",
-        dst_port: 443,
-    };
-    let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("push refused") };
-    plan.request.unwrap()
-}
 
 /// A body produced piece by piece: `head`, then `count` repetitions of `item(i)`
 /// separated by `sep`, then `tail`; handed out in chunks of at most [`CHUNK`] bytes.

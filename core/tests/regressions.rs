@@ -15,21 +15,18 @@
 //! Inputs the fuzzers report are minimised first (`cargo fuzz tmin <target> <file>`),
 //! then copied here as `f<N>-<what>.<ext>`.
 
+mod common;
+
+use common::{policy, push};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use misp_guard_core::policy::Header;
-use misp_guard_core::{Guard, Policy, Reason, RequestInfo, RequestVerdict, Verdict};
+use misp_guard_core::{Guard, Policy, Reason, Verdict};
 
 fn fixture(name: &str) -> Vec<u8> {
     let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn policy() -> Policy {
-    let p =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current/config.json");
-    Policy::from_json_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
 /// Judges an event push (instance_2_2's rules) whole, at every split point, one byte at
@@ -37,16 +34,7 @@ fn policy() -> Policy {
 #[allow(dead_code)]
 fn judge_push(body: &[u8]) -> Verdict {
     let p = policy();
-    let req = RequestInfo {
-        method: "POST",
-        path: "/events/add/metadata:1",
-        scheme: "https",
-        src_ip: "20.0.0.2",
-        dst_host: "instance1-comp2.com",
-        dst_port: 443,
-    };
-    let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("refused") };
-    let insp = plan.request.unwrap();
+    let insp = push(&p);
     let run = |chunks: &[&[u8]], hdrs: &[Header]| {
         let mut g = Guard::for_body(&p, insp, hdrs, Default::default());
         for c in chunks {

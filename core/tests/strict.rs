@@ -2,17 +2,14 @@
 //! judged as MISP would read it, or refused. One test per bypass class; each case is
 //! also fed one byte at a time.
 
+mod common;
+
+use common::policy;
 use std::path::Path;
 
 use misp_guard_core::policy::Header;
 use misp_guard_core::verdict::LogLine;
 use misp_guard_core::{Guard, Policy, Reason, RequestInfo, RequestVerdict, Verdict};
-
-fn policy() -> Policy {
-    let p =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current/config.json");
-    Policy::from_json_slice(&std::fs::read(p).unwrap()).unwrap()
-}
 
 /// Judges `body` sent as `method path` from `src` to `dst` (request body for pushes,
 /// response body for pulls), whole and byte by byte; both must agree.
@@ -659,9 +656,7 @@ fn local_tags_satisfy_no_required_taxonomy() {
 
 #[test]
 fn galaxy_clusters_are_judged_by_the_tag_misp_files_them_under() {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/current/config.json");
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = std::fs::read_to_string(common::current("config.json")).unwrap();
     let uuid = "7cdff317-a673-4474-84ec-4f1754947823";
     let filed = format!(r#"misp-galaxy:threat-actor=\"{uuid}\""#);
     let text =
