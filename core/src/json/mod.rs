@@ -454,14 +454,7 @@ impl Tokenizer {
                         return;
                     }
                     if pos as usize + 1 == lit.len() {
-                        if self.loud() && !self.quiet_scalar {
-                            sink.scalar_end(match which {
-                                0 => Scalar::True,
-                                1 => Scalar::False,
-                                _ => Scalar::Null,
-                            });
-                        }
-                        self.value_done();
+                        self.literal_done(which as usize, sink);
                     } else {
                         self.state = State::Lit(which, pos + 1);
                     }
@@ -591,14 +584,7 @@ impl Tokenizer {
                                 return i;
                             }
                             self.begin_value(b, sink, i);
-                            if self.loud() && !self.quiet_scalar {
-                                sink.scalar_end(match which {
-                                    0 => Scalar::True,
-                                    1 => Scalar::False,
-                                    _ => Scalar::Null,
-                                });
-                            }
-                            self.value_done();
+                            self.literal_done(which, sink);
                             i += lit.len();
                         }
                         b'-' | b'0'..=b'9' => {
@@ -717,6 +703,19 @@ impl Tokenizer {
             self.quiet_at = u16::MAX; // the unwanted container ended: no event
         } else if self.loud() {
             sink.container_end();
+        }
+        self.value_done();
+    }
+
+    /// A `true`, `false` or `null` literal (`which`: its index in `LITERALS`) ended.
+    #[inline]
+    fn literal_done<S: Sink>(&mut self, which: usize, sink: &mut S) {
+        if self.loud() && !self.quiet_scalar {
+            sink.scalar_end(match which {
+                0 => Scalar::True,
+                1 => Scalar::False,
+                _ => Scalar::Null,
+            });
         }
         self.value_done();
     }
