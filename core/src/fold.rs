@@ -95,9 +95,12 @@ fn latin_base(c: char) -> Option<&'static str> {
 /// A bounded folding sink: push decoded `char`s, read the folded bytes.
 ///
 /// Trimming is streaming: leading white space is never stored, trailing white space is
-/// stored but not counted until a non-space follows. A value whose folded form does not
-/// fit is marked `overflow` and can equal no configured value (configured values are
-/// shorter than the capacity, see [`crate::policy::MAX_STR`]).
+/// stored but not counted until a non-space follows. White space that does not fit is
+/// not an overflow by itself: it only becomes one when a non-space character follows
+/// it (MISP's columns compare `PAD SPACE`: `tlp:red` followed by any number of spaces
+/// *is* `tlp:red` to the receiver, so the bound must not decide that comparison).
+/// A value whose trimmed folded form does not fit is marked `overflow`; callers refuse
+/// it rather than read it as "no match" (see `rules::checks`).
 #[derive(Clone, Debug)]
 pub struct Folder<const N: usize> {
     fold: Fold,
@@ -106,12 +109,15 @@ pub struct Folder<const N: usize> {
     /// Length up to the last non-space character (trimming folds only).
     solid: usize,
     overflow: bool,
+    /// Trimming folds: white space after `solid` was dropped for lack of room; a
+    /// non-space character after it overflows.
+    space_over: bool,
 }
 
 impl<const N: usize> Folder<N> {
     /// An empty sink for `fold`.
     pub const fn new(fold: Fold) -> Self {
-        Folder { fold, buf: [0; N], len: 0, solid: 0, overflow: false }
+        Folder { fold, buf: [0; N], len: 0, solid: 0, overflow: false, space_over: false }
     }
 
     /// Clears the sink and sets its folding.
@@ -125,6 +131,7 @@ impl<const N: usize> Folder<N> {
         self.len = 0;
         self.solid = 0;
         self.overflow = false;
+        self.space_over = false;
     }
 
     /// Adds one decoded character.
@@ -214,7 +221,7 @@ impl<const N: usize> Folder<N> {
                 if self.overflow {
                     return;
                 }
-                if self.len + run > N {
+                if self.space_over || self.len + run > N {
                     for &b in &s[i..i + run] {
                         self.push_ascii(b);
                     }
@@ -262,13 +269,10 @@ impl<const N: usize> Folder<N> {
                 let b = if self.fold == Fold::Ci { b.to_ascii_lowercase() } else { b };
                 if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
                     if self.len != 0 {
-                        self.put_byte(b);
+                        self.put_space(b as char);
                     }
                 } else {
-                    self.put_byte(b);
-                    if !self.overflow {
-                        self.solid = self.len;
-                    }
+                    self.put_solid(b as char);
                 }
             }
         }
@@ -296,12 +300,37 @@ impl<const N: usize> Folder<N> {
             if self.len == 0 {
                 return; // leading space
             }
-            self.put(c);
+            self.put_space(c);
         } else {
-            self.put(c);
-            if !self.overflow {
-                self.solid = self.len;
-            }
+            self.put_solid(c);
+        }
+    }
+
+    /// Trimming folds: white space inside or after the value. What does not fit is
+    /// remembered, not an overflow: it may be trailing.
+    #[inline]
+    fn put_space(&mut self, c: char) {
+        if self.overflow || self.space_over {
+            return;
+        }
+        if self.len + c.len_utf8() > N {
+            self.space_over = true;
+            return;
+        }
+        self.put(c);
+    }
+
+    /// Trimming folds: a character that is not white space.
+    #[inline]
+    fn put_solid(&mut self, c: char) {
+        if self.space_over {
+            // white space that did not fit is inside the value after all
+            self.overflow = true;
+            return;
+        }
+        self.put(c);
+        if !self.overflow {
+            self.solid = self.len;
         }
     }
 
@@ -398,6 +427,65 @@ mod tests {
         let mut f: Folder<64> = Folder::new(Fold::Trim);
         f.push_str(" Pers\u{200b}on \t");
         assert_eq!(f.get().unwrap(), b"Person");
+    }
+
+    /// Issue 11, class 1: MISP's columns compare PAD SPACE, so trailing white space of
+    /// any length must leave the value equal to its trimmed self, at and past the bound.
+    #[test]
+    fn trailing_space_never_overflows() {
+        const N: usize = 16;
+        let value = "tlp:red"; // 7 bytes
+        for fold in [Fold::Ci, Fold::Trim] {
+            for spaces in [N - 7 - 1, N - 7, N - 7 + 1, 10 * N, 1000] {
+                for sp in [" ", "\t", "\u{3000}", " \n"] {
+                    let mut f: Folder<N> = Folder::new(fold);
+                    f.push_str(value);
+                    for _ in 0..spaces {
+                        f.push_str(sp);
+                    }
+                    let want: &[u8] = if fold == Fold::Ci { b"tlp:red" } else { b"tlp:red" };
+                    assert_eq!(f.get(), Some(want), "{fold:?} {spaces} x {sp:?}");
+                    // the same value pushed char by char
+                    let mut g: Folder<N> = Folder::new(fold);
+                    value.chars().for_each(|c| g.push(c));
+                    for _ in 0..spaces {
+                        sp.chars().for_each(|c| g.push(c));
+                    }
+                    assert_eq!(g.get(), Some(want), "{fold:?} {spaces} x {sp:?} by char");
+                }
+            }
+        }
+    }
+
+    /// White space that did not fit is inside the value once a character follows: the
+    /// value is then longer than the bound, which is an overflow (never a shorter value).
+    #[test]
+    fn inner_space_past_the_bound_overflows() {
+        const N: usize = 16;
+        for fold in [Fold::Ci, Fold::Trim] {
+            for spaces in [8, 9, 10, 160] {
+                for tail in ["x", "\u{e9}", "XY"] {
+                    let mut f: Folder<N> = Folder::new(fold);
+                    f.push_str("tlp:red");
+                    for _ in 0..spaces {
+                        f.push_str(" ");
+                    }
+                    f.push_str(tail);
+                    // `é` folds to `e` under `_ci`
+                    let folded = if fold == Fold::Ci && tail == "\u{e9}" { 1 } else { tail.len() };
+                    let fits = 7 + spaces + folded <= N;
+                    assert_eq!(f.get().is_some(), fits, "{fold:?} {spaces} {tail:?}");
+                }
+            }
+        }
+        // a multi-byte space that does not fit, then one ASCII byte that would
+        for fold in [Fold::Ci, Fold::Trim] {
+            let mut f: Folder<16> = Folder::new(fold);
+            f.push_str("abcdefghijklmn"); // 14
+            f.push_str("\u{2003}"); // an em space, 3 bytes: does not fit
+            f.push_str("z"); // 1 byte would fit, but the space is inside the value
+            assert!(f.get().is_none(), "{fold:?}");
+        }
     }
 
     #[test]
