@@ -244,11 +244,17 @@ fn long_strings(mib: u64) {
     let p = policy();
     let insp = push(&p);
     let n = mib * 1024 * 1024 / 64;
-    let cases: [(&str, &'static [u8], &str, Option<Reason>); 3] = [
+    let cases: [(&str, &'static [u8], &str, Option<Reason>); 5] = [
         // a long info: judged on the rest
         (r#"{"Event":{"info":""#, b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", r#"","distribution":"1","Attribute":[],"Object":[]}}"#, None),
-        // a long tag name (longer than any rule value): equals no blocked tag
-        (r#"{"Event":{"info":"x","distribution":"1","Attribute":[],"Object":[],"Tag":[{"name":"tlp:red"#, b"\\u0041\\u0042\\u0043\\u0044\\u0045\\u0046\\u0047\\u0048\\u0049\\u004A", r#""}]}}"#, None),
+        // a long tag name, compared with blocked tags: longer than MISP's `tags.name`,
+        // which cuts it (or refuses the row), so refused — never "no match" (issue 11)
+        (r#"{"Event":{"info":"x","distribution":"1","Attribute":[],"Object":[],"Tag":[{"name":"tlp:red"#, b"\\u0041\\u0042\\u0043\\u0044\\u0045\\u0046\\u0047\\u0048\\u0049\\u004A", r#""}]}}"#, Some(Reason::OverCapacity)),
+        // a blocked tag followed by megabytes of spaces: `PAD SPACE` makes it the
+        // blocked tag to MISP, whatever the length (issue 11, class 1)
+        (r#"{"Event":{"info":"x","distribution":"1","Attribute":[],"Object":[],"Tag":[{"name":"tlp:red"#, b"                                                                ", r#""}]}}"#, Some(Reason::EventBlockedTag)),
+        // the same with escaped spaces and tabs
+        (r#"{"Event":{"info":"x","distribution":"1","Attribute":[],"Object":[],"Tag":[{"name":"TLP:RED"#, b"\\u0020\\t\\u0020 \\u0020\\u0020\\t ", r#""}]}}"#, Some(Reason::EventBlockedTag)),
         // a long string then a violation: still found
         (r#"{"Event":{"info":""#, b"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", r#"","distribution":0,"Attribute":[],"Object":[]}}"#, Some(Reason::EventBlockedDistribution)),
     ];

@@ -17,7 +17,7 @@ use super::{reason_for, Machine, RelType};
 use crate::fold::Fold;
 use crate::json::Scalar;
 use crate::policy::{BodyKind, Format, MinimalSearch, RuleSet, RuleSetId};
-use crate::verdict::Reason;
+use crate::verdict::{Block, Reason};
 
 /// Folds a field's value needs besides the exact text: (`_ci`, other).
 pub(super) fn folds(m: &Machine<'_>, field: Field) -> (bool, Option<Fold>) {
@@ -29,7 +29,9 @@ pub(super) fn folds(m: &Machine<'_>, field: Field) -> (bool, Option<Fold>) {
         Field::ClusterTagName => (any(|r| r.blocked_tags.len > 0), None),
         Field::TagName => {
             let lower = requires_allowed_tags(m);
-            (any(|r| r.blocked_tags.len > 0), lower.then_some(Fold::Lower))
+            // the `_ci` fold also places local tags in required taxonomies
+            let ci = any(|r| r.blocked_tags.len > 0) || requires_any_taxonomy(m);
+            (ci, lower.then_some(Fold::Lower))
         }
         Field::Category => (false, any(|r| r.blocked_categories.len > 0).then_some(Fold::Trim)),
         _ => (false, None),
@@ -43,6 +45,67 @@ fn requires_allowed_tags(m: &Machine<'_>) -> bool {
     }
     let r = m.policy.ruleset(m.inspection.first);
     r.required.len > 0 && r.allowed.iter().any(|l| l.len > 0)
+}
+
+/// Whether the first rule set requires taxonomies (current format).
+fn requires_any_taxonomy(m: &Machine<'_>) -> bool {
+    m.policy.format() == Format::Current && m.policy.ruleset(m.inspection.first).required.len > 0
+}
+
+/// MISP's column for a compared field and its length in characters
+/// (`INSTALL/MYSQL.sql`). The filed tag of a galaxy cluster goes to `tags.name` too.
+fn column(field: Field) -> (&'static str, u32) {
+    match field {
+        Field::Type => ("attributes.type", 100),
+        Field::Category => ("attributes.category", 255),
+        Field::Name => ("objects.name", 255),
+        Field::SgUuid => ("sharing_groups.uuid", 40),
+        _ => ("tags.name", 255),
+    }
+}
+
+/// Why MISP would not store a compared value as the guard read it, if so: longer than
+/// its column (MariaDB cuts it without strict mode, or refuses the row), a character
+/// its `utf8mb3` column cannot hold (cut there without strict mode), or longer than the
+/// guard's folding buffer. Any of these is refused where a rule compares the value: the
+/// guard cannot know what the receiver keeps, so "no match" would fail open.
+fn stored_differently(m: &Machine<'_>, field: Field, folded: Option<&[u8]>) -> Option<Block> {
+    let (col, len) = column(field);
+    let raw = m.cap.raw;
+    enum Why {
+        Column,
+        Wide,
+        Folded,
+    }
+    let why = if raw.solid() > len {
+        Why::Column
+    } else if raw.wide() {
+        Why::Wide
+    } else if folded.is_none() {
+        Why::Folded
+    } else {
+        return None;
+    };
+    let ptr = m.pointer_with_key();
+    let mut shown: heapless::String<64> = heapless::String::new();
+    for c in exact_text(m).chars() {
+        if shown.push(c).is_err() {
+            break;
+        }
+    }
+    let b = m.block(Reason::OverCapacity).with_pointer(&ptr);
+    Some(match why {
+        Why::Column => b.with_detail_fmt(format_args!(
+            "value \"{shown}…\" longer than MISP's `{col}` ({len} characters)"
+        )),
+        Why::Wide => b.with_detail_fmt(format_args!(
+            "value \"{shown}…\" with a character MISP's `{col}` cannot hold (past U+FFFF)"
+        )),
+        Why::Folded => b.with_detail_fmt(format_args!(
+            "value \"{shown}…\" longer than the guard compares ({} bytes)",
+            super::VALUE_CAP
+        )),
+    })
 }
 
 /// The check a field belongs to (for precedence and wrong-type reports).
@@ -291,8 +354,10 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
                 return;
             }
             let check = field_check(field);
+            let v = if field == Field::Category { m.cap.other.get() } else { m.cap.ci.get() };
+            let compared = if field == Field::Category { m.cap.want_other } else { m.cap.want_ci };
+            let unstored = if compared { stored_differently(m, field, v) } else { None };
             let hit = {
-                let v = if field == Field::Category { m.cap.other.get() } else { m.cap.ci.get() };
                 v.and_then(|v| {
                     rulesets(m).find(|(_, r)| {
                         let list = match field {
@@ -314,6 +379,9 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
                     .with_pointer(&ptr)
                     .with_ruleset(Some(RuleSetId(m.inspection.first.0 + i as u16)));
                 m.violate(el, check, 0, i, b);
+            } else if let Some(b) = unstored {
+                // cut or refused by MISP's column: it may be stored as a blocked value
+                m.violate(el, check, 0, 0, b);
             }
         }
         Field::TagName => {
@@ -335,6 +403,8 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
                 m.cluster_uuid.extend_from_slice(v)
             };
             m.cluster_over |= kept.is_err() || m.cap.exact.overflowed();
+            let raw = m.cap.raw;
+            m.cluster_raw.add(&raw);
         }
         Field::TagLocal => {
             // MISP's `!empty($tag['local'])`
@@ -397,11 +467,17 @@ fn tag_name(m: &mut Machine<'_>, el: usize) {
         _ => (tag.ord, Check::Tag),
     };
     let kind = m.frames[el].kind;
+    let blocks_tags = rulesets(m).any(|(_, r)| r.blocked_tags.len > 0);
+    let unstored = stored_differently(m, Field::TagName, m.cap.ci.get());
     let hit = m
         .cap
         .ci
         .get()
         .and_then(|v| rulesets(m).find(|(_, r)| m.policy.list_has(r.blocked_tags, v)));
+    if let (true, None, Some(b)) = (blocks_tags, hit, unstored.clone()) {
+        // cut or refused by `tags.name`: it may be stored as a blocked tag
+        m.violate(el, check, ord, 0, b);
+    }
     if let Some((i, _)) = hit {
         let ptr = m.pointer.clone();
         let b = m
@@ -411,8 +487,17 @@ fn tag_name(m: &mut Machine<'_>, el: usize) {
             .with_ruleset(Some(RuleSetId(m.inspection.first.0 + i as u16)));
         m.violate(el, check, ord, i, b);
     }
-    // required taxonomies: tags listed directly under a strict event or attribute
-    if check != Check::Tag || !requires_taxonomies(m, kind) {
+    if !requires_any_taxonomy(m) {
+        return;
+    }
+    // which required taxonomies the name falls in, loosely: a local copy of it voids them
+    let tax = taxonomies_named(m);
+    if let Some(tag) = m.frames.last_mut() {
+        tag.tax |= tax;
+    }
+    // required taxonomies: tags listed directly under a strict event or attribute, that
+    // MISP stores as they are (a cut or refused name satisfies nothing)
+    if check != Check::Tag || !requires_taxonomies(m, kind) || unstored.is_some() {
         return;
     }
     let r = m.policy.ruleset(m.inspection.first);
@@ -435,6 +520,28 @@ fn tag_name(m: &mut Machine<'_>, el: usize) {
     if let Some(tag) = m.frames.last_mut() {
         tag.req_sat |= sat;
     }
+}
+
+/// The required taxonomies whose namespace the captured tag name starts with, under the
+/// `_ci` fold (coarser than MISP's `LOWER(name)` identity of tags, so a local tag is
+/// never missed). A name too long to fold falls in every one.
+fn taxonomies_named(m: &Machine<'_>) -> u16 {
+    let r = m.policy.ruleset(m.inspection.first);
+    let Some(name) = m.cap.ci.get() else {
+        return u16::MAX;
+    };
+    let mut bits = 0u16;
+    for (i, tax) in m.policy.list(r.required).enumerate() {
+        let mut t: crate::fold::Folder<{ crate::policy::MAX_STR + 1 }> =
+            crate::fold::Folder::new(Fold::Ci);
+        t.push_str(tax);
+        t.push(':');
+        match t.get() {
+            Some(t) if !name.starts_with(t) => {}
+            _ => bits |= 1 << i,
+        }
+    }
+    bits
 }
 
 fn requires_taxonomies(m: &Machine<'_>, kind: Kind) -> bool {
@@ -495,7 +602,24 @@ fn distribution_required(kind: Kind) -> bool {
 fn cluster_tag_as_filed(m: &mut Machine<'_>, i: usize) {
     let (t, u) = (core::mem::take(&mut m.cluster_type), core::mem::take(&mut m.cluster_uuid));
     let over = core::mem::take(&mut m.cluster_over);
-    if over || !rulesets(m).any(|(_, r)| r.blocked_tags.len > 0) {
+    let raw = core::mem::take(&mut m.cluster_raw);
+    if !rulesets(m).any(|(_, r)| r.blocked_tags.len > 0) {
+        return;
+    }
+    // `misp-galaxy:` + TYPE + `="` + UUID + `"` goes to `tags.name` (255 characters,
+    // utf8mb3): what MISP would cut or refuse there, or the guard cannot keep, is refused
+    let chars = raw.chars().saturating_add(15);
+    if over || chars > 255 || raw.wide() {
+        let ptr = m.pointer.clone();
+        let b = m
+            .block(Reason::OverCapacity)
+            .with_detail_fmt(format_args!(
+                "galaxy cluster `type` and `uuid` make a tag MISP's `tags.name` cannot hold \
+                 as given ({chars} characters{})",
+                if raw.wide() { ", past U+FFFF" } else { "" }
+            ))
+            .with_pointer(&ptr);
+        m.violate(i, Check::ClusterTag, 0, 0, b);
         return;
     }
     m.cap.ci.reset();
@@ -609,8 +733,17 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
             }
         }
         Kind::Tag => {
-            if !f.local && f.req_sat != 0 {
-                if let Some(el) = m.element_at(i) {
+            let wrapped = i > 0 && matches!(m.frames[i - 1].kind, Kind::TagWrap { .. });
+            if wrapped {
+                // `EventTag`/`AttributeTag` item: MISP reads `local` on the item; the
+                // tag's own `local` is counted too (never missed)
+                let w = &mut m.frames[i - 1];
+                w.tax |= f.tax;
+                w.local |= f.local;
+            } else if let Some(el) = m.element_at(i) {
+                if f.local {
+                    m.frames[el].local_tax |= f.tax;
+                } else {
                     m.frames[el].req_sat |= f.req_sat;
                 }
             }
@@ -619,6 +752,13 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
                     let ptr = m.pointer.clone();
                     let b = m.block(Reason::MissingField).with_detail("name").with_pointer(&ptr);
                     m.violate(el, Check::Tag, f.ord, 0, b);
+                }
+            }
+        }
+        Kind::TagWrap { .. } => {
+            if f.local && f.tax != 0 {
+                if let Some(el) = m.element_at(i) {
+                    m.frames[el].local_tax |= f.tax;
                 }
             }
         }
@@ -664,8 +804,10 @@ fn required_taxonomies(
         m.violate(i, Check::Required, 0, 0, b);
         return;
     }
-    let first_missing =
-        m.policy.list(r.required).enumerate().find(|(k, _)| f.req_sat & (1 << k) == 0);
+    // a taxonomy that a local tag names is not satisfied: MISP keeps one copy of a tag,
+    // and which one (local or not) depends on the order it reads the lists in
+    let sat = f.req_sat & !f.local_tax;
+    let first_missing = m.policy.list(r.required).enumerate().find(|(k, _)| sat & (1 << k) == 0);
     if let Some((k, tax)) = first_missing {
         let ptr = m.pointer.clone();
         let b = m

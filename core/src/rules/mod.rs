@@ -26,9 +26,14 @@ use schema::{key_action, rank, root, Act, Check, Field, Kind};
 
 /// Most interpreted containers open at once (MISP nests far less; deeper is refused).
 pub const MAX_FRAMES: usize = 40;
-/// Longest string value compared, in bytes after folding; configured values are
-/// shorter (see [`crate::policy::MAX_STR`]), so longer values can equal none.
-pub const VALUE_CAP: usize = 256;
+/// Longest string value compared, in bytes after folding (trailing white space not
+/// counted). It holds any value MISP's columns store (255 characters of up to 3 bytes);
+/// a compared value that does not fit is refused, never read as "no match".
+pub const VALUE_CAP: usize = 1024;
+/// Longest galaxy cluster `type` / `uuid` kept to build the tag MISP files the cluster
+/// under; longer ones are refused when tags are blocked.
+const CLUSTER_TYPE_CAP: usize = 256;
+const CLUSTER_UUID_CAP: usize = 64;
 /// Capacity of the JSON pointer kept while walking.
 const POINTER_CAP: usize = 192;
 
@@ -72,8 +77,17 @@ struct Frame {
     empty_only: bool,
     /// Distribution level 4 (sharing group) was read.
     sg_level: bool,
-    /// A tag that says it is `local`.
+    /// A tag (or `EventTag`/`AttributeTag` item) that says it is `local`.
     local: bool,
+    /// Tags and tag items: the required taxonomies (by index) the tag's name falls in,
+    /// compared loosely (`_ci` fold), so that a local copy can void a non-local one.
+    tax: u16,
+    /// Elements: required taxonomies that a local tag names. MISP attaches a tag once
+    /// and the first occurrence decides `local` (`Event::__captureObjects` takes
+    /// `EventTag` items before `Tag`): a local tag of a taxonomy voids that
+    /// taxonomy's satisfaction. (MISP's own sync never sends local tags:
+    /// `Event::fetchEvent` sets `excludeLocalTags` for sync users.)
+    local_tax: u16,
 }
 
 impl Frame {
@@ -93,6 +107,8 @@ impl Frame {
             empty_only: false,
             sg_level: false,
             local: false,
+            tax: 0,
+            local_tax: 0,
         }
     }
 
@@ -111,6 +127,58 @@ struct Capture {
     /// Which folders this field needs: exact is always kept (it is the detail).
     want_ci: bool,
     want_other: bool,
+    /// How MISP's column would take the raw value.
+    raw: RawLen,
+}
+
+/// The raw (decoded, unfolded) length of a captured string as MariaDB counts it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RawLen {
+    /// Characters.
+    chars: u32,
+    /// Characters up to the last one that is not U+0020 (`PAD SPACE` ignores the rest,
+    /// and MariaDB cuts trailing spaces silently even in strict mode).
+    solid: u32,
+    /// A character past U+FFFF: MISP's `utf8mb3` columns cannot hold it (without strict
+    /// mode the value is cut there).
+    wide: bool,
+}
+
+impl RawLen {
+    #[inline]
+    fn push(&mut self, s: &[u8]) {
+        for &b in s {
+            if b & 0xC0 != 0x80 {
+                self.chars = self.chars.saturating_add(1);
+                if b != b' ' {
+                    self.solid = self.chars;
+                }
+                self.wide |= b >= 0xF0;
+            }
+        }
+    }
+
+    /// Characters in all.
+    pub(crate) fn chars(&self) -> u32 {
+        self.chars
+    }
+
+    /// Adds another string's length (parts of one stored value).
+    pub(crate) fn add(&mut self, other: &RawLen) {
+        self.chars = self.chars.saturating_add(other.chars);
+        self.solid = self.chars;
+        self.wide |= other.wide;
+    }
+
+    /// Characters MISP stores, at most (trailing spaces not counted).
+    pub(crate) fn solid(&self) -> u32 {
+        self.solid
+    }
+
+    /// Whether a character cannot be stored in a `utf8mb3` column.
+    pub(crate) fn wide(&self) -> bool {
+        self.wide
+    }
 }
 
 /// The best (first in misp-guard's order) violation so far.
@@ -135,8 +203,10 @@ struct Machine<'p> {
     user_org: heapless::String<64>,
     /// The current galaxy cluster's `type` and `uuid` (clusters do not nest), and
     /// whether either was too long to keep.
-    cluster_type: heapless::Vec<u8, 128>,
-    cluster_uuid: heapless::Vec<u8, 64>,
+    cluster_type: heapless::Vec<u8, CLUSTER_TYPE_CAP>,
+    cluster_uuid: heapless::Vec<u8, CLUSTER_UUID_CAP>,
+    /// Raw length of the cluster's `type` and `uuid` (for the filed tag's column).
+    cluster_raw: RawLen,
     cluster_over: bool,
     user_org_set: bool,
     fatal: Option<Block>,
@@ -173,11 +243,13 @@ impl<'p> Evaluator<'p> {
                     other: Folder::new(Fold::Lower),
                     want_ci: false,
                     want_other: false,
+                    raw: RawLen::default(),
                 },
                 user_org: heapless::String::new(),
                 cluster_type: heapless::Vec::new(),
                 cluster_uuid: heapless::Vec::new(),
                 cluster_over: false,
+                cluster_raw: RawLen::default(),
                 user_org_set: false,
                 fatal: None,
                 best: None,
@@ -388,6 +460,7 @@ impl Machine<'_> {
         self.cap.other.reset_with(other.unwrap_or(Fold::Lower));
         self.cap.want_ci = ci;
         self.cap.want_other = other.is_some();
+        self.cap.raw = RawLen::default();
     }
 }
 
@@ -556,6 +629,7 @@ impl Sink for Machine<'_> {
     }
 
     fn str_part(&mut self, s: &[u8]) {
+        self.cap.raw.push(s);
         self.cap.exact.push_bytes(s);
         if self.cap.want_ci {
             self.cap.ci.push_bytes(s);

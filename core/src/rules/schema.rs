@@ -184,6 +184,8 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         // MISP unwraps `response`, then `request`, before it looks for `Event`
         (Kind::EventWrapper, b"request") => (1, Act::Refuse(REPLACES_BODY)),
         (Kind::EventWrapper, b"response") => (16, Act::Refuse(REPLACES_BODY)),
+        // `Event::_add` captures `Sighting` next to `Event` (`Sighting::captureSightings`)
+        (Kind::EventWrapper, b"Sighting") => (17, A(Kind::SightingItem, C::Sightings)),
         // lists next to `Event` could be saved with it: judge them as the event's
         (Kind::EventWrapper, k) => {
             let (bit, act) = key_action(Kind::Event { full: false }, k)?;
@@ -352,6 +354,8 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         (Kind::Tag, b"local") => (1, F(Field::TagLocal)),
         (Kind::TagWrap { stored }, k) => match k {
             b"Tag" => (0, O(Kind::Tag, C::Tag)),
+            // `Event::__captureObjects` reads `local` on the item, not on its `Tag`
+            b"local" => (2, F(Field::TagLocal)),
             // `captureAttribute` saves `AttributeTag` items as given: the tag is the one
             // with this local id, whatever name the item shows
             b"tag_id" if stored => (1, Act::Refuse(ATTACHES_BY_ID)),
@@ -359,6 +363,10 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         },
         (Kind::SharingGroup, k) => match k {
             b"uuid" => (0, F(Field::SgUuid)),
+            // `Event::cleanupEventArrayFromXML` files the event under `SharingGroup[0]`
+            // when it is set (`json_decode` makes the key `"0"` the integer 0): judged
+            // as a sharing group of the same element, like the one around it
+            b"0" => (3, O(Kind::SharingGroup, C::SharingGroup)),
             b"SharingGroupOrg" => (1, A(Kind::SgOrg, C::UserOrg)),
             b"SharingGroupServer" => (2, A(Kind::SgServer, C::UserOrg)),
             _ => return None,

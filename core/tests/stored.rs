@@ -1,0 +1,323 @@
+//! Issue 11: the guard judges what the receiving MISP *stores*, not only the JSON it
+//! reads. One test per class of the issue, each naming the MISP function whose reading
+//! it follows; every body is judged whole, at every split point, one byte at a time and
+//! gzip-encoded (the verdict must not change). `docs/receiver-model.md` has the table.
+//!
+//! Rules used: the corpus's current-format configuration. instance_2_2 (`20.0.0.2`)
+//! blocks tag `tlp:red`, level 0, sharing group `b9e656ba-…`, types `passport-number` /
+//! `email`, category `Person`, object `person`; instance_1_4 (`40.0.0.1`) requires the
+//! `tlp` taxonomy with `tlp:clear`, `tlp:white` or `tlp:green`.
+
+mod common;
+
+use std::io::Write;
+
+use common::{policy, PUSH};
+use misp_guard_core::policy::Header;
+use misp_guard_core::{Guard, Policy, Reason, RequestInfo, RequestVerdict, Verdict};
+
+const BLOCKED_SG: &str = "b9e656ba-b9c0-4506-83ed-7b54b43a57cb";
+const OTHER_SG: &str = "5f0f2d3a-0000-4000-8000-000000000001";
+
+/// instance_1_4's push to instance_1_1 (required taxonomy `tlp`).
+const PUSH_1_4: RequestInfo<'static> = RequestInfo {
+    method: "POST",
+    path: "/events/add/metadata:1",
+    scheme: "https",
+    src_ip: "40.0.0.1",
+    dst_host: "instance1-comp1.com",
+    dst_port: 443,
+};
+
+fn judge(req: &RequestInfo<'_>, body: &[u8]) -> Verdict {
+    judge_with(&policy(), req, body)
+}
+
+/// The corpus rules with instance_1_4's rules changed by `edit`.
+fn policy_1_4(edit: impl FnOnce(&mut serde_json::Value)) -> Policy {
+    let mut c: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(common::current("config.json")).unwrap()).unwrap();
+    edit(&mut c["instances"]["instance_1_4"]);
+    Policy::from_json_slice(&serde_json::to_vec(&c).unwrap()).unwrap()
+}
+
+fn judge_with(p: &Policy, req: &RequestInfo<'_>, body: &[u8]) -> Verdict {
+    let RequestVerdict::Allow(plan) = p.check_request(req, &[]) else { panic!("refused") };
+    let insp = plan.request.expect("inspected");
+    let run = |chunks: &[&[u8]], hdrs: &[Header]| {
+        let mut g = Guard::for_body(&p, insp, hdrs, Default::default());
+        for c in chunks {
+            g.feed(c);
+        }
+        g.finish()
+    };
+    let whole = run(&[body], &[]);
+    // every split point for small bodies, a sample of them for large ones
+    let step = (body.len() / 200).max(1);
+    for i in (0..=body.len()).step_by(step) {
+        assert_eq!(run(&[&body[..i], &body[i..]], &[]), whole, "split at {i}");
+    }
+    if body.len() < 20_000 {
+        let bytes: Vec<&[u8]> = body.chunks(1).collect();
+        assert_eq!(run(&bytes, &[]), whole, "one byte at a time");
+    }
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(body).unwrap();
+    let gz = e.finish().unwrap();
+    let hdrs = [Header { name: b"Content-Encoding", value: b"gzip" }];
+    assert_eq!(run(&[&gz], &hdrs), whole, "gzip");
+    whole
+}
+
+fn reason(v: &Verdict) -> Option<Reason> {
+    match v {
+        Verdict::Allow => None,
+        Verdict::Block(b) => Some(b.reason),
+    }
+}
+
+/// An event push with `event` spliced in after the fields every event carries.
+fn event(extra: &str) -> Vec<u8> {
+    format!(
+        r#"{{"Event":{{"info":"x","distribution":"1","Attribute":[],"Object":[]{}{extra}}}}}"#,
+        if extra.is_empty() { "" } else { "," }
+    )
+    .into_bytes()
+}
+
+fn spaces(n: usize) -> String {
+    " ".repeat(n)
+}
+
+/// Lengths around every bound a compared string meets: the guard's folding buffer
+/// (1024 bytes) and MISP's 255-character columns; each at −1, =, +1 and ×10.
+const AROUND: [usize; 10] = [254, 255, 256, 1023, 1024, 1025, 2550, 10240, 10, 0];
+
+/// Class 1 — `PAD SPACE`: `Tag::captureTag` looks tags up by `LOWER(name)` in
+/// `tags.name` (`utf8mb3_bin`, a PAD SPACE collation), so trailing spaces of any length
+/// leave the blocked tag blocked, wherever the tag is.
+#[test]
+fn i11_blocked_tag_with_trailing_spaces_of_any_length() {
+    for n in AROUND {
+        let name = format!("tlp:red{}", spaces(n));
+        let cases = [
+            event(&format!(r#""Tag":[{{"name":"{name}"}}]"#)),
+            event(&format!(r#""EventTag":[{{"Tag":{{"name":"{name}"}}}}]"#)),
+            event(&format!(r#""Tag":[{{"name":"TLP:Red{}"}}]"#, spaces(n))),
+            format!(
+                r#"{{"Event":{{"info":"x","distribution":"1","Object":[],"Attribute":[{{"category":"Network activity","type":"ip-src","distribution":"1","Tag":[{{"name":"{name}"}}]}}]}}}}"#
+            )
+            .into_bytes(),
+            format!(
+                r#"{{"Event":{{"info":"x","distribution":"1","Attribute":[],"Object":[{{"name":"file","distribution":"1","Attribute":[{{"category":"Payload delivery","type":"filename","distribution":"1","AttributeTag":[{{"Tag":{{"name":"{name}"}}}}]}}]}}]}}}}"#
+            )
+            .into_bytes(),
+        ];
+        for body in cases {
+            let v = judge(&PUSH, &body);
+            assert!(
+                matches!(reason(&v), Some(Reason::EventBlockedTag | Reason::AttributeBlockedTag)),
+                "{n} spaces: {v:?}"
+            );
+        }
+    }
+}
+
+/// Class 1 — `SharingGroup::captureSG` finds the group by `uuid` in
+/// `sharing_groups.uuid` (`utf8mb3_bin`, PAD SPACE); `Event::captureSGForElement` runs it
+/// for every element with distribution 4.
+#[test]
+fn i11_blocked_sharing_group_with_trailing_spaces() {
+    for n in AROUND {
+        let sg = format!(r#""SharingGroup":{{"uuid":"{BLOCKED_SG}{}"}}"#, spaces(n));
+        let ev = format!(
+            r#"{{"Event":{{"info":"x","distribution":4,{sg},"Attribute":[],"Object":[]}}}}"#
+        );
+        let at = format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Object":[],"Attribute":[{{"category":"Network activity","type":"ip-src","distribution":4,{sg}}}]}}}}"#
+        );
+        for body in [ev, at] {
+            let v = judge(&PUSH, body.as_bytes());
+            assert!(
+                matches!(
+                    reason(&v),
+                    Some(Reason::EventBlockedSharingGroup | Reason::AttributeBlockedSharingGroup)
+                ),
+                "{n}: {v:?}"
+            );
+        }
+    }
+}
+
+/// Class 1 — `objects.name` is `utf8mb3_unicode_ci` (PAD SPACE, case-insensitive).
+#[test]
+fn i11_blocked_object_name_with_trailing_spaces() {
+    for n in AROUND {
+        let body = format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Attribute":[],"Object":[{{"name":"Person{}","distribution":"1","Attribute":[]}}]}}}}"#,
+            spaces(n)
+        );
+        let v = judge(&PUSH, body.as_bytes());
+        assert_eq!(reason(&v), Some(Reason::ObjectBlockedType), "{n}: {v:?}");
+    }
+}
+
+/// Class 1 — a compared value MISP would cut (longer than its column, or with a
+/// character its `utf8mb3` column cannot hold) is refused where a rule compares it:
+/// without strict mode MariaDB stores the cut value, which may be a blocked one. At the
+/// column length it is judged as usual.
+#[test]
+fn i11_values_longer_than_the_column_are_refused() {
+    // `tags.name` is 255 characters: `tlp:red` + 248 letters fits, + 249 does not
+    for (extra, want) in [(247, None), (248, None), (249, Some(Reason::OverCapacity))] {
+        let body = event(&format!(r#""Tag":[{{"name":"tlp:red{}"}}]"#, "a".repeat(extra)));
+        assert_eq!(reason(&judge(&PUSH, &body)), want, "{extra}");
+    }
+    // ×10, and spaces *inside* the value count
+    let body = event(&format!(r#""Tag":[{{"name":"tlp:red{}x"}}]"#, spaces(2550)));
+    assert_eq!(reason(&judge(&PUSH, &body)), Some(Reason::OverCapacity));
+    // `attributes.type` is 100 characters
+    for (len, want) in [(99, None), (100, None), (101, Some(Reason::OverCapacity))] {
+        let body = format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Object":[],"Attribute":[{{"category":"Other","type":"{}","distribution":"1"}}]}}}}"#,
+            "t".repeat(len)
+        );
+        assert_eq!(reason(&judge(&PUSH, body.as_bytes())), want, "type of {len}");
+    }
+    // a character past U+FFFF: cut there by a utf8mb3 column without strict mode
+    for name in ["tlp:red\u{1F600}", "tlp:red\\ud83d\\ude00x"] {
+        let body = event(&format!(r#""Tag":[{{"name":"{name}"}}]"#));
+        assert_eq!(reason(&judge(&PUSH, &body)), Some(Reason::OverCapacity), "{name}");
+    }
+    // not compared by any rule (here instance_1_4 blocks no type): not refused
+    let p = policy_1_4(|i| i["blocked_attribute_types"] = serde_json::json!([]));
+    let body = format!(
+        r#"{{"Event":{{"info":"x","distribution":"1","Tag":[{{"name":"tlp:green"}}],"Object":[],"Attribute":[{{"category":"Other","type":"{}","distribution":"1","Tag":[{{"name":"tlp:green"}}]}}]}}}}"#,
+        "t".repeat(1000)
+    );
+    assert_eq!(reason(&judge_with(&p, &PUSH_1_4, body.as_bytes())), None);
+}
+
+/// Class 2 — `Event::cleanupEventArrayFromXML` (run by `_add` for REST requests and
+/// always by `_edit`) replaces `Event.SharingGroup` with `SharingGroup[0]` when it is
+/// set; PHP's `json_decode` makes the key `"0"` the integer 0.
+#[test]
+fn i11_sharing_group_zero_member_is_judged() {
+    let body = format!(
+        r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}","0":{{"uuid":"{BLOCKED_SG}"}}}},"Attribute":[],"Object":[]}}}}"#
+    );
+    assert_eq!(reason(&judge(&PUSH, body.as_bytes())), Some(Reason::EventBlockedSharingGroup));
+    // the allowed group alone passes
+    let body = format!(
+        r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}"}},"Attribute":[],"Object":[]}}}}"#
+    );
+    assert_eq!(reason(&judge(&PUSH, body.as_bytes())), None);
+    // a `"0"` member without a uuid: MISP would capture a group the rules cannot name
+    let body = format!(
+        r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}","0":{{"name":"x"}}}},"Attribute":[],"Object":[]}}}}"#
+    );
+    assert_eq!(reason(&judge(&PUSH, body.as_bytes())), Some(Reason::MissingField));
+}
+
+/// Class 2 — `Event::_add` captures a `Sighting` list next to `Event`
+/// (`Sighting::captureSightings`): it is judged like the event's own sightings.
+#[test]
+fn i11_sightings_next_to_the_event_are_judged() {
+    let body = br#"{"Event":{"info":"x","distribution":"1","Attribute":[],"Object":[]},"Sighting":[{"distribution":0}]}"#;
+    assert_eq!(reason(&judge(&PUSH, body)), Some(Reason::SightingBlockedDistribution));
+    let body = br#"{"Event":{"info":"x","distribution":"1","Attribute":[],"Object":[]},"Sighting":[{"distribution":1}]}"#;
+    assert_eq!(reason(&judge(&PUSH, body)), None);
+}
+
+/// Class 3 — `Event::__captureObjects` attaches a tag once (by the id `captureTag`
+/// resolves, `LOWER(name)`, PAD SPACE): the first occurrence wins with its `local` flag,
+/// `EventTag` items (whose `local` is read on the item) before the `Tag` list. A
+/// required taxonomy's tag that is also sent as a local tag may arrive only as a local
+/// tag, which satisfies no requirement: such a taxonomy counts as missing.
+#[test]
+fn i11_a_local_copy_voids_a_required_taxonomy() {
+    let tag = |name: &str, local: &str| format!(r#"{{"name":"{name}"{local}}}"#);
+    let ok = event(&format!(r#""Tag":[{}]"#, tag("tlp:green", "")));
+    assert_eq!(reason(&judge(&PUSH_1_4, &ok)), None);
+    let voided = [
+        // the item is local, its tag is not (MISP reads `local` on the item)
+        format!(
+            r#""EventTag":[{{"local":1,"Tag":{}}}],"Tag":[{}]"#,
+            tag("tlp:green", ""),
+            tag("tlp:green", "")
+        ),
+        // the same, the `Tag` list first in the JSON: MISP still takes `EventTag` first
+        format!(
+            r#""Tag":[{}],"EventTag":[{{"Tag":{},"local":true}}]"#,
+            tag("tlp:green", ""),
+            tag("TLP:GREEN   ", "")
+        ),
+        // a local copy in the same list, in either order, any spelling of the tag
+        format!(r#""Tag":[{},{}]"#, tag("tlp:green", r#","local":1"#), tag("tlp:green", "")),
+        format!(r#""Tag":[{},{}]"#, tag("tlp:green", ""), tag("Tlp:Green ", r#","local":"1""#)),
+    ];
+    for extra in voided {
+        let v = judge(&PUSH_1_4, &event(&extra));
+        assert_eq!(reason(&v), Some(Reason::MissingRequiredTaxonomy), "{extra}: {v:?}");
+    }
+    // a local tag of another taxonomy changes nothing
+    let other = event(&format!(
+        r#""Tag":[{},{}]"#,
+        tag("tlp:green", ""),
+        tag("PAP:GREEN", r#","local":1"#)
+    ));
+    assert_eq!(reason(&judge(&PUSH_1_4, &other)), None);
+    // attributes: `__captureAttributeTags` reads `AttributeTag` items then `Tag`
+    let attr = format!(
+        r#"{{"Event":{{"info":"x","distribution":"1","Tag":[{}],"Object":[],"Attribute":[{{"category":"Other","type":"text","distribution":"1","AttributeTag":[{{"local":1,"Tag":{}}}],"Tag":[{}]}}]}}}}"#,
+        tag("tlp:green", ""),
+        tag("tlp:green", ""),
+        tag("tlp:green", "")
+    );
+    assert_eq!(reason(&judge(&PUSH_1_4, attr.as_bytes())), Some(Reason::MissingRequiredTaxonomy));
+}
+
+/// Class 1 — a required taxonomy's tag MISP cannot store as sent satisfies nothing.
+#[test]
+fn i11_an_unstorable_tag_satisfies_no_requirement() {
+    // with blocked tags it is refused as such; without, it satisfies nothing
+    let p = policy_1_4(|i| i["taxonomies_rules"]["blocked_tags"] = serde_json::json!([]));
+    let long = event(&format!(r#""Tag":[{{"name":"tlp:green{}"}}]"#, "x".repeat(300)));
+    assert_eq!(reason(&judge(&PUSH_1_4, &long)), Some(Reason::OverCapacity));
+    assert_eq!(reason(&judge_with(&p, &PUSH_1_4, &long)), Some(Reason::MissingRequiredTaxonomy));
+    let wide = event(r#""Tag":[{"name":"tlp:green\ud83d\ude00"}]"#);
+    assert_eq!(reason(&judge(&PUSH_1_4, &wide)), Some(Reason::OverCapacity));
+    assert_eq!(reason(&judge_with(&p, &PUSH_1_4, &wide)), Some(Reason::MissingRequiredTaxonomy));
+    // trailing spaces are not cut off what MISP keeps: still tlp:green to the receiver
+    let spaced = event(&format!(r#""Tag":[{{"name":"tlp:green{}"}}]"#, spaces(300)));
+    let v = judge(&PUSH_1_4, &spaced);
+    // misp-guard's exact allowed-tag comparison refuses the padded spelling: stricter
+    assert!(matches!(reason(&v), None | Some(Reason::MissingRequiredTaxonomy)), "{v:?}");
+}
+
+/// Class 1 — the tag a galaxy cluster is filed under (`GalaxyCluster::captureCluster`:
+/// `misp-galaxy:TYPE="UUID"`) must fit `tags.name`; a `type` the guard cannot keep is
+/// refused when tags are blocked, never skipped.
+#[test]
+fn i11_galaxy_cluster_type_longer_than_kept_is_refused() {
+    let p = policy();
+    let req = RequestInfo {
+        method: "POST",
+        path: "/galaxies/pushCluster",
+        scheme: "https",
+        src_ip: "20.0.0.2",
+        dst_host: "instance1-comp2.com",
+        dst_port: 443,
+    };
+    let RequestVerdict::Allow(_) = p.check_request(&req, &[]) else {
+        // not a push endpoint in this build: nothing to judge
+        panic!("galaxy cluster push refused by the request gate");
+    };
+    for (len, want) in [(10, None), (200, None), (300, Some(Reason::OverCapacity))] {
+        let body = format!(
+            r#"[{{"GalaxyCluster":{{"distribution":"1","tag_name":"x","type":"{}","uuid":"{OTHER_SG}","GalaxyClusterRelation":[]}}}}]"#,
+            "t".repeat(len)
+        );
+        assert_eq!(reason(&judge(&req, body.as_bytes())), want, "type of {len}");
+    }
+}
