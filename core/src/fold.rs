@@ -9,6 +9,23 @@
 //!
 //! The `_ci` folding only ever makes a match against a *blocked* value more likely;
 //! checks that grant passage keep misp-guard's exact comparisons.
+//!
+//! ## What the receiving MISP treats as equal, and what the guard adds
+//!
+//! From MISP 2.5's `INSTALL/MYSQL.sql` and its receive path (`docs/receiver-model.md`):
+//!
+//! | value | MISP's comparison | equal to the receiver | the guard's `Ci` adds (stricter, harmless) |
+//! |---|---|---|---|
+//! | tag name | `Tag::captureTag`: `LOWER(name) = mb_strtolower(…)` on `tags.name` `utf8mb3_bin` | letter case; trailing U+0020 of any length (`PAD SPACE`) | other trailing/leading white space, accents, ignorables, fullwidth forms |
+//! | sharing-group UUID | `SharingGroup::captureSG`: `uuid = …` on `utf8mb3_bin` | trailing U+0020 | case, white space, ignorables |
+//! | object name | `objects.name` `utf8mb3_unicode_ci` (UCA 4.0.0, `PAD SPACE`) | case, accents, ignorable code points, trailing U+0020 | leading white space |
+//! | attribute type | `attributes.type` `utf8mb3_unicode_ci` | as object names | as object names |
+//! | category | `attributes.category` `utf8mb3_bin` | trailing U+0020 | ignorables, leading/trailing white space (case kept, as misp-guard) |
+//!
+//! Trailing white space never counts against a folder's bound (see [`Folder`]). What the
+//! columns *cut* (more characters than the column holds, a character past U+FFFF in a
+//! `utf8mb3` column) is not a folding: the rule machine refuses such compared values
+//! (`rules::checks::stored_differently`).
 
 /// A comparison folding; see the module docs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
