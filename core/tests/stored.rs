@@ -189,6 +189,18 @@ fn i11_values_longer_than_the_column_are_refused() {
         let body = event(&format!(r#""Tag":[{{"name":"{name}"}}]"#));
         assert_eq!(reason(&judge(&PUSH, &body)), Some(Reason::OverCapacity), "{name}");
     }
+    // `Tag::beforeValidate` cuts a new tag's name at 255 *bytes*: a non-ASCII blocked tag,
+    // spaces up to byte 255, then anything, is stored as the blocked tag
+    let blocked = "\u{e9}".repeat(10); // 20 bytes, 10 characters
+    let p = policy_1_4(|i| i["taxonomies_rules"]["blocked_tags"] = serde_json::json!([blocked]));
+    for (pad, want) in [(234, None), (235, Some(Reason::OverCapacity))] {
+        let body = event(&format!(
+            r#""Tag":[{{"name":"tlp:green"}},{{"name":"{blocked}{}x"}}]"#,
+            spaces(pad)
+        ));
+        // 246 or 247 characters: within 255 characters, the bytes decide
+        assert_eq!(reason(&judge_with(&p, &PUSH_1_4, &body)), want, "{pad}");
+    }
     // not compared by any rule (here instance_1_4 blocks no type): not refused
     let p = policy_1_4(|i| i["blocked_attribute_types"] = serde_json::json!([]));
     let body = format!(

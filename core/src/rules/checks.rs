@@ -52,15 +52,17 @@ fn requires_any_taxonomy(m: &Machine<'_>) -> bool {
     m.policy.format() == Format::Current && m.policy.ruleset(m.inspection.first).required.len > 0
 }
 
-/// MISP's column for a compared field and its length in characters
-/// (`INSTALL/MYSQL.sql`). The filed tag of a galaxy cluster goes to `tags.name` too.
-fn column(field: Field) -> (&'static str, u32) {
+/// MISP's column for a compared field and how much of a value it keeps: characters
+/// (`INSTALL/MYSQL.sql`), or bytes for tag names, which `Tag::beforeValidate` cuts at
+/// 255 bytes (`substr`) before MariaDB sees them. The filed tag of a galaxy cluster goes
+/// to `tags.name` too.
+fn column(field: Field) -> (&'static str, u32, bool) {
     match field {
-        Field::Type => ("attributes.type", 100),
-        Field::Category => ("attributes.category", 255),
-        Field::Name => ("objects.name", 255),
-        Field::SgUuid => ("sharing_groups.uuid", 40),
-        _ => ("tags.name", 255),
+        Field::Type => ("attributes.type", 100, false),
+        Field::Category => ("attributes.category", 255, false),
+        Field::Name => ("objects.name", 255, false),
+        Field::SgUuid => ("sharing_groups.uuid", 40, false),
+        _ => ("tags.name", 255, true),
     }
 }
 
@@ -70,14 +72,16 @@ fn column(field: Field) -> (&'static str, u32) {
 /// guard's folding buffer. Any of these is refused where a rule compares the value: the
 /// guard cannot know what the receiver keeps, so "no match" would fail open.
 fn stored_differently(m: &Machine<'_>, field: Field, folded: Option<&[u8]>) -> Option<Block> {
-    let (col, len) = column(field);
+    let (col, len, in_bytes) = column(field);
     let raw = m.cap.raw;
+    let kept = if in_bytes { raw.solid_bytes() } else { raw.solid() };
+    let unit = if in_bytes { "bytes" } else { "characters" };
     enum Why {
         Column,
         Wide,
         Folded,
     }
-    let why = if raw.solid() > len {
+    let why = if kept > len {
         Why::Column
     } else if raw.wide() {
         Why::Wide
@@ -96,7 +100,7 @@ fn stored_differently(m: &Machine<'_>, field: Field, folded: Option<&[u8]>) -> O
     let b = m.block(Reason::OverCapacity).with_pointer(&ptr);
     Some(match why {
         Why::Column => b.with_detail_fmt(format_args!(
-            "value \"{shown}…\" longer than MISP's `{col}` ({len} characters)"
+            "value \"{shown}…\" longer than MISP's `{col}` ({len} {unit})"
         )),
         Why::Wide => b.with_detail_fmt(format_args!(
             "value \"{shown}…\" with a character MISP's `{col}` cannot hold (past U+FFFF)"
@@ -608,14 +612,14 @@ fn cluster_tag_as_filed(m: &mut Machine<'_>, i: usize) {
     }
     // `misp-galaxy:` + TYPE + `="` + UUID + `"` goes to `tags.name` (255 characters,
     // utf8mb3): what MISP would cut or refuse there, or the guard cannot keep, is refused
-    let chars = raw.chars().saturating_add(15);
-    if over || chars > 255 || raw.wide() {
+    let bytes = raw.bytes().saturating_add(15);
+    if over || bytes > 255 || raw.wide() {
         let ptr = m.pointer.clone();
         let b = m
             .block(Reason::OverCapacity)
             .with_detail_fmt(format_args!(
                 "galaxy cluster `type` and `uuid` make a tag MISP's `tags.name` cannot hold \
-                 as given ({chars} characters{})",
+                 as given ({bytes} bytes{})",
                 if raw.wide() { ", past U+FFFF" } else { "" }
             ))
             .with_pointer(&ptr);

@@ -139,6 +139,10 @@ pub(crate) struct RawLen {
     /// Characters up to the last one that is not U+0020 (`PAD SPACE` ignores the rest,
     /// and MariaDB cuts trailing spaces silently even in strict mode).
     solid: u32,
+    /// Bytes up to the last character that is not U+0020 (`Tag::beforeValidate` cuts a
+    /// new tag's name at 255 *bytes* with `substr`).
+    solid_bytes: u32,
+    bytes: u32,
     /// A character past U+FFFF: MISP's `utf8mb3` columns cannot hold it (without strict
     /// mode the value is cut there).
     wide: bool,
@@ -148,26 +152,35 @@ impl RawLen {
     #[inline]
     fn push(&mut self, s: &[u8]) {
         for &b in s {
+            self.bytes = self.bytes.saturating_add(1);
             if b & 0xC0 != 0x80 {
                 self.chars = self.chars.saturating_add(1);
-                if b != b' ' {
-                    self.solid = self.chars;
-                }
                 self.wide |= b >= 0xF0;
+            }
+            if b != b' ' {
+                self.solid = self.chars;
+                self.solid_bytes = self.bytes;
             }
         }
     }
 
-    /// Characters in all.
-    pub(crate) fn chars(&self) -> u32 {
-        self.chars
+    /// Bytes in all.
+    pub(crate) fn bytes(&self) -> u32 {
+        self.bytes
     }
 
     /// Adds another string's length (parts of one stored value).
     pub(crate) fn add(&mut self, other: &RawLen) {
         self.chars = self.chars.saturating_add(other.chars);
+        self.bytes = self.bytes.saturating_add(other.bytes);
         self.solid = self.chars;
+        self.solid_bytes = self.bytes;
         self.wide |= other.wide;
+    }
+
+    /// Bytes MISP stores, at most (trailing spaces not counted).
+    pub(crate) fn solid_bytes(&self) -> u32 {
+        self.solid_bytes
     }
 
     /// Characters MISP stores, at most (trailing spaces not counted).
