@@ -17,6 +17,7 @@
 //!   with its `// SAFETY:` note.
 //! * `decide.rs`: safe bookkeeping around `Guard` (bounds, verdicts, log wording).
 //! * `dest.rs`: parsing of `misp_guard_destination` values.
+//! * `vars.rs`: the `$misp_guard_*` variables (the decision, for `log_format`).
 //!
 //! Every `extern "C"` entry point runs its body inside [`no_panic`], so a bug becomes an
 //! error status (fail closed) instead of aborting the worker.
@@ -27,6 +28,7 @@ mod conf;
 mod decide;
 mod dest;
 mod filters;
+mod vars;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::addr_of;
@@ -45,6 +47,13 @@ impl http::HttpModule for Module {
         // SAFETY: the module static is only mutated by nginx while loading the
         // configuration, in the same thread, never concurrently with this read.
         unsafe { &*addr_of!(ngx_http_misp_guard_module) }
+    }
+
+    unsafe extern "C" fn preconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
+        no_panic(ngx::ffi::NGX_ERROR as ngx_int_t, || match vars::add(cf) {
+            Ok(()) => ngx::ffi::NGX_OK as ngx_int_t,
+            Err(()) => ngx::ffi::NGX_ERROR as ngx_int_t,
+        })
     }
 
     unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
@@ -86,7 +95,7 @@ pub(crate) fn no_panic<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
 }
 
 static NGX_HTTP_MISP_GUARD_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
-    preconfiguration: None,
+    preconfiguration: Some(<Module as http::HttpModule>::preconfiguration),
     postconfiguration: Some(<Module as http::HttpModule>::postconfiguration),
     create_main_conf: Some(<Module as http::HttpModule>::create_main_conf),
     init_main_conf: None,
