@@ -10,6 +10,7 @@
 //! | `misp_guard_max_decoded_size SIZE;` | http, server, location | `256m` |
 //! | `misp_guard_max_decompression_ratio N;` | http, server, location | `1000` |
 //! | `misp_guard_log_level error\|warn\|notice\|info;` | http, server, location | `error` |
+//! | `misp_guard_status;` | location | — (the counters, Prometheus text format) |
 //!
 //! The rules file is read and compiled while nginx parses its configuration, so
 //! `nginx -t` reports a bad file (`FILE:LINE:COL: message`), and `nginx -s reload`
@@ -29,9 +30,9 @@ use ngx::ffi::{
     ngx_conf_set_flag_slot, ngx_conf_set_num_slot, ngx_conf_set_size_slot, ngx_conf_t, ngx_flag_t,
     ngx_http_compile_complex_value, ngx_http_compile_complex_value_t, ngx_http_complex_value_t,
     ngx_http_set_complex_value_slot, ngx_int_t, ngx_pcalloc, ngx_str_t, ngx_uint_t, NGX_CONF_FLAG,
-    NGX_CONF_TAKE1, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF,
-    NGX_HTTP_MAIN_CONF_OFFSET, NGX_HTTP_SRV_CONF, NGX_LOG_EMERG, NGX_LOG_ERR, NGX_LOG_INFO,
-    NGX_LOG_NOTICE, NGX_LOG_WARN, NGX_OK,
+    NGX_CONF_NOARGS, NGX_CONF_TAKE1, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET,
+    NGX_HTTP_MAIN_CONF, NGX_HTTP_MAIN_CONF_OFFSET, NGX_HTTP_SRV_CONF, NGX_LOG_EMERG, NGX_LOG_ERR,
+    NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN, NGX_OK,
 };
 use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, Merge, MergeConfigError};
 use ngx::{ngx_conf_log_error, ngx_string};
@@ -65,6 +66,8 @@ pub(crate) struct MainConf {
     pub(crate) host_destination: *mut ngx_http_complex_value_t,
     /// `$request_id`, for log lines.
     pub(crate) request_id: *mut ngx_http_complex_value_t,
+    /// The shared zone of the decision counters (see `metrics.rs`).
+    pub(crate) metrics: *mut ngx::ffi::ngx_shm_zone_t,
     /// The request contexts of this cycle's live requests, by request address (see
     /// `filters::ctx_mut`: found again after an internal redirect cleared `r->ctx`).
     pub(crate) contexts: RefCell<HashMap<usize, usize>>,
@@ -79,6 +82,7 @@ impl Default for MainConf {
             named_destination: null_mut(),
             host_destination: null_mut(),
             request_id: null_mut(),
+            metrics: null_mut(),
             contexts: RefCell::new(HashMap::new()),
         }
     }
@@ -193,7 +197,7 @@ const LOG_LEVELS: [(&str, u32); 4] = [
 ];
 
 /// The directives (terminated by an empty command).
-pub(crate) static mut COMMANDS: [ngx_command_t; 9] = [
+pub(crate) static mut COMMANDS: [ngx_command_t; 10] = [
     ngx_command_t {
         name: ngx_string!("misp_guard_config"),
         type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1) as ngx_uint_t,
@@ -254,6 +258,14 @@ pub(crate) static mut COMMANDS: [ngx_command_t; 9] = [
         name: ngx_string!("misp_guard_log_level"),
         type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
         set: Some(set_log_level),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("misp_guard_status"),
+        type_: (NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS) as ngx_uint_t,
+        set: Some(crate::metrics::set_status),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: 0,
         post: null_mut(),

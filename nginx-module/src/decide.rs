@@ -16,7 +16,7 @@ use misp_guard_core::{Block, Guard, Inspection, Policy, Progress, Reason, Side, 
 pub(crate) struct BodyCheck {
     guard: Box<Guard<'static>>,
     inspection: Inspection,
-    side: Side,
+    pub(crate) side: Side,
     /// Time spent in the guard (feed and finish).
     elapsed: Duration,
     seen: u64,
@@ -244,6 +244,8 @@ pub(crate) struct Outcome {
     pub(crate) bytes: u64,
     /// Time spent evaluating, all stages.
     pub(crate) time: Duration,
+    /// Evaluation time of each body judged: request, response.
+    pub(crate) body_times: [Option<Duration>; 2],
 }
 
 impl Outcome {
@@ -278,6 +280,8 @@ impl Outcome {
     pub(crate) fn count(&mut self, check: &BodyCheck) {
         self.bytes = self.bytes.saturating_add(check.seen());
         self.time += check.elapsed();
+        let i = if check.side == Side::Request { 0 } else { 1 };
+        self.body_times[i] = Some(check.elapsed());
     }
 }
 

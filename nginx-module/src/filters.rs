@@ -33,14 +33,15 @@ use ngx::ffi::{
     ngx_http_output_filter, ngx_http_output_header_filter_pt, ngx_http_read_client_request_body,
     ngx_http_request_body_filter_pt, ngx_http_request_t, ngx_http_send_header,
     ngx_http_top_body_filter, ngx_http_top_header_filter, ngx_http_top_request_body_filter,
-    ngx_int_t, ngx_list_push, ngx_pcalloc, ngx_read_file, ngx_str_t, ngx_table_elt_t, NGX_DONE,
-    NGX_ERROR, NGX_HTTP_FORBIDDEN, NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR,
-    NGX_HTTP_SPECIAL_RESPONSE, NGX_OK,
+    ngx_int_t, ngx_list_push, ngx_pcalloc, ngx_pnalloc, ngx_read_file, ngx_str_t, ngx_table_elt_t,
+    NGX_DONE, NGX_ERROR, NGX_HTTP_FORBIDDEN, NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR,
+    NGX_HTTP_OK, NGX_HTTP_SPECIAL_RESPONSE, NGX_OK,
 };
 use ngx::http::{HttpModule, HttpModuleMainConf, Request};
 
 use crate::access::log_line;
 use crate::decide::{BodyCheck, ReqState, RequestCtx, RespState, Stage};
+use crate::metrics::Metrics;
 use crate::Module;
 
 const OK: ngx_int_t = NGX_OK as ngx_int_t;
@@ -137,10 +138,17 @@ struct Attached {
     ctx: RequestCtx,
     request: usize,
     registry: *const RefCell<HashMap<usize, usize>>,
+    /// The shared counters (NULL: none), told of the outcome when the request ends.
+    metrics: *const Metrics,
 }
 
 impl Drop for Attached {
     fn drop(&mut self) {
+        // SAFETY: NULL or the counters in this cycle's shared zone, mapped until the
+        // worker exits.
+        if let Some(m) = unsafe { self.metrics.as_ref() } {
+            m.record(&self.ctx.outcome);
+        }
         // SAFETY: the registry is in the http main configuration of the request's cycle,
         // which outlives every request of that cycle.
         if let Some(reg) = unsafe { self.registry.as_ref() } {
@@ -157,7 +165,8 @@ pub(crate) fn attach_ctx(req: &Request, ctx: RequestCtx) -> Option<&mut RequestC
     let request = req.as_ref() as *const ngx_http_request_t as usize;
     let mcf = Module::main_conf(req)?;
     let registry: *const RefCell<HashMap<usize, usize>> = &mcf.contexts;
-    let p = req.pool().allocate(Attached { ctx, request, registry });
+    let metrics = crate::metrics::of_zone(mcf.metrics).map_or(ptr::null(), |m| m as *const _);
+    let p = req.pool().allocate(Attached { ctx, request, registry, metrics });
     if p.is_null() {
         return None;
     }
@@ -552,6 +561,44 @@ fn add_request_id(req: &mut Request) {
         (*h).key =
             ngx_str_t { len: REQUEST_ID_HEADER.len(), data: REQUEST_ID_HEADER.as_ptr() as *mut u8 };
         (*h).value = value;
+    }
+}
+
+/// Answers `200` with `body` (copied into the request pool) for a content handler;
+/// returns the rc for nginx to finalize the request with.
+pub(crate) fn send_text(req: &mut Request, content_type: &'static [u8], body: &[u8]) -> ngx_int_t {
+    let r = raw(req);
+    let pool = req.pool().as_ptr();
+    // SAFETY: allocation from the live request pool (NULL on failure, checked).
+    let data = unsafe { ngx_pnalloc(pool, body.len().max(1)) } as *mut u8;
+    if data.is_null() {
+        return INTERNAL;
+    }
+    // SAFETY: `data` has room for `body.len()` bytes; the slice lives as long as the
+    // request's pool, which outlives every write of the response.
+    let copy: &'static [u8] = unsafe {
+        ptr::copy_nonoverlapping(body.as_ptr(), data, body.len());
+        std::slice::from_raw_parts(data, body.len())
+    };
+    // SAFETY: `r` is live; the content type points at static bytes nginx only reads.
+    unsafe {
+        let h = &mut (*r).headers_out;
+        h.status = NGX_HTTP_OK as usize;
+        h.content_type =
+            ngx_str_t { len: content_type.len(), data: content_type.as_ptr() as *mut u8 };
+        h.content_type_len = content_type.len();
+        h.content_type_lowcase = ptr::null_mut();
+        h.content_length_n = body.len() as i64;
+    }
+    // SAFETY: `r` is live and its response headers are set.
+    let rc = unsafe { ngx_http_send_header(r) };
+    if rc == ERROR || rc > OK || req.header_only() {
+        return rc;
+    }
+    match last_chain(req, copy) {
+        // SAFETY: `r` is live and `cl` a valid chain from its pool.
+        Some(cl) => unsafe { ngx_http_output_filter(r, cl) },
+        None => ERROR,
     }
 }
 

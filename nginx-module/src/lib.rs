@@ -18,6 +18,7 @@
 //! * `decide.rs`: safe bookkeeping around `Guard` (bounds, verdicts, log wording).
 //! * `dest.rs`: parsing of `misp_guard_destination` values.
 //! * `vars.rs`: the `$misp_guard_*` variables (the decision, for `log_format`).
+//! * `metrics.rs`: decision counters in a shared zone, and `misp_guard_status;`.
 //!
 //! Every `extern "C"` entry point runs its body inside [`no_panic`], so a bug becomes an
 //! error status (fail closed) instead of aborting the worker.
@@ -28,6 +29,7 @@ mod conf;
 mod decide;
 mod dest;
 mod filters;
+mod metrics;
 mod vars;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -65,6 +67,11 @@ impl http::HttpModule for Module {
             }
             if conf::init_defaults(cf).is_err() {
                 return ngx::ffi::NGX_ERROR as ngx_int_t;
+            }
+            let Ok(zone) = metrics::add_zone(cf) else { return ngx::ffi::NGX_ERROR as ngx_int_t };
+            match Module::main_conf_mut(cf) {
+                Some(mcf) => mcf.metrics = zone,
+                None => return ngx::ffi::NGX_ERROR as ngx_int_t,
             }
             filters::install(cf);
             ngx::ffi::NGX_OK as ngx_int_t

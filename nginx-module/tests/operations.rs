@@ -156,16 +156,25 @@ fn documented_log_format() -> String {
     readme[start..end].to_owned()
 }
 
-/// The audit log's JSON line for a request id.
+/// The audit log's JSON line for a request id (nginx writes it just after the response's
+/// last byte: waits for it).
 fn audit_line(n: &Nginx, request_id: &str) -> Value {
-    let log = read(n, "audit.log");
-    let lines: Vec<Value> = log
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .filter(|v: &Value| v["request_id"] == request_id)
-        .collect();
-    assert_eq!(lines.len(), 1, "audit lines for {request_id}:\n{log}");
-    lines.into_iter().next().unwrap_or_default()
+    let mut tries = 0;
+    loop {
+        let log = read(n, "audit.log");
+        let lines: Vec<Value> = log
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .filter(|v: &Value| v["request_id"] == request_id)
+            .collect();
+        tries += 1;
+        if lines.is_empty() && tries < 100 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            continue;
+        }
+        assert_eq!(lines.len(), 1, "audit lines for {request_id}:\n{log}");
+        return lines.into_iter().next().unwrap_or_default();
+    }
 }
 
 fn s<'a>(v: &'a Value, k: &str) -> &'a str {
@@ -306,5 +315,185 @@ fn audit_log_records_report_mode_refusals_as_would_block() {
     let v = audit_line(&n, r.header("X-Test-Request-ID").expect("X-Test-Request-ID"));
     assert_eq!((s(&v, "decision"), s(&v, "stage")), ("would_block", "request_body"), "{v}");
     assert_eq!((s(&v, "reason"), s(&v, "message")), ("event_blocked_tag", TAG_LOG), "{v}");
+    n.stop();
+}
+
+// --- metrics ------------------------------------------------------------------------------
+
+/// `GET /misp_guard_status`: the samples, `name{labels}` → value.
+fn scrape(n: &Nginx) -> (String, std::collections::BTreeMap<String, f64>) {
+    let r = send(n, &Req::new("GET", "/misp_guard_status"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    let text = String::from_utf8(r.body).expect("UTF-8 exposition");
+    let samples = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let (k, v) = l.rsplit_once(' ').unwrap_or_else(|| panic!("bad sample: {l}"));
+            (k.to_owned(), v.parse::<f64>().unwrap_or_else(|e| panic!("{e}: {l}")))
+        })
+        .collect();
+    (text, samples)
+}
+
+/// Waits until every request sent was counted (a request is counted when nginx frees
+/// it, just after its last byte was sent); then the scrape.
+fn scrape_when_counted(
+    n: &Nginx,
+    requests: f64,
+) -> (String, std::collections::BTreeMap<String, f64>) {
+    for _ in 0..100 {
+        let (text, samples) = scrape(n);
+        let counted: f64 = samples
+            .iter()
+            .filter(|(k, _)| k.starts_with("misp_guard_decisions_total{"))
+            .map(|(_, v)| v)
+            .sum();
+        if counted >= requests {
+            return (text, samples);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    scrape(n)
+}
+
+/// A known mix of traffic (two workers, HTTP/1.1 and HTTP/2), then a scrape: every
+/// counter has the value the mix implies, the rule counters agree with the audit log.
+/// After a reload, new worker processes serve the scrape and still see every count
+/// (the zone is shared by processes and kept by the reload).
+#[test]
+fn misp_guard_status_counts_every_decision_and_keeps_counts_over_reloads() {
+    let up = Upstream::start();
+    let mut conf = Conf::new(rules(), &up).http(&documented_log_format());
+    conf.server = format!(
+        "access_log {{dir}}/audit.log misp_guard_audit;
+        location = /misp_guard_status {{
+            misp_guard_status;
+            allow 127.0.0.1;
+            deny all;
+        }}
+        location /events/view/ {{
+            misp_guard on;
+            misp_guard_mode report;
+            misp_guard_destination $http_x_test_dst;
+            proxy_pass http://127.0.0.1:{};
+        }}",
+        up.port
+    );
+    let n = Nginx::start("metrics", conf);
+
+    // Nothing counted yet; every family present.
+    let (text, samples) = scrape(&n);
+    for d in ["allow", "block", "would_block", "none"] {
+        assert_eq!(samples[&format!("misp_guard_decisions_total{{decision=\"{d}\"}}")], 0.0);
+    }
+    assert_eq!(samples["misp_guard_body_evaluation_seconds_count"], 0.0, "{text}");
+
+    let garbage = b"this is not gzip".to_vec();
+    let mut bytes = 0usize;
+    for (i, proto) in [Proto::H1, Proto::H2].into_iter().enumerate() {
+        let r = send(&n, &push(&format!("m-push-ok-{i}"), &allowed_event()).proto(proto));
+        assert_eq!(r.status, 200);
+        bytes += allowed_event().len();
+    }
+    let r = send(&n, &push("m-push-red", &blocked_event()).proto(Proto::H2));
+    assert_eq!(r.status, 403);
+    bytes += blocked_event().len();
+    up.set("m-pull-ok", Reply::json(allowed_event()));
+    assert_eq!(send(&n, &pull("m-pull-ok")).status, 200);
+    bytes += allowed_event().len();
+    // report mode in /events/view/: forwarded, counted as would_block
+    up.set("m-pull-red", Reply::json(blocked_event()));
+    assert_eq!(send(&n, &pull("m-pull-red")).status, 200);
+    bytes += blocked_event().len();
+    let r = send(&n, &Req::new("GET", "/users").wiring("m-users", Some(PUSH_SRC), PUSH_DST));
+    assert_eq!(r.status, 403);
+    let r = send(&n, &push("m-gzip", &garbage).header("Content-Encoding", "gzip"));
+    assert_eq!(r.status, 403);
+    bytes += garbage.len();
+
+    let (text, samples) = scrape_when_counted(&n, 7.0);
+    let mut want: std::collections::BTreeMap<String, f64> = [
+        ("misp_guard_decisions_total{decision=\"allow\"}", 3.0),
+        ("misp_guard_decisions_total{decision=\"block\"}", 3.0),
+        ("misp_guard_decisions_total{decision=\"would_block\"}", 1.0),
+        ("misp_guard_decisions_total{decision=\"none\"}", 0.0),
+        ("misp_guard_refusals_total{reason=\"decode_error\",decision=\"block\"}", 1.0),
+        ("misp_guard_refusals_total{reason=\"decode_error\",decision=\"would_block\"}", 0.0),
+        ("misp_guard_refusals_total{reason=\"endpoint_not_allowed\",decision=\"block\"}", 1.0),
+        (
+            "misp_guard_refusals_total{reason=\"endpoint_not_allowed\",decision=\"would_block\"}",
+            0.0,
+        ),
+        ("misp_guard_refusals_total{reason=\"event_blocked_tag\",decision=\"block\"}", 1.0),
+        ("misp_guard_refusals_total{reason=\"event_blocked_tag\",decision=\"would_block\"}", 1.0),
+        ("misp_guard_inspected_bytes_total", bytes as f64),
+        ("misp_guard_decode_refusals_total", 1.0),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    // Rule counters: what the audit log says decided each request.
+    let audit = read(&n, "audit.log");
+    let mut audited = 0;
+    for line in audit.lines() {
+        let v: Value = serde_json::from_str(line).expect("audit JSON");
+        if v["request"].as_str().is_some_and(|r| r.contains("misp_guard_status")) {
+            continue;
+        }
+        audited += 1;
+        let rule = s(&v, "rule");
+        if rule.is_empty() {
+            continue;
+        }
+        for d in ["allow", "block", "would_block"] {
+            let k = format!("misp_guard_rule_decisions_total{{rule=\"{rule}\",decision=\"{d}\"}}");
+            let add = if s(&v, "decision") == d { 1.0 } else { 0.0 };
+            *want.entry(k).or_insert(0.0) += add;
+        }
+    }
+    assert_eq!(audited, 7, "{audit}");
+    assert!(want.keys().any(|k| k.contains("rule=\"instance_2_2\"")), "{want:?}");
+    let got: std::collections::BTreeMap<String, f64> = samples
+        .iter()
+        .filter(|(k, _)| !k.starts_with("misp_guard_body_evaluation_seconds"))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    assert_eq!(got, want, "{text}");
+
+    // One evaluation time per body judged: 2 + 1 pushes, 2 pulls, the gzip push.
+    assert_eq!(samples["misp_guard_body_evaluation_seconds_count"], 6.0, "{text}");
+    assert_eq!(samples["misp_guard_body_evaluation_seconds_bucket{le=\"+Inf\"}"], 6.0, "{text}");
+    let sum = samples["misp_guard_body_evaluation_seconds_sum"];
+    assert!(sum > 0.0 && sum < 60.0, "{text}");
+    let buckets: Vec<f64> = samples
+        .iter()
+        .filter(|(k, _)| k.starts_with("misp_guard_body_evaluation_seconds_bucket"))
+        .map(|(_, v)| *v)
+        .collect();
+    assert_eq!(buckets.len(), 13, "{text}");
+    let mut lines =
+        text.lines().filter(|l| l.starts_with("misp_guard_body_evaluation_seconds_bucket"));
+    let mut last = 0.0;
+    for l in lines.by_ref() {
+        let v: f64 = l.rsplit_once(' ').and_then(|(_, v)| v.parse().ok()).expect("bucket");
+        assert!(v >= last, "buckets not cumulative: {text}");
+        last = v;
+    }
+
+    // Kept across a reload (same zone), and still counting.
+    n.reload();
+    let r = send(&n, &push("m-after-reload", &allowed_event()));
+    assert_eq!(r.status, 200);
+    let (text, samples) = scrape_when_counted(&n, 8.0);
+    assert_eq!(samples["misp_guard_decisions_total{decision=\"allow\"}"], 4.0, "{text}");
+    assert_eq!(samples["misp_guard_decisions_total{decision=\"block\"}"], 3.0, "{text}");
+    assert_eq!(
+        samples["misp_guard_inspected_bytes_total"],
+        (bytes + allowed_event().len()) as f64,
+        "{text}"
+    );
+    assert_eq!(samples["misp_guard_body_evaluation_seconds_count"], 7.0, "{text}");
     n.stop();
 }
