@@ -74,9 +74,15 @@ impl<const N: usize> Slot<N> {
 }
 
 /// The row for `name`: found, or claimed (two workers claiming the same name at once
-/// get two rows, merged when printed). `None`: the table is full.
+/// get two rows, merged when printed). Names too long, or new once the table is full,
+/// are counted in a last row named `other`.
 fn row<'a, const N: usize>(slots: &'a [Slot<N>], name: &str) -> Option<&'a Slot<N>> {
+    let (last, named) = slots.split_last()?;
     let name = if name.len() <= NAME_CAP { name } else { "other" };
+    claim(named, name).or_else(|| claim(std::slice::from_ref(last), "other"))
+}
+
+fn claim<'a, const N: usize>(slots: &'a [Slot<N>], name: &str) -> Option<&'a Slot<N>> {
     if let Some(s) = slots.iter().find(|s| s.is(name.as_bytes())) {
         return Some(s);
     }
