@@ -16,7 +16,8 @@
 #    shows the refusal with that id;
 # 5. the conformance corpus (nginx-module/tests/conformance.rs) through /usr/sbin/nginx,
 #    the module loaded by the package's modules-enabled file, HTTP/1.1 and HTTP/2 over
-#    TLS (`N passed, M failed` per folder).
+#    TLS (`N passed, M failed` per folder), and the operator tests
+#    (nginx-module/tests/operations.rs: log levels, audit log, request ids, metrics).
 #
 # Env: MISP_GUARD_CONFORMANCE (default ../shared/conformance), SYSTEM_TEST_PORT (18443),
 #      SYSTEM_TEST_UPSTREAM_PORT (18080).
@@ -153,13 +154,13 @@ for _ in $(seq 100); do [ -f "$DIR/nginx.pid" ] || break; sleep 0.1; done
 log "Debian layout: module loaded from modules-enabled, conf.d server guarded pushes over TLS"
 
 # --- 5. the conformance corpus through /usr/sbin/nginx ------------------------------------
-log "conformance corpus through $NGINX (module from $load_conf)"
+log "conformance corpus and operator tests through $NGINX (module from $load_conf)"
 (
     cd "$ROOT/nginx-module"
     NGINX_SOURCE_DIR="$(dirname "$build_dir")" NGINX_BUILD_DIR="$build_dir" \
         CARGO_TARGET_DIR="$ROOT/nginx-module/target/system/cargo" \
         MISP_GUARD_NGINX_BIN="$NGINX" MISP_GUARD_LOAD_CONF="$load_conf" \
         cargo test --release --no-default-features --features export-modules \
-        --test conformance -- --nocapture
+        --test conformance --test operations -- --nocapture --test-threads=2
 )
 log "system nginx stage passed in $(($(date +%s) - start)) s"
