@@ -38,11 +38,11 @@ const BUCKETS: [f64; 12] =
     [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 1.0];
 /// Longest label kept (reason codes and rule set names); longer names are counted under
 /// `other`.
-const NAME_CAP: usize = 64;
+const NAME_CAP: usize = 200;
 const REASON_SLOTS: usize = 128;
-const RULE_SLOTS: usize = 512;
+const RULE_SLOTS: usize = 256;
 /// Layout version: a zone left by an older layout is never read as this one.
-const MAGIC: u64 = 0x6d67_6d65_7472_0001;
+const MAGIC: u64 = 0x6d67_6d65_7472_0002;
 
 /// `decisions` indexes: allow, block, would_block, none (ended before a decision).
 const DECISIONS: [&str; 4] = ["allow", "block", "would_block", "none"];
