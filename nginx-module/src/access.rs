@@ -5,18 +5,19 @@
 //! per-request context then says what was decided.
 
 use std::borrow::Cow;
+use std::time::Instant;
 
 use misp_guard_core::policy::Header;
 use misp_guard_core::{Block, Policy, Reason, RequestInfo, RequestVerdict, Side};
 use ngx::core::NgxStr;
 use ngx::ffi::{
     ngx_http_request_t, ngx_int_t, ngx_str_t, ngx_uint_t, NGX_AGAIN, NGX_DECLINED,
-    NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_WARN,
+    NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_LOG_ERR, NGX_LOG_INFO,
 };
 use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, Request};
 use ngx::ngx_log_error;
 
-use crate::decide::{block_lines, ReqState, RequestCtx, RespState};
+use crate::decide::{Outcome, ReqState, RequestCtx, RespState, Stage};
 use crate::{dest, filters, Module};
 
 const DECLINED: ngx_int_t = NGX_DECLINED as ngx_int_t;
@@ -102,6 +103,7 @@ fn access(req: &mut Request) -> ngx_int_t {
         dst_port: 0,
     };
     // Bytes that are not UTF-8 cannot be judged: refuse (fail closed).
+    let started = Instant::now();
     let verdict = if matches!(method, Cow::Owned(_)) || matches!(path, Cow::Owned(_)) {
         early_block(Reason::NonCanonicalPath, &path)
     } else {
@@ -120,14 +122,38 @@ fn access(req: &mut Request) -> ngx_int_t {
             (t, _) => early_block(Reason::DestinationUnknown, t.as_deref().unwrap_or("")),
         }
     };
+    let allow_line = match &verdict {
+        RequestVerdict::Allow(plan) => plan.allow_line(&info).map(|l| l.to_string()),
+        RequestVerdict::Block(_) => None,
+    };
+    let mut ctx = RequestCtx {
+        policy,
+        report,
+        log_level: lcf.refusal_level(),
+        method: method.into_owned(),
+        path: path.into_owned(),
+        limits: lcf.limits(),
+        max_body: lcf.max_body_size as u64,
+        request: ReqState::Idle,
+        response: RespState::Idle,
+        outcome: Outcome::default(),
+    };
+    ctx.outcome.time = started.elapsed();
 
     let plan = match verdict {
         RequestVerdict::Block(block) => {
-            let (pre, line) = block_lines(policy, &method, &path, &block, report);
+            let (pre, line) = ctx.block_lines(&block);
+            let level = ctx.log_level;
             if let Some(pre) = pre {
-                log_line(req, NGX_LOG_WARN, &pre);
+                log_line(req, level, &pre);
             }
-            log_line(req, NGX_LOG_WARN, &line);
+            log_line(req, level, &line);
+            ctx.outcome.block(Stage::Request, &block, policy, report);
+            if !report {
+                ctx.request = ReqState::Refused;
+            }
+            // Kept for the variables (a failed allocation only loses them).
+            let _ = filters::attach_ctx(req, ctx);
             if report {
                 return DECLINED;
             }
@@ -135,22 +161,15 @@ fn access(req: &mut Request) -> ngx_int_t {
         }
         RequestVerdict::Allow(plan) => plan,
     };
-    if let Some(line) = plan.allow_line(&info) {
-        log_line(req, NGX_LOG_INFO, &line.to_string());
+    if let Some(line) = allow_line {
+        log_line(req, NGX_LOG_INFO, &line);
     }
     if plan.request.is_none() && plan.response.is_none() {
+        ctx.outcome.allow(Stage::Request, "");
+        let _ = filters::attach_ctx(req, ctx);
         return DECLINED;
     }
-    let ctx = RequestCtx {
-        policy,
-        report,
-        method: method.into_owned(),
-        path: path.into_owned(),
-        limits: lcf.limits(),
-        max_body: lcf.max_body_size as u64,
-        request: ReqState::Idle,
-        response: plan.response.map_or(RespState::Idle, RespState::Pending),
-    };
+    ctx.response = plan.response.map_or(RespState::Idle, RespState::Pending);
     let request_check = plan.request.map(|insp| ctx.check(insp, &headers_in));
     drop(headers_in);
     let Some(ctx) = filters::attach_ctx(req, ctx) else { return INTERNAL };

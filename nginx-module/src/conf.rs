@@ -9,6 +9,8 @@
 //! | `misp_guard_max_body_size SIZE;` | http, server, location | `64m` |
 //! | `misp_guard_max_decoded_size SIZE;` | http, server, location | `256m` |
 //! | `misp_guard_max_decompression_ratio N;` | http, server, location | `1000` |
+//! | `misp_guard_log_level error\|warn\|notice\|info;` | http, server, location | `error` |
+//! | `misp_guard_status;` | location | — (the counters, Prometheus text format) |
 //!
 //! The rules file is read and compiled while nginx parses its configuration, so
 //! `nginx -t` reports a bad file (`FILE:LINE:COL: message`), and `nginx -s reload`
@@ -28,8 +30,9 @@ use ngx::ffi::{
     ngx_conf_set_flag_slot, ngx_conf_set_num_slot, ngx_conf_set_size_slot, ngx_conf_t, ngx_flag_t,
     ngx_http_compile_complex_value, ngx_http_compile_complex_value_t, ngx_http_complex_value_t,
     ngx_http_set_complex_value_slot, ngx_int_t, ngx_pcalloc, ngx_str_t, ngx_uint_t, NGX_CONF_FLAG,
-    NGX_CONF_TAKE1, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF,
-    NGX_HTTP_MAIN_CONF_OFFSET, NGX_HTTP_SRV_CONF, NGX_LOG_EMERG, NGX_OK,
+    NGX_CONF_NOARGS, NGX_CONF_TAKE1, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET,
+    NGX_HTTP_MAIN_CONF, NGX_HTTP_MAIN_CONF_OFFSET, NGX_HTTP_SRV_CONF, NGX_LOG_EMERG, NGX_LOG_ERR,
+    NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN, NGX_OK,
 };
 use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, Merge, MergeConfigError};
 use ngx::{ngx_conf_log_error, ngx_string};
@@ -63,6 +66,8 @@ pub(crate) struct MainConf {
     pub(crate) host_destination: *mut ngx_http_complex_value_t,
     /// `$request_id`, for log lines.
     pub(crate) request_id: *mut ngx_http_complex_value_t,
+    /// The shared zone of the decision counters (see `metrics.rs`).
+    pub(crate) metrics: *mut ngx::ffi::ngx_shm_zone_t,
     /// The request contexts of this cycle's live requests, by request address (see
     /// `filters::ctx_mut`: found again after an internal redirect cleared `r->ctx`).
     pub(crate) contexts: RefCell<HashMap<usize, usize>>,
@@ -77,6 +82,7 @@ impl Default for MainConf {
             named_destination: null_mut(),
             host_destination: null_mut(),
             request_id: null_mut(),
+            metrics: null_mut(),
             contexts: RefCell::new(HashMap::new()),
         }
     }
@@ -93,6 +99,8 @@ pub(crate) struct LocConf {
     pub(crate) max_body_size: usize,
     pub(crate) max_decoded_size: usize,
     pub(crate) max_ratio: ngx_int_t,
+    /// `misp_guard_log_level`: the error_log level of refusal lines.
+    pub(crate) log_level: ngx_uint_t,
 }
 
 impl Default for LocConf {
@@ -104,6 +112,7 @@ impl Default for LocConf {
             max_body_size: UNSET_SIZE,
             max_decoded_size: UNSET_SIZE,
             max_ratio: UNSET_INT,
+            log_level: UNSET_UINT,
         }
     }
 }
@@ -117,6 +126,11 @@ impl LocConf {
     /// `misp_guard_mode report`.
     pub(crate) fn report(&self) -> bool {
         self.mode == MODE_REPORT
+    }
+
+    /// The error_log level of refusal lines (`misp_guard_log_level`).
+    pub(crate) fn refusal_level(&self) -> u32 {
+        self.log_level as u32
     }
 
     /// Decoding bounds for `Guard::for_body`.
@@ -147,6 +161,7 @@ impl Merge for LocConf {
             d.max_decoded as usize,
         );
         merge_value(&mut self.max_ratio, prev.max_ratio, UNSET_INT, d.max_ratio as ngx_int_t);
+        merge_value(&mut self.log_level, prev.log_level, UNSET_UINT, DEFAULT_LOG_LEVEL);
         Ok(())
     }
 }
@@ -169,8 +184,20 @@ static mut MODES: [ngx_conf_enum_t; 3] = [
     ngx_conf_enum_t { name: ngx_str_t { len: 0, data: null_mut() }, value: 0 },
 ];
 
+/// Refusals are logged at `error` by default, as misp-guard does (`logger.error`), and
+/// so that Debian's stock `error_log … error;` shows them.
+const DEFAULT_LOG_LEVEL: ngx_uint_t = NGX_LOG_ERR as ngx_uint_t;
+
+/// `misp_guard_log_level` values: nginx's own level names.
+const LOG_LEVELS: [(&str, u32); 4] = [
+    ("error", NGX_LOG_ERR),
+    ("warn", NGX_LOG_WARN),
+    ("notice", NGX_LOG_NOTICE),
+    ("info", NGX_LOG_INFO),
+];
+
 /// The directives (terminated by an empty command).
-pub(crate) static mut COMMANDS: [ngx_command_t; 8] = [
+pub(crate) static mut COMMANDS: [ngx_command_t; 10] = [
     ngx_command_t {
         name: ngx_string!("misp_guard_config"),
         type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1) as ngx_uint_t,
@@ -227,6 +254,22 @@ pub(crate) static mut COMMANDS: [ngx_command_t; 8] = [
         offset: offset_of!(LocConf, max_ratio),
         post: null_mut(),
     },
+    ngx_command_t {
+        name: ngx_string!("misp_guard_log_level"),
+        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
+        set: Some(set_log_level),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: null_mut(),
+    },
+    ngx_command_t {
+        name: ngx_string!("misp_guard_status"),
+        type_: (NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS) as ngx_uint_t,
+        set: Some(crate::metrics::set_status),
+        conf: NGX_HTTP_LOC_CONF_OFFSET,
+        offset: 0,
+        post: null_mut(),
+    },
     ngx_command_t::empty(),
 ];
 
@@ -272,6 +315,43 @@ extern "C" fn set_config(
             }
             Err(e) => {
                 ngx_conf_log_error!(NGX_LOG_EMERG, cf, "{path}:{e}");
+                NGX_CONF_ERROR
+            }
+        }
+    })
+}
+
+/// `misp_guard_log_level error|warn|notice|info;` (an error names the directive and
+/// its values).
+extern "C" fn set_log_level(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    crate::no_panic(NGX_CONF_ERROR, || {
+        // SAFETY: nginx passes this module's location configuration
+        // (NGX_HTTP_LOC_CONF_OFFSET) and a valid `cf` whose `args` holds the directive and
+        // its one argument (TAKE1).
+        let (lcf, value) = unsafe {
+            let args: &[ngx_str_t] = (*(*cf).args).as_slice();
+            (&mut *(conf as *mut LocConf), args[1])
+        };
+        if lcf.log_level != UNSET_UINT {
+            return c"is duplicate".as_ptr() as *mut c_char;
+        }
+        let value = value.as_bytes();
+        match LOG_LEVELS.iter().find(|(name, _)| name.as_bytes() == value) {
+            Some(&(_, level)) => {
+                lcf.log_level = level as ngx_uint_t;
+                NGX_CONF_OK
+            }
+            None => {
+                let v = String::from_utf8_lossy(value);
+                ngx_conf_log_error!(
+                    NGX_LOG_EMERG,
+                    cf,
+                    "misp_guard_log_level: invalid value \"{v}\" (error, warn, notice or info)"
+                );
                 NGX_CONF_ERROR
             }
         }

@@ -5,6 +5,7 @@
 //! and decisions out.
 
 use std::fmt::Write as _;
+use std::time::{Duration, Instant};
 
 use misp_guard_core::decode::Limits;
 use misp_guard_core::policy::Header;
@@ -14,7 +15,10 @@ use misp_guard_core::{Block, Guard, Inspection, Policy, Progress, Reason, Side, 
 /// One body under inspection: the guard plus the `misp_guard_max_body_size` bound.
 pub(crate) struct BodyCheck {
     guard: Box<Guard<'static>>,
-    side: Side,
+    inspection: Inspection,
+    pub(crate) side: Side,
+    /// Time spent in the guard (feed and finish).
+    elapsed: Duration,
     seen: u64,
     max: u64,
     over: bool,
@@ -36,7 +40,9 @@ impl BodyCheck {
     ) -> Self {
         BodyCheck {
             guard: Box::new(Guard::for_body(policy, inspection, headers, limits)),
+            inspection,
             side: inspection.side,
+            elapsed: Duration::ZERO,
             seen: 0,
             max,
             over: false,
@@ -56,8 +62,29 @@ impl BodyCheck {
             self.over = true;
             return false;
         }
+        let t = Instant::now();
         self.blocked |= self.guard.feed(chunk) == Progress::Blocked;
+        self.elapsed += t.elapsed();
         true
+    }
+
+    /// Body bytes inspected so far (as sent, encoded).
+    pub(crate) fn seen(&self) -> u64 {
+        self.seen
+    }
+
+    /// Time spent evaluating so far.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The instance whose rules judge this body (current format), or `""`.
+    pub(crate) fn ruleset<'p>(&self, policy: &'p Policy) -> &'p str {
+        if self.inspection.count == 1 {
+            policy.ruleset_name(self.inspection.first)
+        } else {
+            ""
+        }
     }
 
     /// `true` while the bytes may still be released (so worth keeping).
@@ -86,7 +113,10 @@ impl BodyCheck {
                     .with_detail_fmt(format_args!("{}", self.max)),
             );
         }
-        self.guard.finish()
+        let t = Instant::now();
+        let verdict = self.guard.finish();
+        self.elapsed += t.elapsed();
+        verdict
     }
 }
 
@@ -123,6 +153,8 @@ pub(crate) struct RequestCtx {
     pub(crate) policy: &'static Policy,
     /// `misp_guard_mode report`.
     pub(crate) report: bool,
+    /// The error_log level of refusal lines (`misp_guard_log_level`).
+    pub(crate) log_level: u32,
     /// Method as sent (for log lines).
     pub(crate) method: String,
     /// Path with query as sent (for log lines).
@@ -135,6 +167,8 @@ pub(crate) struct RequestCtx {
     pub(crate) request: ReqState,
     /// Response body inspection.
     pub(crate) response: RespState,
+    /// What was decided, for the `$misp_guard_*` variables.
+    pub(crate) outcome: Outcome,
 }
 
 impl RequestCtx {
@@ -147,6 +181,107 @@ impl RequestCtx {
     /// `request blocked: …` line), with a report-mode marker.
     pub(crate) fn block_lines(&self, block: &Block) -> (Option<String>, String) {
         block_lines(self.policy, &self.method, &self.path, block, self.report)
+    }
+}
+
+/// Where a decision was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Method, path, addresses and headers (access phase).
+    Request,
+    /// The request body (push).
+    RequestBody,
+    /// The response body (pull).
+    ResponseBody,
+}
+
+impl Stage {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Stage::Request => "request",
+            Stage::RequestBody => "request_body",
+            Stage::ResponseBody => "response_body",
+        }
+    }
+}
+
+/// The decision on a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Forwarded (and, for a pull, released) after every planned inspection.
+    Allow,
+    /// Refused with `403`.
+    Block,
+    /// Would be refused; forwarded because of `misp_guard_mode report`.
+    WouldBlock,
+}
+
+impl Decision {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Block => "block",
+            Decision::WouldBlock => "would_block",
+        }
+    }
+}
+
+/// What the `$misp_guard_*` variables show: the decision, the first refusal's details,
+/// and the work done.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// `None` until every planned inspection ended (or one refused).
+    pub(crate) decision: Option<(Decision, Stage)>,
+    /// Stable reason code of the refusal.
+    pub(crate) reason: Option<&'static str>,
+    /// misp-guard's wording of the refusal (traffic escaped by the core).
+    pub(crate) message: String,
+    /// The rule id (legacy) or instance whose rules decided.
+    pub(crate) rule: String,
+    /// JSON pointer of the offending element (`""`: the whole message).
+    pub(crate) pointer: String,
+    /// Body bytes inspected (as sent, encoded), both sides.
+    pub(crate) bytes: u64,
+    /// Time spent evaluating, all stages.
+    pub(crate) time: Duration,
+    /// Evaluation time of each body judged: request, response.
+    pub(crate) body_times: [Option<Duration>; 2],
+}
+
+impl Outcome {
+    /// `true` once a refusal was recorded.
+    fn refused(&self) -> bool {
+        matches!(self.decision, Some((Decision::Block | Decision::WouldBlock, _)))
+    }
+
+    /// Records an allow at `stage` (a refusal recorded before stays).
+    pub(crate) fn allow(&mut self, stage: Stage, rule: &str) {
+        if !self.refused() {
+            self.decision = Some((Decision::Allow, stage));
+            self.rule.clear();
+            self.rule.push_str(rule);
+        }
+    }
+
+    /// Records a refusal at `stage` (the first refusal stays).
+    pub(crate) fn block(&mut self, stage: Stage, block: &Block, policy: &Policy, report: bool) {
+        if self.refused() {
+            return;
+        }
+        let d = if report { Decision::WouldBlock } else { Decision::Block };
+        self.decision = Some((d, stage));
+        self.reason = Some(block.reason.code());
+        self.message = block.message(policy).to_string();
+        self.rule = block.rule_id(policy).unwrap_or("").to_owned();
+        self.pointer = block.pointer().to_owned();
+    }
+
+    /// Adds a finished body check's bytes and time.
+    pub(crate) fn count(&mut self, check: &BodyCheck) {
+        self.bytes = self.bytes.saturating_add(check.seen());
+        self.time += check.elapsed();
+        let i = if check.side == Side::Request { 0 } else { 1 };
+        self.body_times[i] = Some(check.elapsed());
     }
 }
 

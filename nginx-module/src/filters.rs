@@ -33,13 +33,15 @@ use ngx::ffi::{
     ngx_http_output_filter, ngx_http_output_header_filter_pt, ngx_http_read_client_request_body,
     ngx_http_request_body_filter_pt, ngx_http_request_t, ngx_http_send_header,
     ngx_http_top_body_filter, ngx_http_top_header_filter, ngx_http_top_request_body_filter,
-    ngx_int_t, ngx_pcalloc, ngx_read_file, ngx_str_t, NGX_DONE, NGX_ERROR, NGX_HTTP_FORBIDDEN,
-    NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_HTTP_SPECIAL_RESPONSE, NGX_LOG_WARN, NGX_OK,
+    ngx_int_t, ngx_list_push, ngx_pcalloc, ngx_pnalloc, ngx_read_file, ngx_str_t, ngx_table_elt_t,
+    NGX_DONE, NGX_ERROR, NGX_HTTP_FORBIDDEN, NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR,
+    NGX_HTTP_OK, NGX_HTTP_SPECIAL_RESPONSE, NGX_OK,
 };
 use ngx::http::{HttpModule, HttpModuleMainConf, Request};
 
 use crate::access::log_line;
-use crate::decide::{BodyCheck, ReqState, RequestCtx, RespState};
+use crate::decide::{BodyCheck, ReqState, RequestCtx, RespState, Stage};
+use crate::metrics::Metrics;
 use crate::Module;
 
 const OK: ngx_int_t = NGX_OK as ngx_int_t;
@@ -136,10 +138,17 @@ struct Attached {
     ctx: RequestCtx,
     request: usize,
     registry: *const RefCell<HashMap<usize, usize>>,
+    /// The shared counters (NULL: none), told of the outcome when the request ends.
+    metrics: *const Metrics,
 }
 
 impl Drop for Attached {
     fn drop(&mut self) {
+        // SAFETY: NULL or the counters in this cycle's shared zone, mapped until the
+        // worker exits.
+        if let Some(m) = unsafe { self.metrics.as_ref() } {
+            m.record(&self.ctx.outcome);
+        }
         // SAFETY: the registry is in the http main configuration of the request's cycle,
         // which outlives every request of that cycle.
         if let Some(reg) = unsafe { self.registry.as_ref() } {
@@ -156,7 +165,8 @@ pub(crate) fn attach_ctx(req: &Request, ctx: RequestCtx) -> Option<&mut RequestC
     let request = req.as_ref() as *const ngx_http_request_t as usize;
     let mcf = Module::main_conf(req)?;
     let registry: *const RefCell<HashMap<usize, usize>> = &mcf.contexts;
-    let p = req.pool().allocate(Attached { ctx, request, registry });
+    let metrics = crate::metrics::of_zone(mcf.metrics).map_or(ptr::null(), |m| m as *const _);
+    let p = req.pool().allocate(Attached { ctx, request, registry, metrics });
     if p.is_null() {
         return None;
     }
@@ -246,15 +256,22 @@ fn decide_request(req: &Request) -> Option<bool> {
     if !via_filter {
         feed_stored_body(req, &mut check);
     }
-    match check.finish() {
+    let verdict = check.finish();
+    ctx.outcome.count(&check);
+    match verdict {
         Verdict::Allow => {
             ctx.request = ReqState::Allowed;
+            if matches!(ctx.response, RespState::Idle) {
+                // Nothing more to judge: the push is allowed.
+                ctx.outcome.allow(Stage::RequestBody, check.ruleset(ctx.policy));
+            }
             Some(false)
         }
         Verdict::Block(block) => {
             let report = ctx.report;
             ctx.request = if report { ReqState::Allowed } else { ReqState::Refused };
-            log_block(req, ctx.block_lines(&block));
+            log_block(req, ctx.log_level, ctx.block_lines(&block));
+            ctx.outcome.block(Stage::RequestBody, &block, ctx.policy, report);
             Some(!report)
         }
     }
@@ -292,11 +309,12 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
         // SAFETY: `upstream` is NULL or the request's live upstream.
         let from_upstream =
             unsafe { rr.upstream.as_ref() }.is_some_and(|u| u.headers_in.status_n != 0);
-        if rr.method == NGX_HTTP_HEAD as usize
-            || rr.header_only() != 0
-            || (rr.err_status != 0 && !from_upstream)
-        {
+        let no_body = rr.method == NGX_HTTP_HEAD as usize || rr.header_only() != 0;
+        if no_body || (rr.err_status != 0 && !from_upstream) {
             ctx.response = RespState::Done(Vec::new());
+            if no_body {
+                ctx.outcome.allow(Stage::ResponseBody, "");
+            }
             return next_header(r);
         }
         let check = ctx.check(inspection, &response_headers(req));
@@ -356,14 +374,20 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_cha
                 }
                 let verdict = check.finish();
                 let held = mem::take(held);
+                let check = match mem::replace(&mut ctx.response, RespState::Done(Vec::new())) {
+                    RespState::Holding { check, .. } => check,
+                    _ => return ERROR,
+                };
+                ctx.outcome.count(&check);
                 match verdict {
                     Verdict::Allow => {
                         ctx.response = RespState::Done(held);
+                        ctx.outcome.allow(Stage::ResponseBody, check.ruleset(ctx.policy));
                         Action::Release
                     }
                     Verdict::Block(block) => {
-                        ctx.response = RespState::Done(Vec::new());
-                        log_block(req, ctx.block_lines(&block));
+                        log_block(req, ctx.log_level, ctx.block_lines(&block));
+                        ctx.outcome.block(Stage::ResponseBody, &block, ctx.policy, false);
                         Action::Replace
                     }
                 }
@@ -377,10 +401,21 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_cha
                 });
                 if last {
                     let verdict = check.finish();
-                    if let Verdict::Block(block) = verdict {
-                        log_block(req, ctx.block_lines(&block));
+                    let RespState::Streaming(check) =
+                        mem::replace(&mut ctx.response, RespState::Done(Vec::new()))
+                    else {
+                        return ERROR;
+                    };
+                    ctx.outcome.count(&check);
+                    match verdict {
+                        Verdict::Allow => {
+                            ctx.outcome.allow(Stage::ResponseBody, check.ruleset(ctx.policy))
+                        }
+                        Verdict::Block(block) => {
+                            log_block(req, ctx.log_level, ctx.block_lines(&block));
+                            ctx.outcome.block(Stage::ResponseBody, &block, ctx.policy, true);
+                        }
                     }
-                    ctx.response = RespState::Done(Vec::new());
                 }
                 Action::Pass
             }
@@ -404,11 +439,11 @@ enum Action {
     Replace,
 }
 
-fn log_block(req: &Request, (pre, line): (Option<String>, String)) {
+fn log_block(req: &Request, level: u32, (pre, line): (Option<String>, String)) {
     if let Some(pre) = pre {
-        log_line(req, NGX_LOG_WARN, &pre);
+        log_line(req, level, &pre);
     }
-    log_line(req, NGX_LOG_WARN, &line);
+    log_line(req, level, &line);
 }
 
 /// Sends the held headers and bytes, unchanged.
@@ -437,6 +472,7 @@ fn replace_response(req: &mut Request) -> ngx_int_t {
     // SAFETY: `r` is live; nothing has been sent downstream yet (headers were held).
     unsafe { ngx_http_clean_header(r) };
     set_forbidden_headers(r);
+    add_request_id(req);
     let rc = next_header(r);
     if rc == ERROR || rc > OK || req.header_only() {
         return rc;
@@ -471,6 +507,7 @@ fn send_refusal(req: &mut Request) -> ngx_int_t {
         unsafe { (*r).set_keepalive(0) };
     }
     set_forbidden_headers(r);
+    add_request_id(req);
     // SAFETY: `r` is live and its response headers are set.
     let rc = unsafe { ngx_http_send_header(r) };
     if rc == ERROR || rc > OK || req.header_only() {
@@ -493,6 +530,75 @@ fn set_forbidden_headers(r: *mut ngx_http_request_t) {
         h.content_type_len = TEXT_PLAIN.len();
         h.content_type_lowcase = ptr::null_mut();
         h.content_length_n = FORBIDDEN.len() as i64;
+    }
+}
+
+/// The refusal's header naming the request (`$request_id`, the id in the error.log
+/// line), so that the refused peer can quote it.
+const REQUEST_ID_HEADER: &[u8] = b"X-Request-ID";
+
+/// Adds `X-Request-ID: $request_id` to the response headers (best effort: a failed
+/// allocation only loses the header, the refusal stands).
+fn add_request_id(req: &mut Request) {
+    let Some(cv) = Module::main_conf(req).map(|m| m.request_id) else { return };
+    // SAFETY: NULL or a complex value compiled into the configuration pool.
+    let Some(cv) = (unsafe { cv.as_ref() }) else { return };
+    let Some(id) = req.get_complex_value(cv) else { return };
+    // `id` lives in the request pool (as long as the headers).
+    let value = ngx_str_t { len: id.as_bytes().len(), data: id.as_bytes().as_ptr() as *mut u8 };
+    let r = raw(req);
+    // SAFETY: `r` is live; `headers_out.headers` is its initialised list of response
+    // headers; `ngx_list_push` returns NULL on allocation failure. The element is zeroed
+    // first (so `next`, present from nginx 1.23.0 on, is NULL whatever the version), and
+    // the key points at static bytes nginx only reads.
+    unsafe {
+        let h = ngx_list_push(&mut (*r).headers_out.headers) as *mut ngx_table_elt_t;
+        if h.is_null() {
+            return;
+        }
+        ptr::write_bytes(h, 0, 1);
+        (*h).hash = 1;
+        (*h).key =
+            ngx_str_t { len: REQUEST_ID_HEADER.len(), data: REQUEST_ID_HEADER.as_ptr() as *mut u8 };
+        (*h).value = value;
+    }
+}
+
+/// Answers `200` with `body` (copied into the request pool) for a content handler;
+/// returns the rc for nginx to finalize the request with.
+pub(crate) fn send_text(req: &mut Request, content_type: &'static [u8], body: &[u8]) -> ngx_int_t {
+    let r = raw(req);
+    let pool = req.pool().as_ptr();
+    // SAFETY: allocation from the live request pool (NULL on failure, checked).
+    let data = unsafe { ngx_pnalloc(pool, body.len().max(1)) } as *mut u8;
+    if data.is_null() {
+        return INTERNAL;
+    }
+    // SAFETY: `data` has room for `body.len()` bytes; the slice lives as long as the
+    // request's pool, which outlives every write of the response.
+    let copy: &'static [u8] = unsafe {
+        ptr::copy_nonoverlapping(body.as_ptr(), data, body.len());
+        std::slice::from_raw_parts(data, body.len())
+    };
+    // SAFETY: `r` is live; the content type points at static bytes nginx only reads.
+    unsafe {
+        let h = &mut (*r).headers_out;
+        h.status = NGX_HTTP_OK as usize;
+        h.content_type =
+            ngx_str_t { len: content_type.len(), data: content_type.as_ptr() as *mut u8 };
+        h.content_type_len = content_type.len();
+        h.content_type_lowcase = ptr::null_mut();
+        h.content_length_n = body.len() as i64;
+    }
+    // SAFETY: `r` is live and its response headers are set.
+    let rc = unsafe { ngx_http_send_header(r) };
+    if rc == ERROR || rc > OK || req.header_only() {
+        return rc;
+    }
+    match last_chain(req, copy) {
+        // SAFETY: `r` is live and `cl` a valid chain from its pool.
+        Some(cl) => unsafe { ngx_http_output_filter(r, cl) },
+        None => ERROR,
     }
 }
 

@@ -17,6 +17,8 @@
 //!   with its `// SAFETY:` note.
 //! * `decide.rs`: safe bookkeeping around `Guard` (bounds, verdicts, log wording).
 //! * `dest.rs`: parsing of `misp_guard_destination` values.
+//! * `vars.rs`: the `$misp_guard_*` variables (the decision, for `log_format`).
+//! * `metrics.rs`: decision counters in a shared zone, and `misp_guard_status;`.
 //!
 //! Every `extern "C"` entry point runs its body inside [`no_panic`], so a bug becomes an
 //! error status (fail closed) instead of aborting the worker.
@@ -27,6 +29,8 @@ mod conf;
 mod decide;
 mod dest;
 mod filters;
+mod metrics;
+mod vars;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::addr_of;
@@ -47,6 +51,13 @@ impl http::HttpModule for Module {
         unsafe { &*addr_of!(ngx_http_misp_guard_module) }
     }
 
+    unsafe extern "C" fn preconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
+        no_panic(ngx::ffi::NGX_ERROR as ngx_int_t, || match vars::add(cf) {
+            Ok(()) => ngx::ffi::NGX_OK as ngx_int_t,
+            Err(()) => ngx::ffi::NGX_ERROR as ngx_int_t,
+        })
+    }
+
     unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
         no_panic(ngx::ffi::NGX_ERROR as ngx_int_t, || {
             // SAFETY: nginx calls postconfiguration with a valid `cf` for the http block.
@@ -56,6 +67,11 @@ impl http::HttpModule for Module {
             }
             if conf::init_defaults(cf).is_err() {
                 return ngx::ffi::NGX_ERROR as ngx_int_t;
+            }
+            let Ok(zone) = metrics::add_zone(cf) else { return ngx::ffi::NGX_ERROR as ngx_int_t };
+            match Module::main_conf_mut(cf) {
+                Some(mcf) => mcf.metrics = zone,
+                None => return ngx::ffi::NGX_ERROR as ngx_int_t,
             }
             filters::install(cf);
             ngx::ffi::NGX_OK as ngx_int_t
@@ -86,7 +102,7 @@ pub(crate) fn no_panic<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
 }
 
 static NGX_HTTP_MISP_GUARD_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
-    preconfiguration: None,
+    preconfiguration: Some(<Module as http::HttpModule>::preconfiguration),
     postconfiguration: Some(<Module as http::HttpModule>::postconfiguration),
     create_main_conf: Some(<Module as http::HttpModule>::create_main_conf),
     init_main_conf: None,

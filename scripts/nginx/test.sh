@@ -28,6 +28,8 @@ run_suite() {
         cd "$ROOT/nginx-module"
         log "conformance corpus through nginx ($1)"
         cargo test --release --test conformance -- --nocapture
+        log "operations: log levels, the audit log variables, request ids ($1)"
+        cargo test --release --test operations -- --test-threads=2
         log "behaviour tests ($1)"
         # Each test starts its own nginx (2 workers): keep the machine from thrashing.
         cargo test --release --test behaviour -- --test-threads=2

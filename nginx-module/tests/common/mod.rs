@@ -3,10 +3,13 @@
 //! stub upstream on 127.0.0.1 written with `std::net` that answers what each test asks
 //! and records what reached it. Requests are made with `curl` (HTTP/1.1 or HTTP/2).
 //!
-//! Paths (overridable): `NGINX_BIN` (default: the vendored build's `objs/nginx`, from
-//! `DEP_NGINX_BUILD_DIR`), `MISP_GUARD_MODULE` (default: the `libngx_http_misp_guard.so`
-//! the test build compiled next to the test binary), `MISP_GUARD_CONFORMANCE` (default:
-//! `../shared/conformance` relative to the repository root).
+//! Paths (overridable): `MISP_GUARD_NGINX_BIN` or `NGINX_BIN` (default: the vendored
+//! build's `objs/nginx`, from `DEP_NGINX_BUILD_DIR`), `MISP_GUARD_MODULE` (default: the
+//! `libngx_http_misp_guard.so` the test build compiled next to the test binary),
+//! `MISP_GUARD_LOAD_CONF` (instead of `load_module`: a file to `include` at the top of
+//! nginx.conf that loads the module, e.g. Debian's
+//! `/etc/nginx/modules-enabled/50-mod-http-misp-guard.conf`), `MISP_GUARD_CONFORMANCE`
+//! (default: `../shared/conformance` relative to the repository root).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -21,10 +24,31 @@ use std::time::{Duration, Instant};
 // --- paths ------------------------------------------------------------------------------
 
 pub fn nginx_bin() -> PathBuf {
-    if let Ok(p) = std::env::var("NGINX_BIN") {
-        return p.into();
+    for var in ["MISP_GUARD_NGINX_BIN", "NGINX_BIN"] {
+        if let Ok(p) = std::env::var(var) {
+            return p.into();
+        }
     }
     Path::new(env!("DEP_NGINX_BUILD_DIR")).join("nginx")
+}
+
+/// The nginx binary's version (`nginx -v`), e.g. `(1, 22, 1)`.
+pub fn nginx_version() -> (u32, u32, u32) {
+    static V: OnceLock<(u32, u32, u32)> = OnceLock::new();
+    *V.get_or_init(|| {
+        let out = Command::new(nginx_bin()).arg("-v").output().expect("nginx -v");
+        let text = String::from_utf8_lossy(&out.stderr);
+        let v = text.split("nginx/").nth(1).and_then(|t| t.split_whitespace().next());
+        let n: Vec<u32> =
+            v.unwrap_or("").split('.').map(|p| p.parse().expect("version number")).collect();
+        assert_eq!(n.len(), 3, "nginx -v: {text}");
+        (n[0], n[1], n[2])
+    })
+}
+
+/// `true` when the nginx under test has the `http2` directive (1.25.1 and later).
+pub fn http2_directive() -> bool {
+    nginx_version() >= (1, 25, 1)
 }
 
 pub fn module_path() -> PathBuf {
@@ -97,7 +121,8 @@ pub struct Conf {
     pub http: String,
     /// Extra directives inside `location /`.
     pub location: String,
-    /// Extra directives at server level.
+    /// Extra directives at server level (`{dir}`: the nginx directory, as in `http`
+    /// and `location`).
     pub server: String,
     /// The TLS port (default: a free one).
     pub port: Option<u16>,
@@ -158,7 +183,7 @@ impl Nginx {
     pub fn render(conf: &Conf, dir: &Path, port: u16, plain_port: u16) -> String {
         let (cert, key) = tls_files();
         format!(
-            r#"load_module {module};
+            r#"{load}
 daemon off;
 master_process {master};
 worker_processes 2;
@@ -180,9 +205,9 @@ http {{
     real_ip_header X-Real-Client-IP;
     {http}
     server {{
-        listen 127.0.0.1:{port} ssl;
+        listen 127.0.0.1:{port} ssl{listen_http2};
         listen 127.0.0.1:{plain_port};
-        http2 on;
+        {http2_on}
         ssl_certificate {cert};
         ssl_certificate_key {key};
         {server}
@@ -193,7 +218,10 @@ http {{
     }}
 }}
 "#,
-            module = module_path().display(),
+            load = match std::env::var("MISP_GUARD_LOAD_CONF") {
+                Ok(f) => format!("include {f};"),
+                Err(_) => format!("load_module {};", module_path().display()),
+            },
             dir = dir.display(),
             rules = if conf.rules.as_os_str().is_empty() {
                 String::new()
@@ -205,10 +233,13 @@ http {{
             plain_port = plain_port,
             cert = cert.display(),
             key = key.display(),
-            location = conf.location,
-            server = conf.server,
+            location = conf.location.replace("{dir}", &dir.display().to_string()),
+            server = conf.server.replace("{dir}", &dir.display().to_string()),
             up = conf.upstream_port,
             master = if conf.memcheck.is_some() { "off" } else { "on" },
+            // `http2 on;` exists from nginx 1.25.1 on; before, `listen … http2`.
+            listen_http2 = if http2_directive() { "" } else { " http2" },
+            http2_on = if http2_directive() { "http2 on;" } else { "" },
         )
     }
 
@@ -645,8 +676,17 @@ pub struct Resp {
     pub status: u16,
     pub version: String,
     pub body: Vec<u8>,
+    /// Response headers (names as sent), of the last response curl read.
+    pub headers: Vec<(String, String)>,
     /// curl's exit code (0: complete response).
     pub exit: i32,
+}
+
+impl Resp {
+    /// The first value of a response header (name case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
 }
 
 /// Sends `req` over TLS to nginx with curl.
@@ -673,6 +713,8 @@ pub fn send(n: &Nginx, req: &Req) -> Resp {
         std::fs::write(&f, b).expect("write body");
         cmd.arg("--data-binary").arg(format!("@{}", f.display()));
     }
+    let head = n.dir.join(format!("head-{k}"));
+    cmd.arg("-D").arg(&head);
     cmd.arg("-o").arg(&out).args(["-w", "%{http_code} %{http_version}"]);
     cmd.arg(format!("https://127.0.0.1:{}{}", n.port, req.path));
     let o = cmd.output().expect("run curl");
@@ -682,5 +724,12 @@ pub fn send(n: &Nginx, req: &Req) -> Resp {
     let version = it.next().unwrap_or("").to_string();
     let body = std::fs::read(&out).unwrap_or_default();
     let _ = std::fs::remove_file(&out);
-    Resp { status, version, body, exit: o.status.code().unwrap_or(-1) }
+    let head_text = std::fs::read(&head).unwrap_or_default();
+    let _ = std::fs::remove_file(&head);
+    let headers = String::from_utf8_lossy(&head_text)
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Resp { status, version, body, headers, exit: o.status.code().unwrap_or(-1) }
 }
