@@ -39,6 +39,11 @@ if [ -x scripts/nginx/test.sh ]; then
   scripts/nginx/test.sh
 fi
 
+if [ -x scripts/nginx/test-system.sh ]; then
+  stage "nginx module in Debian's nginx (.deb, stock layout, TLS)"
+  scripts/nginx/test-system.sh
+fi
+
 if [ -x scripts/fuzz-smoke.sh ]; then
   stage "fuzz smoke and resource bounds"
   scripts/fuzz-smoke.sh
