@@ -333,3 +333,119 @@ fn i11_galaxy_cluster_type_longer_than_kept_is_refused() {
         assert_eq!(reason(&judge(&req, body.as_bytes())), want, "type of {len}");
     }
 }
+
+/// Red-team R1 — `EventReport::editReport` saves an existing report with the body's
+/// `sharing_group_id` (a receiver-local id) and never reads `SharingGroup`: a report at
+/// level 4 naming one is refused when sharing groups are blocked.
+#[test]
+fn r1_report_at_level_4_with_a_local_group_id_is_refused() {
+    let report = |sgid: &str| {
+        event(&format!(
+            r#""EventReport":[{{"uuid":"5f0f2d3a-2222-4000-8000-000000000002","name":"r","content":"c","distribution":"4"{sgid},"SharingGroup":{{"name":"ok","uuid":"{OTHER_SG}"}}}}]"#
+        ))
+    };
+    // a pulled event the receiver has goes through `_edit`
+    let p = policy();
+    let pull = |body: &[u8]| {
+        let req = RequestInfo {
+            method: "GET",
+            path: "/events/view/5f0f2d3a-1111-4000-8000-000000000001",
+            scheme: "https",
+            src_ip: "20.0.0.2",
+            dst_host: "instance1-comp2.com",
+            dst_port: 443,
+        };
+        let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("refused") };
+        let mut g = Guard::for_body(&p, plan.response.expect("judged"), &[], Default::default());
+        g.feed(body);
+        g.finish()
+    };
+    assert_eq!(reason(&pull(&report(r#","sharing_group_id":"7""#))), Some(Reason::AmbiguousBody));
+    assert_eq!(reason(&pull(&report(r#","sharing_group_id":7"#))), Some(Reason::AmbiguousBody));
+    // `/events/add` captures the report's `SharingGroup`
+    assert_eq!(reason(&judge(&PUSH, &report(r#","sharing_group_id":"7""#))), None);
+    // no local id (or PHP's empty one): the judged SharingGroup is what MISP captures
+    for sgid in [
+        "",
+        r#","sharing_group_id":"0""#,
+        r#","sharing_group_id":null"#,
+        r#","sharing_group_id":0"#,
+    ] {
+        assert_eq!(reason(&pull(&report(sgid))), None, "{sgid}");
+    }
+}
+
+/// Red-team R2 — `"SharingGroup": null` is no sharing group: `Event::captureSGForElement`
+/// tests `isset` and then files the element under the local `sharing_group_id`. At level 4
+/// every stored element needs the object, lenient ones included.
+#[test]
+fn r2_a_null_sharing_group_is_missing() {
+    let bodies = [
+        format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Attribute":[],"Object":[],"Note":[{{"uuid":"a1000000-0000-4000-8000-000000000000","note":"x","distribution":"1","Opinion":[{{"uuid":"a2000000-0000-4000-8000-000000000000","opinion":"50","distribution":"4","SharingGroup":null}}]}}]}}}}"#
+        ),
+        format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Attribute":[],"Object":[],"Note":[{{"uuid":"a1000000-0000-4000-8000-000000000000","note":"x","distribution":"4","SharingGroup":null}}]}}}}"#
+        ),
+    ];
+    for body in bodies {
+        let v = judge(&PUSH, body.as_bytes());
+        assert!(
+            matches!(reason(&v), Some(Reason::MissingField | Reason::WrongType)),
+            "{body}: {v:?}"
+        );
+    }
+}
+
+/// Red-team R3 — on `/events/edit` `MispAttribute::editAttribute` recovers an absent
+/// `distribution` from the stored attribute and keeps the body's `sharing_group_id`:
+/// a local group id without a distribution is refused.
+#[test]
+fn r3_a_local_group_id_without_distribution_is_refused() {
+    for sgid in [r#""7""#, "7", "true"] {
+        let body = format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Object":[],"Attribute":[{{"uuid":"5f0f2d3a-3333-4000-8000-000000000003","type":"text","category":"Other","value":"v","sharing_group_id":{sgid}}}]}}}}"#
+        );
+        assert_eq!(reason(&judge(&PUSH, body.as_bytes())), Some(Reason::AmbiguousBody), "{sgid}");
+        // `distribution: null` is no distribution either
+        let body = body.replace(r#""value":"v""#, r#""value":"v","distribution":null"#);
+        assert_eq!(reason(&judge(&PUSH, body.as_bytes())), Some(Reason::AmbiguousBody), "{sgid}");
+    }
+    // with its distribution, or an empty id, the attribute is judged as usual
+    for extra in [r#","distribution":"1","sharing_group_id":"7""#, r#","sharing_group_id":"0""#] {
+        let body = format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Object":[],"Attribute":[{{"type":"text","category":"Other","value":"v"{extra}}}]}}}}"#
+        );
+        assert_eq!(reason(&judge(&PUSH, body.as_bytes())), None, "{extra}");
+    }
+}
+
+/// Red-team R5 — MISP saves an element's tags in one transaction after the element
+/// (`Event::_add` `EventTag->saveMany`, `MispAttribute::captureAttribute`
+/// `AttributeTag->saveMany`): a `relationship_type` that `varchar(191)` of a `latin1`
+/// table refuses drops every tag, the required taxonomy's too.
+#[test]
+fn r5_an_unsavable_relationship_type_is_refused_where_taxonomies_are_required() {
+    for rt in [format!(r#""{}""#, "r".repeat(192)), r#""\u0100""#.into(), r#""\u20ac""#.into()] {
+        let body = event(&format!(
+            r#""Tag":[{{"name":"tlp:green"}},{{"name":"pap:white","relationship_type":{rt}}}]"#
+        ));
+        assert_eq!(reason(&judge(&PUSH_1_4, &body)), Some(Reason::AmbiguousBody), "{rt}");
+        let body = event(&format!(
+            r#""Tag":[{{"name":"tlp:green"}}],"EventTag":[{{"relationship_type":{rt},"Tag":{{"name":"x"}}}}]"#
+        ));
+        assert_eq!(reason(&judge(&PUSH_1_4, &body)), Some(Reason::AmbiguousBody), "{rt}");
+    }
+    // an object or a list is no string at all
+    let body = event(r#""Tag":[{"name":"tlp:green","relationship_type":["x"]}]"#);
+    assert_eq!(reason(&judge(&PUSH_1_4, &body)), Some(Reason::WrongType));
+    // what the columns hold passes: 191 Latin-1 characters, null, empty
+    for rt in [format!(r#""{}""#, "\u{e9}".repeat(191)), "null".into(), r#""""#.into()] {
+        let body = event(&format!(r#""Tag":[{{"name":"tlp:green","relationship_type":{rt}}}]"#));
+        assert_eq!(reason(&judge(&PUSH_1_4, &body)), None, "{rt}");
+    }
+    // without required taxonomies dropped tags break no rule: not refused
+    let body =
+        event(&format!(r#""Tag":[{{"name":"x","relationship_type":"{}"}}]"#, "r".repeat(300)));
+    assert_eq!(reason(&judge(&PUSH, &body)), None);
+}

@@ -127,6 +127,15 @@ pub struct Inspection {
     pub user_org_check: bool,
 }
 
+impl Inspection {
+    /// Whether the body is an `/events/add` push: MISP stores a new event from it (an
+    /// event it has already is not stored, the sender edits it next). Until the request
+    /// gate tells pushes to `/events/add` from edits, only pulls count as edits.
+    pub(crate) fn adds_event(&self) -> bool {
+        self.kind == BodyKind::Event && self.side == Side::Request
+    }
+}
+
 /// A string in the policy arena.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Str {

@@ -126,6 +126,8 @@ pub(super) fn field_check(field: Field) -> Check {
         Field::OrgUuid | Field::AllOrgs => Check::UserOrg,
         Field::RelatedType => Check::RelatedType,
         Field::Minimal | Field::Published => Check::Content,
+        Field::SgId => Check::SharingGroup,
+        Field::TagRelation => Check::Tag,
     }
 }
 
@@ -133,7 +135,12 @@ pub(super) fn field_check(field: Field) -> Check {
 pub(super) fn field_expects(field: Field) -> &'static str {
     match field {
         Field::Distribution => "a distribution level",
-        Field::AllOrgs | Field::Minimal | Field::Published | Field::TagLocal => "a scalar",
+        Field::AllOrgs
+        | Field::Minimal
+        | Field::Published
+        | Field::TagLocal
+        | Field::SgId
+        | Field::TagRelation => "a scalar",
         _ => "a string",
     }
 }
@@ -259,7 +266,8 @@ fn numeric_one(s: Scalar<'_>) -> bool {
 fn truthy(m: &Machine<'_>, s: Scalar<'_>) -> bool {
     match s {
         Scalar::True => true,
-        Scalar::Number(Some(t)) => parse_level(t).map_or(true, |v| v != 0),
+        // as misp-guard (Python) reads a JSON number: `1e-400` is 0.0, false
+        Scalar::Number(Some(t)) => t.parse::<f64>().map_or(false, |v| v != 0.0),
         Scalar::String => {
             let v = m.cap.exact.get().unwrap_or(b"");
             v == b"1" || v.eq_ignore_ascii_case(b"true")
@@ -301,6 +309,9 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             }
         }
         Field::Distribution => {
+            if s != Scalar::Null {
+                m.frames[el].dist_set = true;
+            }
             let text: &str = match s {
                 // MISP gives `null` its default level, as for a missing field
                 Scalar::Null => {
@@ -455,6 +466,39 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             };
             if let Some(f) = m.frames.last_mut() {
                 f.rel = rel;
+            }
+        }
+        Field::SgId => {
+            // PHP's `empty()`: null, false, 0, "", "0" are empty
+            let set = match s {
+                Scalar::Null | Scalar::False => false,
+                Scalar::True => true,
+                Scalar::Number(t) => {
+                    t.map_or(true, |t| t.parse::<f64>().map_or(true, |v| v != 0.0))
+                }
+                Scalar::String => !matches!(m.cap.exact.get(), Some(b"" | b"0")),
+            };
+            m.frames[el].sg_id |= set;
+        }
+        Field::TagRelation => {
+            // `event_tags`/`attribute_tags.relationship_type` is `varchar(191)` in a
+            // `latin1` table; MISP saves an element's tags in one transaction after the
+            // element itself, so one tag it cannot save drops them all
+            // (`Event::_add`, `MispAttribute::captureAttribute`: `saveMany`)
+            let ok = match s {
+                Scalar::String => m.cap.raw.solid() <= 191 && !m.cap.raw.past_latin1(),
+                _ => true,
+            };
+            if !ok && requires_taxonomies(m, kind) {
+                let ptr = m.pointer_with_key();
+                let b = m
+                    .block(Reason::AmbiguousBody)
+                    .with_detail(
+                        "`relationship_type` MISP cannot save (longer than 191 characters or \
+                         not Latin-1): it would drop every tag of the element",
+                    )
+                    .with_pointer(&ptr);
+                m.violate(el, Check::Required, 0, 0, b);
             }
         }
         Field::Info => {}
@@ -654,6 +698,36 @@ fn cluster_tag_as_filed(m: &mut Machine<'_>, i: usize) {
     }
 }
 
+/// An element that names a receiver-local `sharing_group_id`, where MISP would file it
+/// under that group rather than the `SharingGroup` the rules judged:
+/// * without `distribution` (or with `null`): `_edit` recovers the stored level
+///   (`MispAttribute::editAttribute`, `EventReport::editReport` save only what is sent)
+///   and keeps the body's `sharing_group_id`;
+/// * an event report at level 4 when sharing groups are blocked: `EventReport::editReport`
+///   saves an existing report with the body's `sharing_group_id` and never reads
+///   `SharingGroup`.
+fn local_sharing_group_id(m: &mut Machine<'_>, i: usize, f: super::Frame) {
+    // `/events/add` captures a new event's reports with `EventReport::captureReport`
+    // (through `captureSGForElement`: the `SharingGroup` object wins); a pulled event the
+    // receiver has, and `/events/edit`, go through `editReport`
+    let report = matches!(f.kind, Kind::EventReport { .. })
+        && f.sg_level
+        && !m.inspection.adds_event()
+        && rulesets(m).any(|(_, r)| r.blocked_sgs.len > 0);
+    let what = if !f.dist_set {
+        "`sharing_group_id` without `distribution`: MISP keeps the stored level and files \
+         the element under its own group with this id"
+    } else if report {
+        "`sharing_group_id` on a report at level 4: MISP's `EventReport::editReport` files \
+         it under its own group with this id, whatever `SharingGroup` says"
+    } else {
+        return;
+    };
+    let ptr = m.pointer.clone();
+    let b = m.block(Reason::AmbiguousBody).with_detail(what).with_pointer(&ptr);
+    m.violate(i, Check::SharingGroup, 0, 0, b);
+}
+
 fn missing(m: &mut Machine<'_>, el: usize, check: Check, name: &str) {
     let ptr = m.pointer.clone();
     let b = m.block(Reason::MissingField).with_detail(name).with_pointer(&ptr);
@@ -668,8 +742,13 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
     if distribution_required(f.kind) && lacks(b"distribution") {
         missing(m, i, Check::Distribution, "distribution");
     }
-    if f.sg_level && stored_with_sharing_group(f.kind) && lacks(b"SharingGroup") {
+    let _ = lacks;
+    if f.sg_level && stored_with_sharing_group(f.kind) && !f.sg_object {
+        // `null` is no object: MISP takes the local group `sharing_group_id` names
         missing(m, i, Check::SharingGroup, "SharingGroup");
+    }
+    if f.sg_id && stored_with_sharing_group(f.kind) {
+        local_sharing_group_id(m, i, f);
     }
     match f.kind {
         Kind::EventWrapper => {

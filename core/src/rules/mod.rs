@@ -77,6 +77,14 @@ struct Frame {
     empty_only: bool,
     /// Distribution level 4 (sharing group) was read.
     sg_level: bool,
+    /// A `SharingGroup` *object* (or PHP's empty `[]`) was read: `null` is not one
+    /// (`Event::captureSGForElement` tests `isset`, then takes `sharing_group_id`).
+    sg_object: bool,
+    /// A `distribution` other than `null` was read.
+    dist_set: bool,
+    /// A `sharing_group_id` that PHP's `empty()` calls non-empty was read.
+    sg_id: bool,
+
     /// A tag (or `EventTag`/`AttributeTag` item) that says it is `local`.
     local: bool,
     /// Tags and tag items: the required taxonomies (by index) the tag's name falls in,
@@ -106,6 +114,9 @@ impl Frame {
             sg_all_orgs: false,
             empty_only: false,
             sg_level: false,
+            sg_object: false,
+            dist_set: false,
+            sg_id: false,
             local: false,
             tax: 0,
             local_tax: 0,
@@ -146,6 +157,8 @@ pub(crate) struct RawLen {
     /// A character past U+FFFF: MISP's `utf8mb3` columns cannot hold it (without strict
     /// mode the value is cut there).
     wide: bool,
+    /// A character past U+00FF (a `latin1` column cannot hold it).
+    past_latin1: bool,
 }
 
 impl RawLen {
@@ -156,6 +169,7 @@ impl RawLen {
             if b & 0xC0 != 0x80 {
                 self.chars = self.chars.saturating_add(1);
                 self.wide |= b >= 0xF0;
+                self.past_latin1 |= b >= 0xC4;
             }
             if b != b' ' {
                 self.solid = self.chars;
@@ -186,6 +200,11 @@ impl RawLen {
     /// Characters MISP stores, at most (trailing spaces not counted).
     pub(crate) fn solid(&self) -> u32 {
         self.solid
+    }
+
+    /// Whether a character cannot be stored in a `latin1` column.
+    pub(crate) fn past_latin1(&self) -> bool {
+        self.past_latin1
     }
 
     /// Whether a character cannot be stored in a `utf8mb3` column.
@@ -528,6 +547,11 @@ impl Machine<'_> {
                     }
                 }
                 let empty_only = t == ValueType::Array;
+                if kind == Kind::SharingGroup {
+                    if let Some(el) = self.current_element() {
+                        self.frames[el].sg_object = true;
+                    }
+                }
                 let mut frame = Frame::new(kind, empty_only, check, ord, 0);
                 frame.empty_only = empty_only;
                 if self.frames.is_empty() {

@@ -125,6 +125,11 @@ pub(crate) enum Field {
     RelatedType,
     Minimal,
     Published,
+    /// `sharing_group_id` of a stored element: a receiver-local id.
+    SgId,
+    /// `relationship_type` of a tag or tag item (saved into `varchar(191)` of a
+    /// `latin1` table with the element's tags, in one transaction).
+    TagRelation,
 }
 
 /// The checks, in the vocabulary of misp-guard's order. Children groups are checks
@@ -212,6 +217,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
                 b"ShadowAttribute" => (11, A(lenient_attr, C::Shadows)),
                 b"Galaxy" => (12, A(Kind::Galaxy, C::Galaxies)),
                 b"Event" if kind == Kind::IndexEvent => (13, O(Kind::IndexEvent, C::Content)),
+                b"sharing_group_id" => (14, F(Field::SgId)),
                 _ => return None,
             }
         }
@@ -229,6 +235,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"AttributeTag" => (9, A(Kind::TagWrap { stored: true }, C::EventTags)),
             b"Galaxy" => (10, A(Kind::Galaxy, C::Galaxies)),
             b"Sighting" => (11, A(Kind::Sighting, C::Sightings)),
+            b"sharing_group_id" => (12, F(Field::SgId)),
             _ => return None,
         },
 
@@ -243,6 +250,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"Tag" => (7, A(Kind::Tag, C::Tag)),
             // `MispObject::captureObject` saves the inner `Object` when there is one
             b"Object" => (8, Act::Refuse(REPLACES_ELEMENT)),
+            b"sharing_group_id" => (9, F(Field::SgId)),
             _ => return None,
         },
 
@@ -256,6 +264,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"Relationship" => (5, A(Kind::Relationship { strict }, C::Relationships)),
             // `EventReport::captureReport` saves the inner `EventReport` when there is one
             b"EventReport" => (6, Act::Refuse(REPLACES_ELEMENT)),
+            b"sharing_group_id" => (7, F(Field::SgId)),
             _ => return None,
         },
 
@@ -263,6 +272,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"distribution" => (0, F(Field::Distribution)),
             b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
             b"Tag" => (2, A(Kind::Tag, C::Tag)),
+            b"sharing_group_id" => (3, F(Field::SgId)),
             _ => return None,
         },
 
@@ -287,6 +297,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"Opinion" => (5, A(Kind::Analyst { strict: false }, C::Opinions)),
             b"Relationship" => (6, A(Kind::Relationship { strict: false }, C::Relationships)),
             b"Tag" => (7, A(Kind::Tag, C::Tag)),
+            b"sharing_group_id" => (8, F(Field::SgId)),
             _ => {
                 let _ = strict;
                 return None;
@@ -314,6 +325,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"GalaxyClusterRelation" => (4, A(Kind::ClusterRelation, C::ClusterRelations)),
             b"type" => (5, F(Field::ClusterType)),
             b"uuid" => (6, F(Field::ClusterUuid)),
+            b"sharing_group_id" => (7, F(Field::SgId)),
             _ => return None,
         },
 
@@ -324,6 +336,7 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"Tag" => (2, A(Kind::Tag, C::Tag)),
             b"GalaxyClusterRelationTag" => (3, A(Kind::Tag, C::Tag)),
             b"GalaxyClusterRelation" => (4, O(Kind::ClusterRelation, C::Content)),
+            b"sharing_group_id" => (5, F(Field::SgId)),
             _ => return None,
         },
 
@@ -352,10 +365,12 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         }
         (Kind::Tag, b"name") => (0, F(Field::TagName)),
         (Kind::Tag, b"local") => (1, F(Field::TagLocal)),
+        (Kind::Tag, b"relationship_type") => (2, F(Field::TagRelation)),
         (Kind::TagWrap { stored }, k) => match k {
             b"Tag" => (0, O(Kind::Tag, C::Tag)),
             // `Event::__captureObjects` reads `local` on the item, not on its `Tag`
             b"local" => (2, F(Field::TagLocal)),
+            b"relationship_type" => (3, F(Field::TagRelation)),
             // `captureAttribute` saves `AttributeTag` items as given: the tag is the one
             // with this local id, whatever name the item shows
             b"tag_id" if stored => (1, Act::Refuse(ATTACHES_BY_ID)),
