@@ -14,6 +14,7 @@
 mod build;
 mod endpoint;
 mod error;
+mod keys;
 mod request;
 
 mod load_core;
@@ -24,6 +25,7 @@ mod model;
 pub use build::Builder;
 pub use endpoint::{Endpoint, ENDPOINTS};
 pub use error::{ConfigError, ConfigErrorKind};
+pub use keys::{IgnoredKey, MAX_IGNORED};
 #[cfg(feature = "alloc")]
 pub use model::{CurrentConfig, LegacyConfig};
 pub use request::{Allowlisted, Header, Plan, RequestInfo, RequestVerdict};
@@ -190,6 +192,8 @@ pub struct Policy {
     pub(crate) proxy: Option<(Str, u16)>,
     /// Legacy `misp` host and port.
     pub(crate) misp: Option<(Str, u16)>,
+    /// Keys no rule reads, ignored (see [`keys`]).
+    pub(crate) ignored: keys::Ignored,
 }
 
 impl Policy {
