@@ -15,6 +15,7 @@ mod build;
 mod endpoint;
 mod error;
 mod keys;
+mod lint;
 mod request;
 
 mod load_core;
@@ -26,6 +27,7 @@ pub use build::Builder;
 pub use endpoint::{Endpoint, ENDPOINTS};
 pub use error::{ConfigError, ConfigErrorKind};
 pub use keys::{IgnoredKey, MAX_IGNORED};
+pub use lint::{Lint, LintKind};
 #[cfg(feature = "alloc")]
 pub use model::{CurrentConfig, LegacyConfig};
 pub use request::{Allowlisted, Header, Plan, RequestInfo, RequestVerdict};
