@@ -541,3 +541,27 @@ fn long_messages_are_never_cut_silently() {
     let e = misp_guard_core::policy::ConfigError::semantic(K::Invalid, "", &"y".repeat(300));
     assert!(e.message.ends_with('…') && e.message.len() <= 200, "{}", e.message);
 }
+
+/// A destination fixed in a front end's configuration (nginx `misp_guard_destination`)
+/// is checked against the rules at load: an instance's host or ip on its port, or an
+/// allowlisted domain.
+#[test]
+fn fixed_destinations_are_checked_against_the_rules() {
+    use misp_guard_core::policy::DestinationError as D;
+    let p = Policy::from_json_slice(BASE.as_bytes()).unwrap();
+    assert_eq!(p.destination_reachable("a.example", None), Ok(()));
+    assert_eq!(p.destination_reachable("a.example", Some(443)), Ok(()));
+    assert_eq!(p.destination_reachable("10.0.0.1", Some(443)), Ok(()));
+    assert_eq!(
+        p.destination_reachable("a.example", Some(8443)),
+        Err(D::WrongPort { instance: 0, expected: 443 })
+    );
+    assert_eq!(
+        p.destination_reachable("b.example", None),
+        Err(D::WrongPort { instance: 1, expected: 8443 })
+    );
+    assert_eq!(p.destination_reachable("b.example", Some(8443)), Ok(()));
+    assert_eq!(p.destination_reachable("feed.example", Some(1)), Ok(()));
+    assert_eq!(p.destination_reachable("c.example", None), Err(D::UnknownHost));
+    assert_eq!(p.destination_reachable("A.EXAMPLE", None), Err(D::UnknownHost));
+}

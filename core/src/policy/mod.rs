@@ -30,7 +30,7 @@ pub use keys::{IgnoredKey, MAX_IGNORED};
 pub use lint::{Lint, LintKind};
 #[cfg(feature = "alloc")]
 pub use model::{CurrentConfig, LegacyConfig};
-pub use request::{Allowlisted, Header, Plan, RequestInfo, RequestVerdict};
+pub use request::{Allowlisted, DestinationError, Header, Plan, RequestInfo, RequestVerdict};
 
 /// Most instances in a current-format configuration.
 pub const MAX_INSTANCES: usize = 64;
