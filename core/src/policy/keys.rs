@@ -128,8 +128,11 @@ pub(crate) fn suspicious(key: &str, own: &[&'static str], format: Format) -> Opt
         }
         let mut nb = [0u8; NORM];
         let (n, _) = normalize(name, &mut nb);
+        // Two-letter names (`ip`, `id`) are only matched in another spelling: one
+        // edit away is every other two-letter word (`id` is no typo of `ip`).
         let budget = match n.len() {
-            0..=4 => 1,
+            0..=2 => 0,
+            3..=4 => 1,
             5..=10 => 2,
             _ => 3,
         };
@@ -417,6 +420,8 @@ mod tests {
             ("required_taxonomy", TAXONOMIES, "required_taxonomies"),
             ("blocked_distribution_level", INSTANCE, "blocked_distribution_levels"),
             ("IP", INSTANCE, "ip"),
+            ("ips", INSTANCE, "ip"),
+            ("i-p", INSTANCE, "ip"),
             ("hosts", INSTANCE, "host"),
             ("blocked_tags", INSTANCE, "blocked_tags"), // misplaced
             ("allow_list", TOP, "allowlist"),
@@ -425,7 +430,7 @@ mod tests {
         ] {
             assert_eq!(suspicious(key, own, f), Some(like), "{key}");
         }
-        for key in ["comment", "_comment", "comments", "note", "notes", "owner", "x", "$id"] {
+        for key in ["comment", "_comment", "comments", "note", "notes", "owner", "x", "$id", "id"] {
             for own in [TOP, ALLOWLIST, COMPARTMENTS, INSTANCE, TAXONOMIES] {
                 assert_eq!(suspicious(key, own, f), None, "{key} in {own:?}");
             }

@@ -13,6 +13,10 @@ impl Policy {
     /// Loads a configuration in either misp-guard format (told apart by its top-level
     /// keys: `block_rules` or `proxy` means legacy).
     ///
+    /// Keys neither format reads are ignored (as misp-guard does) and listed by
+    /// [`Policy::ignored_keys`], unless they look like a misspelling of one it reads
+    /// (an [`ConfigErrorKind::UnknownField`] error; see `policy/keys.rs`).
+    ///
     /// Errors carry line:column (1-based) and the JSON path of the offending value:
     /// syntax errors where serde_json stops; data errors (missing/unknown field, wrong
     /// type, …) and semantic ones (duplicate instance ip, unknown compartment, …) at
