@@ -38,6 +38,12 @@ impl fmt::Display for LoadError {
 
 /// Reads and compiles the configuration at `path` (either misp-guard format).
 pub fn load_policy(path: &Path) -> Result<Policy, LoadError> {
+    let bytes = read_config(path)?;
+    compile(path, &bytes)
+}
+
+/// Reads the configuration file at `path` (at most [`MAX_CONFIG_BYTES`]).
+pub fn read_config(path: &Path) -> Result<Vec<u8>, LoadError> {
     let file = path.display().to_string();
     let read = |err| LoadError::Read { file: file.clone(), err };
     let f = std::fs::File::open(path).map_err(read)?;
@@ -46,5 +52,11 @@ pub fn load_policy(path: &Path) -> Result<Policy, LoadError> {
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
         return Err(LoadError::TooLarge { file });
     }
-    Policy::from_json_slice(&bytes).map_err(|err| LoadError::Invalid { file, err: Box::new(err) })
+    Ok(bytes)
+}
+
+/// Compiles the configuration read from `path`.
+pub fn compile(path: &Path, bytes: &[u8]) -> Result<Policy, LoadError> {
+    let file = path.display().to_string();
+    Policy::from_json_slice(bytes).map_err(|err| LoadError::Invalid { file, err: Box::new(err) })
 }

@@ -17,6 +17,7 @@
 use std::process::ExitCode;
 
 mod body;
+mod check;
 mod config;
 mod conformance;
 mod decide;
@@ -49,11 +50,7 @@ fn run() -> Result<ExitCode, CliError> {
             let v = concat!("misp-guard ", env!("CARGO_PKG_VERSION"), "\n");
             out::print_or_ignore_pipe(v, ExitCode::SUCCESS)
         }
-        Command::Check { config } => {
-            config::load_policy(&config)?;
-            let line = format!("{}: ok\n", config.display());
-            out::print_or_ignore_pipe(&line, ExitCode::SUCCESS)
-        }
+        Command::Check { config, json } => check::run(&config, json),
         Command::Inspect(args) => inspect::run(&args),
         Command::Conformance { dir } => conformance::run(&dir),
     }

@@ -12,4 +12,5 @@ mod util;
 
 mod check;
 mod conformance;
+mod example;
 mod inspect;

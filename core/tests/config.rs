@@ -240,7 +240,13 @@ fn cases() -> Vec<Case> {
         c("bad JSON: trailing data", format!("{BASE}\n{{}}"), K::Syntax, "", ("<EOF>", 0)),
         c("missing field", edit(BASE, "\"port\": 8443,\n", ""), K::MissingField, "instances.b", ("\"b\": {", 0)),
         c("missing top-level field", edit(BASE, "\"allowlist\"", "\"allow_list\""), K::UnknownField, "allow_list", ("allow_list", 0)),
-        c("unknown field", edit(BASE, "\"ip\": \"10.0.0.1\",", "\"ip\": \"10.0.0.1\", \"colour\": 1,"), K::UnknownField, "instances.a.colour", ("colour", 0)),
+        c("misspelt field", edit(BASE, "\"ip\": \"10.0.0.1\",", "\"ip\": \"10.0.0.1\", \"prot\": 1,"), K::UnknownField, "instances.a.prot", ("prot", 0)),
+        c("misspelt field: singular", edit(BASE, r#""blocked_tags": ["tlp:red"]"#, r#""blocked_tag": ["tlp:red"]"#), K::UnknownField, "instances.a.taxonomies_rules.blocked_tag", ("blocked_tag", 0)),
+        c("misspelt field: case and separators", edit(BASE, r#""blocked_tags": ["tlp:red"]"#, r#""Blocked-Tags": ["tlp:red"]"#), K::UnknownField, "instances.a.taxonomies_rules.Blocked-Tags", ("Blocked-Tags", 0)),
+        c("misspelt field: required one missing too", edit(BASE, "\"blocked_distribution_levels\": []", "\"blocked_distribution_level\": []"), K::UnknownField, "instances.b.blocked_distribution_level", ("blocked_distribution_level\"", 0)),
+        c("misplaced field", edit(BASE, "\"blocked_distribution_levels\": [\"0\"],", "\"blocked_distribution_levels\": [\"0\"], \"blocked_tags\": [\"x\"],"), K::UnknownField, "instances.a.blocked_tags", ("\"blocked_tags\": [\"x\"]", 0)),
+        c("field starting like a rule", edit(BASE, "\"ip\": \"10.0.0.1\",", "\"ip\": \"10.0.0.1\", \"blocked_objects\": [],"), K::UnknownField, "instances.a.blocked_objects", ("blocked_objects", 0)),
+        c("misspelt field after a wrong type", edit(&edit(BASE, "\"port\": 443,", "\"port\": \"443\","), "\"ip\": \"10.0.0.2\",", "\"ip\": \"10.0.0.2\", \"IP\": 1,"), K::UnknownField, "instances.b.IP", ("\"IP\"", 0)),
         c("wrong type: port as string", edit(BASE, "\"port\": 443,", "\"port\": \"443\","), K::WrongType, "instances.a.port", ("\"443\"", 0)),
         c("wrong type: port as float", edit(BASE, "\"port\": 443,", "\"port\": 443.0,"), K::WrongType, "instances.a.port", ("443.0", 0)),
         c("invalid: port out of range", edit(BASE, "\"port\": 443,", "\"port\": 70000,"), K::Invalid, "instances.a.port", ("70000", 0)),
@@ -263,7 +269,8 @@ fn cases() -> Vec<Case> {
         c("unknown compartment in can_reach", edit(BASE, r#""c2": ["c1"]"#, r#""c2": ["c1", "c3"]"#), K::Invalid, "compartments_rules.can_reach.c2[1]", ("\"c3\"", 0)),
         c("duplicate field", edit(BASE, "\"host\": \"b.example\",", "\"host\": \"b.example\", \"host\": \"c\","), K::Invalid, "instances.b.host", ("\"host\": \"c\"", 0)),
         c("legacy: missing id", edit(LEGACY, r#"{"id": "r2"}"#, r#"{"description": "x"}"#), K::MissingField, "block_rules[1]", ("\"description\": \"x\"", 0)),
-        c("legacy: unknown field", edit(LEGACY, r#""port": 8888"#, r#""port": 8888, "tls": true"#), K::UnknownField, "proxy.tls", ("tls", 0)),
+        c("legacy: misspelt field", edit(LEGACY, r#""port": 8888"#, r#""port": 8888, "prot": true"#), K::UnknownField, "proxy.prot", ("prot", 0)),
+        c("legacy: misspelt rule field", edit(LEGACY, r#""blocked_tags": ["tlp:red"]"#, r#""blocked_tag": ["tlp:red"]"#), K::UnknownField, "block_rules[0].blocked_tag", ("blocked_tag", 0)),
         c("legacy: wrong type", edit(LEGACY, r#""port": 443"#, r#""port": true"#), K::WrongType, "misp.port", ("true", 0)),
         c("legacy: rule as positional array", edit(LEGACY, r#"{"id": "r2"}"#, r#"["r2"]"#), K::WrongType, "block_rules[1]", ("[\"r2\"]", 0)),
         c("legacy: level", edit(LEGACY, r#"["0", 1]"#, r#"["0", -1]"#), K::WrongType, "block_rules[0].blocked_distribution_levels[1]", ("-1", 0)),
@@ -435,4 +442,126 @@ fn loaders_agree_on_every_small_mutation() {
         m.split("std: ").nth(1).map(|s| s.split(':').nth(2).unwrap_or("").to_string())
     });
     assert!(mismatches.is_empty(), "{all} mismatches, by message:\n{}", mismatches.join("\n"));
+}
+
+/// misp-guard's `config.schema.json` allows keys it does not define: annotated
+/// configurations load, to the same rules as without the annotations, and every
+/// ignored key is listed with its path and position (both loaders alike).
+#[test]
+fn annotation_keys_are_ignored_and_listed() {
+    let annotated = edit(
+        &edit(
+            &edit(
+                &edit(
+                    BASE,
+                    "{\n  \"allowlist\": {",
+                    "{\n  \"comment\": \"top\",\n  \"allowlist\": {\"note\": 1, ",
+                ),
+                "\"ip\": \"10.0.0.1\",",
+                "\"ip\": \"10.0.0.1\", \"_comment\": {\"nested\": [1, {\"blocked_tags\": []}]},",
+            ),
+            "\"required_taxonomies\": [\"tlp\"],",
+            "\"required_taxonomies\": [\"tlp\"], \"owner\": null,",
+        ),
+        "\"can_reach\": {",
+        "\"description\": \"who reaches whom\", \"can_reach\": {",
+    );
+    let (plain_rules, plain_ignored) = rules_and_ignored(BASE);
+    assert!(plain_ignored.is_empty());
+    let (rules, ignored) = rules_and_ignored(&annotated);
+    // Without the ignored keys, the same rules.
+    assert_eq!(rules, plain_rules);
+    let shown: Vec<(&str, u32)> = ignored.iter().map(|k| (k.path.as_str(), k.line)).collect();
+    let want = [
+        ("comment", line_of(&annotated, "\"comment\"", 0)),
+        ("allowlist.note", line_of(&annotated, "\"note\"", 0)),
+        ("compartments_rules.description", line_of(&annotated, "\"description\"", 0)),
+        ("instances.a._comment", line_of(&annotated, "\"_comment\"", 0)),
+        ("instances.a.taxonomies_rules.owner", line_of(&annotated, "\"owner\"", 0)),
+    ];
+    assert_eq!(shown, want);
+    // columns point at the key's opening quote
+    let k = &ignored[1];
+    let line = annotated.lines().nth(k.line as usize - 1).unwrap();
+    assert_eq!(&line[k.column as usize - 1..][..6], "\"note\"");
+    let shown = k.to_string();
+    assert_eq!(
+        shown,
+        format!("{}:{}: key ignored (no rule reads it) (at allowlist.note)", k.line, k.column)
+    );
+
+    // Legacy: the first release read its file with plain lookups.
+    let legacy = edit(LEGACY, r#""id": "r1","#, r#""id": "r1", "comment": "x","#);
+    let (_, ignored) = rules_and_ignored(&legacy);
+    let paths: Vec<&str> = ignored.iter().map(|k| k.path.as_str()).collect();
+    assert_eq!(paths, ["block_rules[0].comment"]);
+}
+
+/// Loads `json` both ways (same policy required) and keeps only the policy's rules
+/// (its `Debug` rendering without the ignored keys) and its ignored keys: one
+/// policy-sized value at a time on the stack of debug builds.
+#[inline(never)]
+fn rules_and_ignored(json: &str) -> (String, Vec<misp_guard_core::policy::IgnoredKey>) {
+    let p = same_policy(json);
+    let ignored = p.ignored_keys().to_vec();
+    let rules = format!("{p:?}").replace(&format!("{ignored:?}"), "");
+    (rules, ignored)
+}
+
+/// More ignored keys than the policy keeps: the same rules load, the rest is counted.
+#[test]
+fn ignored_keys_beyond_the_list_are_counted() {
+    let n = misp_guard_core::policy::MAX_IGNORED + 5;
+    let notes: String = (0..n).map(|i| format!("\"note{i}\": {i}, ")).collect();
+    let json = edit(BASE, "\"ip\": \"10.0.0.2\",", &format!("{notes}\"ip\": \"10.0.0.2\","));
+    let p = same_policy(&json);
+    assert_eq!(p.ignored_keys().len(), misp_guard_core::policy::MAX_IGNORED);
+    assert_eq!(p.ignored_keys_not_shown(), 5);
+    assert_eq!(p.ignored_keys()[0].path.as_str(), "instances.b.note0");
+    drop(p);
+    let (rules, _) = rules_and_ignored(&json);
+    assert_eq!(rules.replace(", more: 5", ", more: 0"), rules_and_ignored(BASE).0);
+}
+
+/// A refused key is quoted whole or visibly cut (`…`), never cut mid-word: the
+/// message used to end in ``… `blocked_attribute_ty``.
+#[test]
+fn long_messages_are_never_cut_silently() {
+    let long = format!("blocked_tags_{}", "x".repeat(300));
+    let json = edit(BASE, r#""blocked_tags": ["tlp:red"]"#, &format!(r#""{long}": ["tlp:red"]"#));
+    let (a, b) = both(&json);
+    for e in [a.unwrap_err(), b.unwrap_err()] {
+        assert_eq!(e.kind, K::UnknownField, "{e}");
+        assert!(e.message.ends_with("(refused: ignoring it could switch a rule off)"), "{e}");
+        assert!(
+            e.message.starts_with("unknown field `blocked_tags_xxx") && e.message.contains("x…`"),
+            "{e}"
+        );
+    }
+    let e = misp_guard_core::policy::ConfigError::semantic(K::Invalid, "", &"y".repeat(300));
+    assert!(e.message.ends_with('…') && e.message.len() <= 200, "{}", e.message);
+}
+
+/// A destination fixed in a front end's configuration (nginx `misp_guard_destination`)
+/// is checked against the rules at load: an instance's host or ip on its port, or an
+/// allowlisted domain.
+#[test]
+fn fixed_destinations_are_checked_against_the_rules() {
+    use misp_guard_core::policy::DestinationError as D;
+    let p = Policy::from_json_slice(BASE.as_bytes()).unwrap();
+    assert_eq!(p.destination_reachable("a.example", None), Ok(()));
+    assert_eq!(p.destination_reachable("a.example", Some(443)), Ok(()));
+    assert_eq!(p.destination_reachable("10.0.0.1", Some(443)), Ok(()));
+    assert_eq!(
+        p.destination_reachable("a.example", Some(8443)),
+        Err(D::WrongPort { instance: 0, expected: 443 })
+    );
+    assert_eq!(
+        p.destination_reachable("b.example", None),
+        Err(D::WrongPort { instance: 1, expected: 8443 })
+    );
+    assert_eq!(p.destination_reachable("b.example", Some(8443)), Ok(()));
+    assert_eq!(p.destination_reachable("feed.example", Some(1)), Ok(()));
+    assert_eq!(p.destination_reachable("c.example", None), Err(D::UnknownHost));
+    assert_eq!(p.destination_reachable("A.EXAMPLE", None), Err(D::UnknownHost));
 }

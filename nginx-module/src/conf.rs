@@ -6,6 +6,13 @@
 //! | `misp_guard on\|off;` | http, server, location | `off` |
 //! | `misp_guard_mode enforce\|report;` | http, server, location | `enforce` |
 //! | `misp_guard_destination [SCHEME://]HOST[:PORT];` | http, server, location | `$host:$server_port` |
+//!
+//! A literal `misp_guard_destination` (no variables) is checked at configuration time:
+//! a scheme other than `http://`/`https://`, a bad port, or a host that is no instance
+//! (host or ip, on its port) nor allowlisted domain of the rules fails `nginx -t`.
+//! `misp_guard_max_decompression_ratio` must be at least 1. Keys the rules file holds
+//! that no rule reads, and values that can never match, are logged at `warn` when the
+//! file is loaded.
 //! | `misp_guard_max_body_size SIZE;` | http, server, location | `64m` |
 //! | `misp_guard_max_decoded_size SIZE;` | http, server, location | `256m` |
 //! | `misp_guard_max_decompression_ratio N;` | http, server, location | `1000` |
@@ -20,19 +27,20 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void};
 use std::mem::offset_of;
-use std::ptr::{addr_of_mut, null_mut};
+use std::ptr::null_mut;
 
 use misp_guard_core::decode::Limits;
+use misp_guard_core::policy::DestinationError;
 use misp_guard_core::Policy;
 use ngx::core::{NGX_CONF_ERROR, NGX_CONF_OK};
 use ngx::ffi::{
-    ngx_command_t, ngx_conf_enum_t, ngx_conf_full_name, ngx_conf_set_enum_slot,
-    ngx_conf_set_flag_slot, ngx_conf_set_num_slot, ngx_conf_set_size_slot, ngx_conf_t, ngx_flag_t,
-    ngx_http_compile_complex_value, ngx_http_compile_complex_value_t, ngx_http_complex_value_t,
-    ngx_http_set_complex_value_slot, ngx_int_t, ngx_pcalloc, ngx_str_t, ngx_uint_t, NGX_CONF_FLAG,
-    NGX_CONF_NOARGS, NGX_CONF_TAKE1, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET,
-    NGX_HTTP_MAIN_CONF, NGX_HTTP_MAIN_CONF_OFFSET, NGX_HTTP_SRV_CONF, NGX_LOG_EMERG, NGX_LOG_ERR,
-    NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN, NGX_OK,
+    ngx_command_t, ngx_conf_full_name, ngx_conf_set_flag_slot, ngx_conf_set_num_slot,
+    ngx_conf_set_size_slot, ngx_conf_t, ngx_flag_t, ngx_http_compile_complex_value,
+    ngx_http_compile_complex_value_t, ngx_http_complex_value_t, ngx_http_set_complex_value_slot,
+    ngx_int_t, ngx_pcalloc, ngx_str_t, ngx_uint_t, NGX_CONF_FLAG, NGX_CONF_NOARGS, NGX_CONF_TAKE1,
+    NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_MAIN_CONF_OFFSET,
+    NGX_HTTP_SRV_CONF, NGX_LOG_EMERG, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN,
+    NGX_OK,
 };
 use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, Merge, MergeConfigError};
 use ngx::{ngx_conf_log_error, ngx_string};
@@ -178,12 +186,6 @@ unsafe impl HttpModuleLocationConf for Module {
 
 const ANY_LEVEL: u32 = NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF;
 
-static mut MODES: [ngx_conf_enum_t; 3] = [
-    ngx_conf_enum_t { name: ngx_string!("enforce"), value: MODE_ENFORCE },
-    ngx_conf_enum_t { name: ngx_string!("report"), value: MODE_REPORT },
-    ngx_conf_enum_t { name: ngx_str_t { len: 0, data: null_mut() }, value: 0 },
-];
-
 /// Refusals are logged at `error` by default, as misp-guard does (`logger.error`), and
 /// so that Debian's stock `error_log … error;` shows them.
 const DEFAULT_LOG_LEVEL: ngx_uint_t = NGX_LOG_ERR as ngx_uint_t;
@@ -217,15 +219,15 @@ pub(crate) static mut COMMANDS: [ngx_command_t; 10] = [
     ngx_command_t {
         name: ngx_string!("misp_guard_mode"),
         type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(ngx_conf_set_enum_slot),
+        set: Some(set_mode),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: offset_of!(LocConf, mode),
-        post: addr_of_mut!(MODES) as *mut c_void,
+        post: null_mut(),
     },
     ngx_command_t {
         name: ngx_string!("misp_guard_destination"),
         type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(ngx_http_set_complex_value_slot),
+        set: Some(set_destination),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: offset_of!(LocConf, destination),
         post: null_mut(),
@@ -249,7 +251,7 @@ pub(crate) static mut COMMANDS: [ngx_command_t; 10] = [
     ngx_command_t {
         name: ngx_string!("misp_guard_max_decompression_ratio"),
         type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(ngx_conf_set_num_slot),
+        set: Some(set_ratio),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: offset_of!(LocConf, max_ratio),
         post: null_mut(),
@@ -309,6 +311,10 @@ extern "C" fn set_config(
         };
         match Policy::from_json_slice(&bytes) {
             Ok(policy) => {
+                // Ignored keys and values that never match: `nginx -t` shows them.
+                policy.lint(&bytes, |l| {
+                    ngx_conf_log_error!(NGX_LOG_WARN, cf, "misp_guard_config: {path}:{l}");
+                });
                 mcf.policy = Some(Box::new(policy));
                 mcf.path = path;
                 NGX_CONF_OK
@@ -370,10 +376,21 @@ pub(crate) extern "C" fn merge_loc_conf(
         // (created by `create_loc_conf`) and the http block's `cf`.
         let (prev, this, cfr) =
             unsafe { (&*(prev as *const LocConf), &mut *(conf as *mut LocConf), &*cf) };
+        let own_destination = !this.destination.is_null();
         if this.merge(prev).is_err() {
             return NGX_CONF_ERROR;
         }
-        let has_rules = Module::main_conf(cfr).is_some_and(|m| m.policy.is_some());
+        let policy = Module::main_conf(cfr).and_then(|m| m.policy.as_deref());
+        if let (true, Some(policy)) = (own_destination, policy) {
+            // SAFETY: set by `set_destination` to a complex value compiled into the
+            // configuration pool.
+            let cv = unsafe { &*this.destination };
+            if let Err(msg) = check_literal_destination(cv, policy) {
+                ngx_conf_log_error!(NGX_LOG_EMERG, cf, "misp_guard_destination {msg}");
+                return NGX_CONF_ERROR;
+            }
+        }
+        let has_rules = policy.is_some();
         if this.enabled() && !has_rules {
             ngx_conf_log_error!(
                 NGX_LOG_EMERG,
@@ -420,4 +437,142 @@ fn compile(cf: &mut ngx_conf_t, value: &'static str) -> Result<*mut ngx_http_com
         return Err(());
     }
     Ok(cv)
+}
+
+/// `misp_guard_mode enforce|report;`: nginx's enum slot, with a message that names the
+/// directive and its values.
+extern "C" fn set_mode(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    crate::no_panic(NGX_CONF_ERROR, || {
+        // SAFETY: nginx passes this module's location configuration and `cf.args` holds
+        // the directive and its one argument (TAKE1).
+        let (lcf, value) = unsafe {
+            let args: &[ngx_str_t] = (*(*cf).args).as_slice();
+            (&mut *(conf as *mut LocConf), args[1])
+        };
+        if lcf.mode != UNSET_UINT {
+            return c"is duplicate".as_ptr() as *mut c_char;
+        }
+        lcf.mode = match value.as_bytes() {
+            b"enforce" => MODE_ENFORCE,
+            b"report" => MODE_REPORT,
+            other => {
+                let v = String::from_utf8_lossy(other);
+                ngx_conf_log_error!(
+                    NGX_LOG_EMERG,
+                    cf,
+                    "misp_guard_mode: invalid value \"{v}\" (expected \"enforce\" or \"report\")"
+                );
+                return NGX_CONF_ERROR;
+            }
+        };
+        NGX_CONF_OK
+    })
+}
+
+/// `misp_guard_destination [SCHEME://]HOST[:PORT];`: a complex value (variables
+/// allowed); a literal one is parsed now (scheme, host, port), and checked against the
+/// rules in `merge_loc_conf` (the rules may come later in the http block).
+extern "C" fn set_destination(
+    cf: *mut ngx_conf_t,
+    cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    crate::no_panic(NGX_CONF_ERROR, || {
+        // SAFETY: nginx's own slot for a complex value field (`cmd.offset`) of this
+        // module's location configuration.
+        let rv = unsafe { ngx_http_set_complex_value_slot(cf, cmd, conf) };
+        if rv != NGX_CONF_OK {
+            return rv;
+        }
+        // SAFETY: the slot just stored a complex value compiled into the pool.
+        let cv = unsafe { &*(*(conf as *mut LocConf)).destination };
+        match literal(cv).map(|v| (v, crate::dest::parse(v))) {
+            Some((v, Err(e))) => {
+                let why = match e {
+                    crate::dest::DestError::EmptyHost => "has no host",
+                    crate::dest::DestError::BadPort => "has a port that is not 1-65535",
+                    crate::dest::DestError::BadScheme => {
+                        "has a scheme that is neither http:// nor https://"
+                    }
+                };
+                ngx_conf_log_error!(
+                    NGX_LOG_EMERG,
+                    cf,
+                    "misp_guard_destination \"{v}\" {why} (expected [http://|https://]HOST[:PORT])"
+                );
+                NGX_CONF_ERROR
+            }
+            _ => NGX_CONF_OK,
+        }
+    })
+}
+
+/// The text of a complex value without variables.
+fn literal(cv: &ngx_http_complex_value_t) -> Option<&str> {
+    if !cv.lengths.is_null() {
+        return None;
+    }
+    // A compiled complex value without variables holds its text in `value`.
+    let bytes = cv.value.as_bytes();
+    std::str::from_utf8(bytes).ok()
+}
+
+/// A literal destination must name an instance of the rules (host or ip) on its port,
+/// or an allowlisted domain: else every request through it would be refused.
+fn check_literal_destination(cv: &ngx_http_complex_value_t, policy: &Policy) -> Result<(), String> {
+    let Some(v) = literal(cv) else { return Ok(()) };
+    let Ok(d) = crate::dest::parse(v) else { return Ok(()) }; // refused by set_destination
+    let port = d.port.or_else(|| d.scheme.map(crate::dest::default_port));
+    match policy.destination_reachable(d.host, port) {
+        Ok(()) => Ok(()),
+        Err(DestinationError::UnknownHost) => Err(format!(
+            "\"{v}\": host \"{}\" is neither an instance's host or ip nor an allowlisted \
+             domain in the rules: every request would be refused",
+            d.host
+        )),
+        Err(DestinationError::WrongPort { instance, expected }) => {
+            let name = policy.instance(instance).map_or("", |i| i.0);
+            let given = match port {
+                Some(p) => format!("port {p}"),
+                None => "no port (the request's scheme default, 443 or 80)".to_owned(),
+            };
+            Err(format!(
+                "\"{v}\": {given}, but instance \"{name}\" is on port {expected}: every \
+                 request would be refused"
+            ))
+        }
+    }
+}
+
+/// `misp_guard_max_decompression_ratio N;`: nginx's number slot, refusing 0 (it would
+/// refuse every compressed body).
+extern "C" fn set_ratio(
+    cf: *mut ngx_conf_t,
+    cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    crate::no_panic(NGX_CONF_ERROR, || {
+        // SAFETY: nginx's own slot for an `ngx_int_t` field (`cmd.offset`) of this
+        // module's location configuration.
+        let rv = unsafe { ngx_conf_set_num_slot(cf, cmd, conf) };
+        if rv != NGX_CONF_OK {
+            return rv;
+        }
+        // SAFETY: as above: this module's location configuration.
+        let lcf = unsafe { &*(conf as *const LocConf) };
+        if lcf.max_ratio < 1 {
+            ngx_conf_log_error!(
+                NGX_LOG_EMERG,
+                cf,
+                "misp_guard_max_decompression_ratio must be at least 1 (0 would refuse every \
+                 compressed body)"
+            );
+            return NGX_CONF_ERROR;
+        }
+        NGX_CONF_OK
+    })
 }

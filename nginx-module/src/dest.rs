@@ -23,6 +23,8 @@ pub(crate) enum DestError {
     EmptyHost,
     /// A port that is not a number in 1..=65535.
     BadPort,
+    /// `SCHEME://` with a scheme other than `http` or `https`.
+    BadScheme,
 }
 
 /// Parses `[SCHEME://]HOST[:PORT]`.
@@ -31,6 +33,8 @@ pub(crate) fn parse(v: &str) -> Result<Destination<'_>, DestError> {
         (Some("https"), r)
     } else if let Some(r) = strip_prefix_ci(v, "http://") {
         (Some("http"), r)
+    } else if v.contains("://") {
+        return Err(DestError::BadScheme);
     } else {
         (None, v)
     };

@@ -153,6 +153,93 @@ fn nginx_t_accepts_good_rules_and_reports_bad_ones_with_file_line_col() {
     assert!(!ok && err.contains("invalid value \"sometimes\""), "{err}");
 }
 
+/// Issue #15: `nginx -t` fails on a literal `misp_guard_destination` that no request
+/// can pass (bad scheme or port, a host that is no instance nor allowlisted domain, an
+/// instance's host on another port), names `misp_guard_mode`'s values, refuses a
+/// decompression ratio of 0, and shows the keys the rules file holds that no rule reads.
+#[test]
+fn nginx_t_checks_directive_values_against_the_rules() {
+    let up = Upstream::start();
+    let dest = |d: &str| {
+        let conf = Conf::new(rules(), &up)
+            .location(&format!("misp_guard on;\n            misp_guard_destination {d};"));
+        Nginx::test_config(&conf)
+    };
+    for good in [
+        "instance1-comp1.com",
+        "https://instance1-comp1.com",
+        "instance1-comp1.com:443",
+        "10.0.0.1:443",
+        "snort-org-site.s3.amazonaws.com",
+        "www.dan.me.uk:443",
+        "$http_x_test_dst",
+    ] {
+        let (ok, err) = dest(good);
+        assert!(ok, "{good} refused: {err}");
+    }
+    for (bad, why) in [
+        ("ftp://instance1-comp1.com", "has a scheme that is neither http:// nor https://"),
+        ("instance1-comp1.com:0", "has a port that is not 1-65535"),
+        ("instance1-comp1.com:99999", "has a port that is not 1-65535"),
+        ("https://:443", "has no host"),
+        (
+            "misp.example.org",
+            "host \"misp.example.org\" is neither an instance's host or ip nor an allowlisted domain",
+        ),
+        (
+            "instance1-comp1.com:8443",
+            "port 8443, but instance \"instance_1_1\" is on port 443",
+        ),
+        ("http://instance1-comp1.com", "port 80, but instance \"instance_1_1\" is on port 443"),
+    ] {
+        let (ok, err) = dest(bad);
+        assert!(!ok, "nginx -t accepted misp_guard_destination {bad}");
+        assert!(err.contains("[emerg]") && err.contains("misp_guard_destination"), "{err}");
+        assert!(err.contains(why), "{bad}: no `{why}` in: {err}");
+    }
+
+    let conf = Conf::new(rules(), &up).more("misp_guard_mode enforcing;");
+    let (ok, err) = Nginx::test_config(&conf);
+    assert!(!ok, "nginx -t accepted misp_guard_mode enforcing");
+    let want = "misp_guard_mode: invalid value \"enforcing\" (expected \"enforce\" or \"report\")";
+    assert!(err.contains(want), "{err}");
+
+    for (ratio, ok_wanted) in [("0", false), ("1", true), ("1000", true)] {
+        let conf =
+            Conf::new(rules(), &up).more(&format!("misp_guard_max_decompression_ratio {ratio};"));
+        let (ok, err) = Nginx::test_config(&conf);
+        assert_eq!(ok, ok_wanted, "ratio {ratio}: {err}");
+        if !ok_wanted {
+            assert!(err.contains("misp_guard_max_decompression_ratio must be at least 1"), "{err}");
+        }
+    }
+
+    // Keys no rule reads load (as in misp-guard) and are named, at warn level.
+    let dir = common::scratch("annotated-rules");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(rules()).unwrap()).unwrap();
+    v["comment"] = Value::String("reviewed by the SOC".into());
+    v["instances"]["instance_1_1"]["_note"] = Value::from(1);
+    let annotated = write_rules(&dir, &v);
+    let (ok, err) = Nginx::test_config(&Conf::new(&annotated, &up));
+    assert!(ok, "annotated rules refused: {err}");
+    let warns: Vec<&str> = err.lines().filter(|l| l.contains("[warn]")).collect();
+    assert_eq!(warns.len(), 2, "{err}");
+    assert!(
+        warns.iter().any(|l| l.contains("key `comment` ignored: no rule reads it (at comment)")),
+        "{err}"
+    );
+    assert!(
+        warns.iter().any(|l| l.contains(&format!("{}:", annotated.display()))
+            && l.contains("(at instances.instance_1_1._note)")),
+        "{err}"
+    );
+    // A misspelt key still fails.
+    v["instances"]["instance_1_1"]["blocked_object_type"] = Value::Array(vec![]);
+    let misspelt = write_rules(&dir, &v);
+    let (ok, err) = Nginx::test_config(&Conf::new(&misspelt, &up));
+    assert!(!ok && err.contains("did you mean `blocked_object_types`?"), "{err}");
+}
+
 #[test]
 fn reload_picks_up_changed_rules_and_keeps_old_ones_on_a_bad_file() {
     let up = Upstream::start();

@@ -58,9 +58,33 @@ ensure_deps() {
 build_module() {
     local profile=debug flags=()
     if [ "${1:-}" = release ]; then profile=release; flags=(--release); fi
-    log "building nginx (vendored) and the module ($profile)"
-    local json
-    json=$(cd "$ROOT/nginx-module" && cargo build "${flags[@]}" --message-format=json-render-diagnostics)
+    local json out pid start next what="nginx compiles inside the nginx-sys step"
+    if compgen -G "$CARGO_TARGET_DIR/$profile/build/nginx-sys-*/out/objs/nginx" >/dev/null; then
+        log "building the module ($profile; nginx is already built under $CARGO_TARGET_DIR)"
+        what="compiling the module"
+    else
+        log "building nginx from the source the ngx crate vendors, then the module ($profile)"
+        log "the first build takes a few minutes (nginx's C sources, then Rust crates); later ones reuse it"
+    fi
+    # cargo in the background, a progress line every 15 s: nginx's own build runs
+    # inside one cargo step (the nginx-sys build script) that prints nothing until done.
+    out=$(mktemp)
+    (cd "$ROOT/nginx-module" && exec cargo build "${flags[@]}" --message-format=json-render-diagnostics >"$out") &
+    pid=$! start=$SECONDS next=15
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        if [ $((SECONDS - start)) -ge "$next" ]; then
+            log "  still building ($((SECONDS - start)) s, $(grep -c '"reason":"compiler-artifact"' "$out") crates done; $what)"
+            next=$((next + 15))
+        fi
+    done
+    if ! wait "$pid"; then
+        rm -f "$out"
+        return 1
+    fi
+    json=$(cat "$out")
+    rm -f "$out"
+    log "built in $((SECONDS - start)) s"
     # Our build script passes the nginx build directory on (cargo:rustc-env).
     local build_dir
     build_dir=$(printf '%s\n' "$json" | grep '"reason":"build-script-executed"' \

@@ -29,6 +29,8 @@ pub enum Command {
     Check {
         /// The configuration file.
         config: PathBuf,
+        /// Print one JSON report on stdout.
+        json: bool,
     },
     /// Judge one exchange.
     Inspect(InspectArgs),
@@ -114,9 +116,10 @@ impl HiArgs {
             Some(_) if low.help => Command::Help,
             Some(Mode::Version) => Command::Version,
             Some(Mode::Check) => {
-                only_flags(&low, "check", &["config"])?;
+                only_flags(&low, "check", &["config", "json"])?;
                 no_positional(&low, "check", 0)?;
-                Command::Check { config: path(required(&mut low.config, "config")?) }
+                let json = low.json;
+                Command::Check { config: path(required(&mut low.config, "config")?), json }
             }
             Some(Mode::Conformance) => {
                 only_flags(&low, "conformance", &[])?;
@@ -384,7 +387,14 @@ mod tests {
     fn check_and_conformance() {
         assert!(matches!(hi(&["check", "--config", "x"]), Ok(Command::Check { .. })));
         assert!(matches!(hi(&["check"]), Err(CliError::Usage(_))));
-        assert!(matches!(hi(&["check", "--config", "x", "--json"]), Err(CliError::Usage(_))));
+        assert!(matches!(
+            hi(&["check", "--config", "x", "--json"]),
+            Ok(Command::Check { json: true, .. })
+        ));
+        assert!(matches!(
+            hi(&["check", "--config", "x", "--method", "GET"]),
+            Err(CliError::Usage(_))
+        ));
         let Ok(Command::Conformance { dir }) = hi(&["conformance", "/c"]) else { panic!() };
         assert_eq!(dir, PathBuf::from("/c"));
         assert!(matches!(hi(&["check", "--config", "x", "--help"]), Ok(Command::Help)));

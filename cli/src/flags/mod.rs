@@ -14,7 +14,7 @@ pub const USAGE: &str = "\
 misp-guard: judge MISP sync traffic as the misp-guard proxy does
 
 USAGE:
-    misp-guard check --config FILE
+    misp-guard check --config FILE [--json]
     misp-guard inspect --config FILE --method M --path P --src-ip IP
                        --dst-host H --dst-port N [--scheme https|http]
                        [--header 'K: V']... [--response FILE [--response-header 'K: V']...]
@@ -22,8 +22,15 @@ USAGE:
     misp-guard conformance [DIR]
 
 COMMANDS:
-    check        Load a configuration (either misp-guard format). Prints `FILE: ok`,
-                 or `failed to load config file: FILE:LINE:COL: message`.
+    check        Load a configuration (either misp-guard format). Silent when it is
+                 clean; else on stderr `failed to load config file: FILE:LINE:COL:
+                 message (at PATH)` (exit 2), or one line per warning (exit 0):
+                 `FILE:LINE:COL: warning: message (at PATH)` for keys no rule reads
+                 (ignored, as misp-guard does) and values that can never match (an
+                 `ip` that is no address, port 0, a distribution level above 5, an
+                 instance no compartment can reach). --json prints one report on
+                 stdout: {\"file\",\"ok\",\"errors\":[…],\"warnings\":[…]}, each
+                 entry {\"kind\",\"line\",\"column\",\"path\",\"message\"}.
     inspect      Judge one request: request policy, then the request body (BODY_FILE,
                  `-` for stdin, none for an empty body), then the upstream response
                  body given with --response (without it, the request is judged alone).
@@ -37,7 +44,7 @@ COMMANDS:
                  DIR defaults to $MISP_GUARD_CONFORMANCE, else ../shared/conformance.
 
 EXIT STATUS:
-    0 allow / config ok / all scenarios passed
+    0 allow / config loads (with or without warnings) / all scenarios passed
     1 block / some scenario failed
     2 usage, configuration or I/O error
 ";

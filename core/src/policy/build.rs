@@ -56,6 +56,7 @@ impl Builder {
                 allow_domains: List::default(),
                 proxy: None,
                 misp: None,
+                ignored: Default::default(),
             },
         }
     }
@@ -249,6 +250,11 @@ impl Builder {
         self.p.proxy = Some((ph, proxy.1));
         self.p.misp = Some((mh, misp.1));
         Ok(())
+    }
+
+    /// The keys the loader ignored (see [`super::keys`]).
+    pub(crate) fn ignored(&mut self, ignored: super::keys::Ignored) {
+        self.p.ignored = ignored;
     }
 
     /// Number of compartments declared so far.

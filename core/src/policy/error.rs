@@ -48,7 +48,7 @@ impl ConfigError {
             message: heapless::String::new(),
         };
         push_cut(&mut e.path, path);
-        push_cut(&mut e.message, message);
+        push_cut_marked(&mut e.message, message);
         e
     }
 
@@ -66,6 +66,23 @@ pub(crate) fn push_cut<const N: usize>(s: &mut heapless::String<N>, v: &str) {
             break;
         }
     }
+}
+
+/// Like [`push_cut`], ending with `…` when `v` does not fit, so that a cut message
+/// never reads as whole.
+pub(crate) fn push_cut_marked<const N: usize>(s: &mut heapless::String<N>, v: &str) {
+    if v.len() <= N {
+        let _ = s.push_str(v);
+        return;
+    }
+    let room = N - '…'.len_utf8();
+    for c in v.chars() {
+        if s.len() + c.len_utf8() > room {
+            break;
+        }
+        let _ = s.push(c);
+    }
+    let _ = s.push('…');
 }
 
 impl fmt::Display for ConfigError {

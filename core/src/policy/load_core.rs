@@ -12,10 +12,12 @@
 //!
 //! 1. **syntax**: a strict RFC 8259 scan ([`scan_document`]) with exact line:column for
 //!    the first error, nesting bounded by [`MAX_DEPTH`] (no recursion);
-//! 2. **validate**: serde-json-core walks the schema through hand-written
-//!    `DeserializeSeed`s/`Visitor`s (types, unknown/duplicate/missing fields), tracking
-//!    the JSON path of every value;
-//! 3. **build**, in the std loader's order so that both produce identical tables:
+//! 2. **keys**: [`super::keys::check_keys`] refuses keys that look like misspellings
+//!    and records the ignored ones (shared with the std loader);
+//! 3. **validate**: serde-json-core walks the schema through hand-written
+//!    `DeserializeSeed`s/`Visitor`s (types, duplicate/missing fields; unknown ones
+//!    skipped), tracking the JSON path of every value;
+//! 4. **build**, in the std loader's order so that both produce identical tables:
 //!    current format — allowlist, compartment names, `can_reach` targets, then one
 //!    instance at a time; legacy — `proxy`/`misp`, then one block rule at a time.
 //!    Only one *batch* (the allowlist, or one instance / block rule) is held at a
@@ -96,7 +98,9 @@ impl Policy {
         }
         let text = check_syntax(json)?;
         let format = detect_format(json)?;
+        let ignored = super::keys::check_keys(json, format)?;
         let mut b = Builder::new(format);
+        b.ignored(ignored);
         let modes: &[Mode] = match format {
             Format::Current => {
                 &[Mode::Validate, Mode::Allowlist, Mode::Sources, Mode::Targets, Mode::Instances]
@@ -176,21 +180,21 @@ pub(crate) fn locate(e: ConfigError, json: &[u8]) -> ConfigError {
 
 // --- scanner: strict syntax check and path lookup (no recursion, no allocation) --------
 
-type ScanErr = (usize, &'static str);
+pub(crate) type ScanErr = (usize, &'static str);
 
-struct Scan<'a> {
-    b: &'a [u8],
-    i: usize,
+pub(crate) struct Scan<'a> {
+    pub(crate) b: &'a [u8],
+    pub(crate) i: usize,
 }
 
 impl<'a> Scan<'a> {
-    fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
             self.i += 1;
         }
     }
 
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
@@ -319,7 +323,7 @@ impl<'a> Scan<'a> {
     }
 
     /// `"key" :` at the current position (after white space).
-    fn key(&mut self) -> Result<(usize, usize), ScanErr> {
+    pub(crate) fn key(&mut self) -> Result<(usize, usize), ScanErr> {
         self.ws();
         match self.peek() {
             Some(b'"') => {}
@@ -337,7 +341,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Skips one value, checking its syntax; nesting up to [`MAX_DEPTH`], iteratively.
-    fn value(&mut self) -> Result<(), ScanErr> {
+    pub(crate) fn value(&mut self) -> Result<(), ScanErr> {
         // Bit n set: level n is an object (else an array).
         let mut stack = [0u64; MAX_DEPTH / 64];
         let mut depth = 0usize;
@@ -458,7 +462,7 @@ fn unescape_into(raw: &str, mut put: impl FnMut(&str) -> Option<()>) -> Option<(
 }
 
 /// Unescapes `raw` into `out`; `None` when it does not fit.
-fn unescape<'o>(raw: &[u8], out: &'o mut [u8]) -> Option<&'o str> {
+pub(crate) fn unescape<'o>(raw: &[u8], out: &'o mut [u8]) -> Option<&'o str> {
     let raw = core::str::from_utf8(raw).ok()?;
     let mut n = 0;
     unescape_into(raw, |piece| {
@@ -1210,8 +1214,8 @@ fn list<'de, A: MapAccess<'de>>(
 // objects ---------------------------------------------------------------------------------
 
 /// Walks an object with fixed fields: `on(map, ctx, field index)` reads each value.
-/// Unknown and duplicate fields are refused at their key, missing required ones
-/// (`required`: bit per field) at the object.
+/// Unknown fields are skipped (see [`super::keys`]), duplicate fields are refused at
+/// their key, missing required ones (`required`: bit per field) at the object.
 fn fields<'de, 'b, A: MapAccess<'de>>(
     m: &mut A,
     ctx: &mut Ctx<'de, 'b>,
@@ -1224,24 +1228,11 @@ fn fields<'de, 'b, A: MapAccess<'de>>(
         let key_at = Some(ctx.last_at);
         let mark = ctx.push_key_src(k);
         let Some(i) = names.iter().position(|n| *n == ctx.text(k)) else {
-            // serde's wording, so that both loaders say the same.
-            let mut msg = heapless::String::<640>::new();
-            let _ = write!(msg, "unknown field `");
-            push_cut(&mut msg, ctx.text(k));
-            let _ = write!(msg, "`, ");
-            let _ = match names {
-                [] => write!(msg, "there are no fields"),
-                [a] => write!(msg, "expected `{a}`"),
-                [a, b] => write!(msg, "expected `{a}` or `{b}`"),
-                _ => {
-                    let _ = write!(msg, "expected one of ");
-                    for (j, n) in names.iter().enumerate() {
-                        let _ = write!(msg, "{}`{n}`", if j == 0 { "" } else { ", " });
-                    }
-                    Ok(())
-                }
-            };
-            return Err(ctx.fail(ConfigErrorKind::UnknownField, &msg, key_at));
+            // Not read: an annotation `keys::check_keys` recorded (it refused the
+            // misspellings before this walk).
+            m.next_value::<de::IgnoredAny>()?;
+            ctx.pop(mark);
+            continue;
         };
         if seen & (1 << i) != 0 {
             return Err(ctx.fail_fmt(
@@ -1457,19 +1448,7 @@ fn visit_instances<'de, A: MapAccess<'de>>(
     })
 }
 
-const INSTANCE_FIELDS: &[&str] = &[
-    "ip",
-    "host",
-    "port",
-    "compartment_id",
-    "affiliation",
-    "taxonomies_rules",
-    "blocked_distribution_levels",
-    "blocked_sharing_groups_uuids",
-    "blocked_attribute_types",
-    "blocked_attribute_categories",
-    "blocked_object_types",
-];
+const INSTANCE_FIELDS: &[&str] = super::keys::INSTANCE;
 
 fn visit_instance<'de, A: MapAccess<'de>>(
     m: &mut A,
@@ -1641,16 +1620,7 @@ impl<'de> Visitor<'de> for BlockRulesSeed<'_, 'de, '_> {
     }
 }
 
-const RULE_FIELDS: &[&str] = &[
-    "id",
-    "description",
-    "blocked_tags",
-    "blocked_distribution_levels",
-    "blocked_sharing_groups_uuids",
-    "blocked_attribute_types",
-    "blocked_attribute_categories",
-    "blocked_object_types",
-];
+const RULE_FIELDS: &[&str] = super::keys::RULE;
 
 fn visit_block_rule<'de, A: MapAccess<'de>>(
     m: &mut A,

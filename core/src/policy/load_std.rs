@@ -4,6 +4,7 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use super::build::RuleSetSpec;
+use super::keys::Ignored;
 use super::load_core::{line_col, locate, position_of_nth, position_of_path, struct_as_sequence};
 use super::model::{CurrentConfig, LegacyConfig};
 use super::{Builder, ConfigError, ConfigErrorKind, Format, Policy};
@@ -11,6 +12,10 @@ use super::{Builder, ConfigError, ConfigErrorKind, Format, Policy};
 impl Policy {
     /// Loads a configuration in either misp-guard format (told apart by its top-level
     /// keys: `block_rules` or `proxy` means legacy).
+    ///
+    /// Keys neither format reads are ignored (as misp-guard does) and listed by
+    /// [`Policy::ignored_keys`], unless they look like a misspelling of one it reads
+    /// (an [`ConfigErrorKind::UnknownField`] error; see `policy/keys.rs`).
     ///
     /// Errors carry line:column (1-based) and the JSON path of the offending value:
     /// syntax errors where serde_json stops; data errors (missing/unknown field, wrong
@@ -21,7 +26,10 @@ impl Policy {
         // the no-alloc loader's syntax check first: one message and position per file
         super::load_core::check_syntax(json)?;
         // and its format detection: the same top-level refusal from both loaders
-        let legacy = super::load_core::detect_format(json)? == Format::Legacy;
+        let format = super::load_core::detect_format(json)?;
+        let legacy = format == Format::Legacy;
+        // and its key check: misspellings refused, annotations ignored and recorded
+        let ignored = super::keys::check_keys(json, format)?;
         // serde's derived structs also accept arrays (fields by position): refuse them
         // as the no-alloc loader does, in document order with the other data errors.
         let shape = struct_as_sequence(json, legacy).map(|(path, off)| {
@@ -48,7 +56,7 @@ impl Policy {
             if let Some((_, e)) = shape {
                 return Err(e);
             }
-            compile_legacy(&cfg)
+            compile_legacy(&cfg, ignored)
         } else {
             let de = &mut serde_json::Deserializer::from_slice(json);
             let cfg: CurrentConfig =
@@ -56,7 +64,7 @@ impl Policy {
             if let Some((_, e)) = shape {
                 return Err(e);
             }
-            compile_current(&cfg)
+            compile_current(&cfg, ignored)
         };
         policy.map_err(|e| locate(e, json))
     }
@@ -143,8 +151,9 @@ fn strs(v: &[String]) -> impl Iterator<Item = &str> + Clone {
     v.iter().map(String::as_str)
 }
 
-fn compile_current(cfg: &CurrentConfig) -> Result<Policy, ConfigError> {
+fn compile_current(cfg: &CurrentConfig, ignored: Ignored) -> Result<Policy, ConfigError> {
     let mut b = Builder::new(Format::Current);
+    b.ignored(ignored);
     b.allowlist(strs(&cfg.allowlist.urls), strs(&cfg.allowlist.domains))?;
     // Compartments: every source of can_reach, then every target must be declared.
     for (name, _) in &cfg.compartments_rules.can_reach.0 {
@@ -199,8 +208,9 @@ fn compile_current(cfg: &CurrentConfig) -> Result<Policy, ConfigError> {
     Ok(b.finish())
 }
 
-fn compile_legacy(cfg: &LegacyConfig) -> Result<Policy, ConfigError> {
+fn compile_legacy(cfg: &LegacyConfig, ignored: Ignored) -> Result<Policy, ConfigError> {
     let mut b = Builder::new(Format::Legacy);
+    b.ignored(ignored);
     b.legacy_hosts((&cfg.proxy.host, cfg.proxy.port), (&cfg.misp.host, cfg.misp.port))?;
     for (i, r) in cfg.block_rules.iter().enumerate() {
         let path = std::format!("block_rules[{i}]");

@@ -14,6 +14,8 @@
 mod build;
 mod endpoint;
 mod error;
+mod keys;
+mod lint;
 mod request;
 
 mod load_core;
@@ -24,9 +26,11 @@ mod model;
 pub use build::Builder;
 pub use endpoint::{Endpoint, ENDPOINTS};
 pub use error::{ConfigError, ConfigErrorKind};
+pub use keys::{IgnoredKey, MAX_IGNORED};
+pub use lint::{Lint, LintKind};
 #[cfg(feature = "alloc")]
 pub use model::{CurrentConfig, LegacyConfig};
-pub use request::{Allowlisted, Header, Plan, RequestInfo, RequestVerdict};
+pub use request::{Allowlisted, DestinationError, Header, Plan, RequestInfo, RequestVerdict};
 
 /// Most instances in a current-format configuration.
 pub const MAX_INSTANCES: usize = 64;
@@ -199,6 +203,8 @@ pub struct Policy {
     pub(crate) proxy: Option<(Str, u16)>,
     /// Legacy `misp` host and port.
     pub(crate) misp: Option<(Str, u16)>,
+    /// Keys no rule reads, ignored (see [`keys`]).
+    pub(crate) ignored: keys::Ignored,
 }
 
 impl Policy {

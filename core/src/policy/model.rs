@@ -3,7 +3,9 @@
 //! Owned (`alloc`), read by the std loader with serde_json. The no-alloc loader
 //! ([`super::load_core`]) walks the same shapes with serde-json-core and hand-written
 //! visitors (same fields, same required/optional split, same duplicate refusal), one
-//! instance at a time; keep the two in step.
+//! instance at a time; keep the two in step. Keys a struct does not have are
+//! skipped by serde (misp-guard's schema allows them): [`super::keys`] has already
+//! refused the misspelt ones and recorded the others.
 
 #[cfg(feature = "alloc")]
 pub use owned::*;
@@ -17,7 +19,6 @@ mod owned {
 
     /// The current format (`config.schema.json`).
     #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
     pub struct CurrentConfig {
         /// Requests that pass without further checks (source still checked).
         pub allowlist: Allowlist,
@@ -29,7 +30,6 @@ mod owned {
 
     /// `allowlist`.
     #[derive(Debug, Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
     pub struct Allowlist {
         /// Full URLs (`scheme://host[:port]/path?query`).
         #[serde(default)]
@@ -41,7 +41,6 @@ mod owned {
 
     /// `compartments_rules`.
     #[derive(Debug, Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
     pub struct CompartmentsRules {
         /// `can_reach[src]` lists the compartments `src` may reach.
         #[serde(default)]
@@ -50,7 +49,6 @@ mod owned {
 
     /// One instance.
     #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
     pub struct Instance {
         /// Source address of its requests.
         pub ip: String,
@@ -79,7 +77,6 @@ mod owned {
 
     /// `taxonomies_rules`.
     #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
     pub struct TaxonomiesRules {
         /// Taxonomies every event and attribute must carry a tag of.
         #[serde(default)]
@@ -94,7 +91,6 @@ mod owned {
 
     /// The first release's format.
     #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
     pub struct LegacyConfig {
         /// The guard's own address (requests to it are inbound).
         pub proxy: HostPort,
@@ -106,7 +102,6 @@ mod owned {
 
     /// `{host, port}`.
     #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
     pub struct HostPort {
         /// Host name.
         pub host: String,
@@ -116,7 +111,6 @@ mod owned {
 
     /// One legacy block rule.
     #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
     pub struct BlockRule {
         /// Reported as `. blocked by rule: ID`.
         pub id: String,

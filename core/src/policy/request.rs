@@ -148,7 +148,65 @@ fn same_header_name(a: &[u8], b: &[u8]) -> bool {
 const OVERRIDE_HEADERS: [&[u8]; 3] =
     [b"x-http-method-override", b"x-http-method", b"x-method-override"];
 
+/// Why no request addressed to a destination fixed in a front end's configuration can
+/// pass (see [`Policy::destination_reachable`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DestinationError {
+    /// The host is neither an instance's `host` or `ip` nor an allowlisted domain or
+    /// URL host.
+    UnknownHost,
+    /// The host is instance `instance`'s, whose port is `expected`.
+    WrongPort {
+        /// Index of the instance ([`Policy::instance`]).
+        instance: usize,
+        /// The instance's port.
+        expected: u16,
+    },
+}
+
 impl Policy {
+    /// For a front end whose configuration fixes the destination of its requests:
+    /// can any request addressed to `host` on `port` pass the destination checks?
+    /// `port: None` means the default port of the request's scheme (443 or 80), not
+    /// known yet. The legacy format has no destination table: always `Ok`.
+    pub fn destination_reachable(
+        &self,
+        host: &str,
+        port: Option<u16>,
+    ) -> Result<(), DestinationError> {
+        if self.format == Format::Legacy {
+            return Ok(());
+        }
+        let url_host = |u: &str| {
+            let rest = u.split_once("://").map_or(u, |(_, r)| r);
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let authority = &rest[..end];
+            let h = match authority.rsplit_once(':') {
+                Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+                _ => authority,
+            };
+            h.trim_start_matches('[').trim_end_matches(']') == host
+        };
+        if self.list(self.allow_domains).any(|d| d == host)
+            || self.list(self.allow_urls).any(url_host)
+        {
+            return Ok(());
+        }
+        let Some(i) = self.instance_by_addr(host) else {
+            return Err(DestinationError::UnknownHost);
+        };
+        let expected = self.instances[i].port;
+        let ok = match port {
+            Some(p) => p == expected,
+            None => expected == 443 || expected == 80,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(DestinationError::WrongPort { instance: i, expected })
+        }
+    }
+
     /// Decides on a request from its method, path, addresses and headers.
     pub fn check_request(&self, req: &RequestInfo<'_>, headers: &[Header<'_>]) -> RequestVerdict {
         match self.format {
