@@ -214,6 +214,13 @@ fn bounds_rule_user_org() {
 }
 
 #[test]
+#[ignore = "fails open: all_orgs below the double range (1e-400) is true to the guard, \
+            0.0 (false) to misp-guard (notes/bounds-findings.md F1)"]
+fn bounds_all_orgs_underflow() {
+    check(rows::all_orgs_underflow());
+}
+
+#[test]
 fn bounds_decode() {
     check(rows::decode_light());
 }

@@ -426,6 +426,26 @@ pub fn rule_columns() -> Vec<Row> {
         always(Some("attribute_blocked_type")),
         |n| attribute("Other", &format!("email{}", "\\u0020".repeat(n - 5))),
     ));
+    // a compared value with no column: a distribution level as a string of zeros
+    out.extend(rows(
+        "VALUE_CAP",
+        "distribution \"000…\"",
+        1024,
+        To::Push,
+        [
+            Some("event_blocked_distribution"),
+            Some("event_blocked_distribution"),
+            Some("bad_level"),
+            Some("bad_level"),
+        ],
+        |n| {
+            format!(
+                r#"{{"Event":{{"info":"x","distribution":"{}","Attribute":[],"Object":[]}}}}"#,
+                "0".repeat(n)
+            )
+            .into_bytes()
+        },
+    ));
     // a character past U+FFFF, as UTF-8 and as a surrogate pair, at the column length
     for (name, body, want) in [
         ("U+1F600/tag", tag("tlp:red\u{1F600}"), "over_capacity"),
@@ -513,6 +533,47 @@ pub fn rule_user_org() -> Vec<Row> {
         });
     }
     out
+}
+
+/// A pulled event whose sharing group lists a server with `all_orgs: value` and one
+/// organisation that is not the user's.
+pub fn all_orgs(value: &str) -> Vec<u8> {
+    format!(
+        r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}","SharingGroupOrg":[{{"Organisation":{{"uuid":"00000000-0000-4000-8000-000000000000"}}}}],"SharingGroupServer":[{{"all_orgs":{value}}}]}},"Attribute":[],"Object":[]}}}}"#
+    )
+    .into_bytes()
+}
+
+/// `all_orgs` is a grant (it skips the `X-UserOrgUUID` check): misp-guard reads it with
+/// Python's `json` and truthiness, so a number that underflows a double (below about
+/// 2.47e-324) is 0.0, false. The double's range is a bound the guard must not read as
+/// "true" (findings F1).
+pub fn all_orgs_underflow() -> Vec<Row> {
+    let user = b"8b9661a3-8544-4f8d-94be-cd7ebe87e922".to_vec();
+    let no = Some("user_org_not_in_sharing_group");
+    [
+        ("0", no),
+        ("0.0", no),
+        ("false", no),
+        ("1", None),
+        // the smallest double (4.94e-324) and what rounds to it: true
+        ("5e-324", None),
+        ("3e-324", None),
+        // below half of it: 0.0
+        ("2e-324", no),
+        ("1e-400", no),
+        ("0.1e-400", no),
+    ]
+    .into_iter()
+    .map(|(v, want)| Row {
+        name: format!("all_orgs/{v}"),
+        to: To::Pull,
+        body: all_orgs(v),
+        encoding: None,
+        user_org: Some(user.clone()),
+        want,
+    })
+    .collect()
 }
 
 // --- decoding ------------------------------------------------------------------------
