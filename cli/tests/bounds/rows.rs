@@ -519,6 +519,16 @@ pub fn rule_user_org() -> Vec<Row> {
             want: if n <= 64 { None } else { Some("user_org_not_in_sharing_group") },
         });
     }
+    // a header one byte past the bound whose first 64 bytes are the body's organisation
+    let org = fill("8b9661a3-8544-4f8d-94be-cd7ebe87e922", 'f', 64);
+    out.push(Row {
+        name: "X-UserOrgUUID/body org = header's first 64 bytes/+1 (65)".into(),
+        to: To::Pull,
+        body: shared_with(&org),
+        encoding: None,
+        user_org: Some(format!("{org}f").into_bytes()),
+        want: Some("user_org_not_in_sharing_group"),
+    });
     // the header's trailing spaces are trimmed (as misp-guard's header parsing does);
     // the body's are not: misp-guard compares the organisation exactly
     let org = "8b9661a3-8544-4f8d-94be-cd7ebe87e922";
@@ -906,7 +916,14 @@ pub fn config_rows() -> Vec<ConfigRow> {
             r#"{{"proxy":{{"host":"p.example","port":8888}},"misp":{{"host":"m.example","port":443}},"block_rules":[{}]}}"#,
             rules.join(",")
         );
-        (json.into_bytes(), None)
+        // every block rule applies to a push: the last one too
+        let probe = (
+            "192.0.2.1".into(),
+            "x.example".into(),
+            tag(&format!("t{}", n - 1)),
+            "event_blocked_tag",
+        );
+        (json.into_bytes(), Some(probe))
     });
     // compartments
     add("MAX_COMPARTMENTS", 64, "more than 64 compartments", &|n| {
