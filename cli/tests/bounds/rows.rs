@@ -689,6 +689,26 @@ pub fn decode_light() -> Vec<Row> {
             });
         }
     }
+    // br's window: at most 2^24 bytes (RFC 7932); the large-window extension (a ring
+    // buffer of up to 1 GiB) is refused. ×10 does not exist: 30 is the largest.
+    for (step, lgwin) in [("-1", 23), ("=", 24), ("+1", 25), ("max", 30)] {
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 5,
+            lgwin,
+            large_window: lgwin > 24,
+            ..Default::default()
+        };
+        let mut body = vec![];
+        brotli::BrotliCompress(&mut &event_of(4096, true)[..], &mut body, &params).expect("br");
+        out.push(Row {
+            name: format!("br window/lgwin {step} ({lgwin})"),
+            to: To::Push,
+            body,
+            encoding: Some("br"),
+            user_org: None,
+            want: Some(if lgwin <= 24 { "event_blocked_tag" } else { "decode_error" }),
+        });
+    }
     // max_ratio 1000: deflate cannot go much past 1032:1; padded to ~900:1 it passes,
     // unpadded (~1030:1, just past the bound) it is refused, br (≫ 10 000:1) too
     let n = 4 << 20;
