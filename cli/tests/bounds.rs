@@ -113,7 +113,7 @@ mgtest!(bounds_decode, |dir: Dir, cmd: TestCommand| {
 });
 
 #[test]
-#[cfg_attr(debug_assertions, ignore = "heavy: 256 MiB per row, run in release")]
+#[ignore = "heavy: 256 MiB per row, run in release (scripts/fuzz-smoke.sh)"]
 fn bounds_decode_max_decoded() {
     check("bounds_decode_max_decoded", rows::decode_heavy());
 }

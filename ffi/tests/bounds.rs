@@ -280,7 +280,7 @@ fn bounds_decode() {
 }
 
 #[test]
-#[cfg_attr(debug_assertions, ignore = "heavy: 256 MiB per row, run in release")]
+#[ignore = "heavy: 256 MiB per row, run in release (scripts/fuzz-smoke.sh)"]
 fn bounds_decode_max_decoded() {
     check(rows::decode_heavy());
 }
