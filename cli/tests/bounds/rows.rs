@@ -948,11 +948,19 @@ pub fn config_rows() -> Vec<ConfigRow> {
     // compartments
     add("MAX_COMPARTMENTS", 64, "more than 64 compartments", &|n| {
         let reach: Vec<String> = (0..n - 1).map(|k| format!(r#""c{k}":["c{k}","c"]"#)).collect();
-        let json = String::from_utf8(config(2, |_, _| ())).unwrap().replace(
-            r#""can_reach":{"c":["c"]}"#,
-            &format!(r#""can_reach":{{"c":["c"],{}}}"#, reach.join(",")),
-        );
-        (json.into_bytes(), None)
+        let json = String::from_utf8(config(2, |t, _| *t = "\"last\"".into()))
+            .unwrap()
+            .replace(
+                r#""can_reach":{"c":["c"]}"#,
+                &format!(r#""can_reach":{{"c":["c"],{}}}"#, reach.join(",")),
+            )
+            // the last instance lives in the last compartment declared
+            .replace(
+                r#""host":"i1.example","port":443,"compartment_id":"c""#,
+                &format!(r#""host":"i1.example","port":443,"compartment_id":"c{}""#, n - 2),
+            );
+        assert!(json.contains(&format!(r#""compartment_id":"c{}""#, n - 2)));
+        (json.into_bytes(), Some(probe_from(1, tag("last"), "event_blocked_tag")))
     });
     // list entries over all rule sets
     add("MAX_ENTRIES", 2048, "more than 2048 list entries", &|n| {
