@@ -586,6 +586,31 @@ pub fn all_orgs_underflow() -> Vec<Row> {
     .collect()
 }
 
+/// `X-UserOrgUUID` is a grant compared exactly by misp-guard: mitmproxy strips only
+/// ASCII white space around a header value (`bytes.strip()`), so a value ending in
+/// U+00A0 or U+3000 is another organisation (findings F2).
+pub fn user_org_unicode_space() -> Vec<Row> {
+    let org = "8b9661a3-8544-4f8d-94be-cd7ebe87e922";
+    let no = Some("user_org_not_in_sharing_group");
+    [
+        (format!("{org} "), None),
+        (format!("\t{org}\t"), None),
+        (format!("{org}\u{a0}"), no),
+        (format!("{org}\u{3000}"), no),
+        (format!("\u{a0}{org}"), no),
+    ]
+    .into_iter()
+    .map(|(h, want)| Row {
+        name: format!("X-UserOrgUUID/{h:?}"),
+        to: To::Pull,
+        body: shared_with(org),
+        encoding: None,
+        user_org: Some(h.into_bytes()),
+        want,
+    })
+    .collect()
+}
+
 // --- decoding ------------------------------------------------------------------------
 
 /// An event of exactly `n` bytes: padded with white space, `tlp:red` at the end when
