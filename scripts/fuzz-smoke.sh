@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Short fuzzing smoke + heavy resource-bound tests (CI). Budget: 5 targets × 30 s of
-# fuzzing + ~10 s of release tests, plus the builds (one ASan build of the fuzz crate,
-# one release build of core's tests: a few minutes from cold, seconds when cached).
+# fuzzing + ~35 s of release tests, plus the builds (one ASan build of the fuzz crate,
+# release builds of core's, the CLI's and the C ABI's tests: minutes from cold,
+# seconds when cached).
 #
 #   scripts/fuzz-smoke.sh            # every target: $FUZZ_RUNS (default 10000) inputs
 #                                    # from seed $FUZZ_SEED (default 1), at most
@@ -66,3 +67,7 @@ done
 echo "== heavy resource-bound tests (release)"
 cd "$root"
 cargo test -p misp-guard-core --release --test bounds -- --ignored --test-threads=1
+# the 256 MiB decoded-size bound through the CLI and the C ABI (issue 11); by name:
+# other ignored tests there are open findings, not heavy ones
+cargo test -p misp-guard-cli --release --test integration -- --ignored bounds_decode_max_decoded
+cargo test -p misp-guard-ffi --release --test bounds -- --ignored bounds_decode_max_decoded

@@ -10,6 +10,7 @@
 mod macros;
 mod util;
 
+mod bounds;
 mod check;
 mod conformance;
 mod example;
