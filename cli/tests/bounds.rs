@@ -102,15 +102,11 @@ mgtest!(bounds_rule_user_org, |dir: Dir, cmd: TestCommand| {
 });
 
 #[test]
-#[ignore = "fails open: all_orgs below the double range (1e-400) is true to the guard, \
-            0.0 (false) to misp-guard (notes/bounds-findings.md F1)"]
 fn bounds_all_orgs_underflow() {
     check("bounds_all_orgs_underflow", rows::all_orgs_underflow());
 }
 
 #[test]
-#[ignore = "fails open: X-UserOrgUUID trimmed of Unicode white space (U+00A0, U+3000) \
-            grants membership misp-guard refuses (notes/bounds-findings.md F2)"]
 fn bounds_user_org_unicode_space() {
     check("bounds_user_org_unicode_space", rows::user_org_unicode_space());
 }

@@ -268,15 +268,11 @@ fn bounds_rule_user_org() {
 }
 
 #[test]
-#[ignore = "fails open: all_orgs below the double range (1e-400) is true to the guard, \
-            0.0 (false) to misp-guard (notes/bounds-findings.md F1)"]
 fn bounds_all_orgs_underflow() {
     check(rows::all_orgs_underflow());
 }
 
 #[test]
-#[ignore = "fails open: X-UserOrgUUID trimmed of Unicode white space (U+00A0, U+3000) \
-            grants membership misp-guard refuses (notes/bounds-findings.md F2)"]
 fn bounds_user_org_unicode_space() {
     check(rows::user_org_unicode_space());
 }

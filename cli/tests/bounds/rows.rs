@@ -320,8 +320,14 @@ pub fn rule_columns() -> Vec<Row> {
     out.extend(rows("tags.name", "tlp:red+a…", 255, To::Push, oc, |n| {
         tag(&fill("tlp:red", 'a', n))
     }));
-    out.extend(rows("tags.name", "tlp:red+€… (3 bytes)", 255, To::Push, oc, |n| {
-        tag(&fill("tlp:red", '€', n))
+    // `Tag::beforeValidate` cuts a new tag's name at 255 *bytes*: 3-byte characters up
+    // to `n` bytes (the last ones ASCII to land on `n` exactly)
+    out.extend(rows("tags.name", "tlp:red+€… (255 bytes)", 255, To::Push, oc, |n| {
+        let mut t = fill("tlp:red", '€', 7 + (n - 7) / 3);
+        while t.len() < n {
+            t.push('a');
+        }
+        tag(&t)
     }));
     out.extend(rows(
         "tags.name",
@@ -478,8 +484,11 @@ pub fn cluster(ty: &str, uuid: &str) -> Vec<u8> {
 pub fn rule_cluster() -> Vec<Row> {
     let oc = within("over_capacity");
     let mut out = vec![];
-    // 2-byte characters: the byte bound is reached well within 255 characters
-    out.extend(rows("CLUSTER_TYPE_CAP", "type of é… bytes", 256, To::Cluster, oc, |n| {
+    // 2-byte characters: the byte bound is reached well within 255 characters; the
+    // filed tag's 255 bytes (`tags.name`, cut by `Tag::beforeValidate`) come first, so a
+    // type this long is refused at every step
+    let oc_all = always(Some("over_capacity"));
+    out.extend(rows("CLUSTER_TYPE_CAP", "type of é… bytes", 256, To::Cluster, oc_all, |n| {
         let mut t = "é".repeat(n / 2);
         if n % 2 == 1 {
             t.push('t');

@@ -297,7 +297,11 @@ impl<'p> Evaluator<'p> {
         }
         self.m.user_org.clear();
         match core::str::from_utf8(uuid) {
-            Ok(s) if self.m.user_org.push_str(s.trim()).is_ok() => self.m.user_org_set = true,
+            // HTTP's optional white space only (SP, HTAB), as mitmproxy strips it: other
+            // white space is part of the value misp-guard compares
+            Ok(s) if self.m.user_org.push_str(s.trim_matches([' ', '\t'])).is_ok() => {
+                self.m.user_org_set = true
+            }
             _ => {
                 // not a UUID: no organisation can match it
                 self.m.user_org_set = true;
