@@ -13,3 +13,4 @@ mod util;
 mod check;
 mod conformance;
 mod inspect;
+mod sync_calls;
