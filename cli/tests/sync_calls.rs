@@ -337,6 +337,41 @@ mgtest!(numeric_edit_is_judged_as_an_event_edit, |dir: Dir, cmd: TestCommand| {
     }
 });
 
+// --- proposals ---------------------------------------------------------------------------
+
+/// One proposal as `Server::syncProposals` sends it: the shadow attribute row, bare.
+fn proposal(kind: &str) -> String {
+    format!(
+        r#"[{{"old_id":"0","event_id":"3","type":"{kind}","category":"Network activity","to_ids":true,"uuid":"{U1}","event_uuid":"{EVENT}","deleted":false,"timestamp":"1700000000","proposal_to_delete":false,"disable_correlation":false,"comment":"","org_id":"1","email":"a@example.com","event_org_id":"1","value":"1.2.3.4","data":""}}]"#
+    )
+}
+
+mgtest!(proposals_push_is_judged_like_the_shadow_attribute_index, |dir: Dir, cmd: TestCommand| {
+    let path = format!("/events/pushProposals/{EVENT}");
+    allowed(&dir, &call("POST", &path).body(&proposal("ip-dst")));
+    let rec = refused(
+        &dir,
+        &call("POST", &path).body(&proposal("passport-number")),
+        "request_body",
+        "attribute_blocked_type",
+    );
+    assert_eq!(rec["pointer"], "/0/type");
+    let tagged =
+        proposal("ip-dst").replace(r#""data":"""#, r#""data":"","Tag":[{"name":"tlp:red"}]"#);
+    refused(&dir, &call("POST", &path).body(&tagged), "request_body", "attribute_blocked_tag");
+    let no_type = proposal("ip-dst").replace(r#""type":"ip-dst","#, "");
+    refused(&dir, &call("POST", &path).body(&no_type), "request_body", "missing_field");
+    refused(
+        &dir,
+        &call("POST", &path).body(r#"{"ShadowAttribute":[]}"#),
+        "request_body",
+        "wrong_type",
+    );
+    for p in ["/events/pushProposals/42".to_owned(), format!("{path}/x")] {
+        refused(&dir, &call("POST", p).body("[]"), "request", "endpoint_not_allowed");
+    }
+});
+
 // --- the switch ---------------------------------------------------------------------------
 
 /// The corpus configuration with `"endpoints": value` added.
@@ -354,6 +389,7 @@ mgtest!(misp_guard_endpoint_list_refuses_the_added_calls, |dir: Dir, cmd: TestCo
         call("GET", "/eventReports/add").answer(DESCRIBE),
         call("GET", chunk("Note", &[U1, U2])).answer("[]"),
         call("POST", "/events/edit/42/metadata:1").body_file("test_event_non-blocked.json"),
+        call("POST", format!("/events/pushProposals/{EVENT}")).body("[]"),
     ];
     for c in &calls {
         let run = inspect(&dir, &strict, c);
@@ -409,6 +445,7 @@ fn session() -> Vec<Call<'static>> {
     let sightings: &'static str = Box::leak(sightings.into_boxed_str());
     let notes: &'static str = Box::leak(notes("tlp:green").into_boxed_str());
     let uuids: &'static str = Box::leak(format!(r#"["{U1}"]"#).into_boxed_str());
+    let proposals: &'static str = Box::leak(proposal("ip-dst").into_boxed_str());
     let index: &'static str = Box::leak(
         format!(r#"[{{"id":"7","uuid":"{EVENT}","timestamp":"1700000000","sighting_timestamp":"0","published":true,"orgc_uuid":"10c8f445-888b-4a2d-bac8-4e1e8861d595"}}]"#)
             .into_boxed_str(),
@@ -431,6 +468,10 @@ fn session() -> Vec<Call<'static>> {
         // the next event: an 8 MiB mostly-zero attachment (brotli beyond 1000:1)
         call("HEAD", ev.clone()),
         Call { body: Some(Body::Owned(sparse_attachment_push())), ..call("POST", "/events/add/metadata:1") },
+        // proposals of pushed events (`Server::syncProposals`)
+        call("POST", format!("/events/pushProposals/{EVENT}")).body(proposals).answer(r#"{"success":true,"counter":1,"message":""}"#),
+        // sightings (`Sighting::pushSightings`): the remote's index, then per event
+        call("POST", "/events/index").body(r#"{"minimal":1,"published":1}"#).answer(index),
         call("POST", sightings_filter()).body(uuids).answer("[]"),
         call("POST", format!("/sightings/bulkSaveSightings/{EVENT}")).body(sightings),
         call("POST", "/analyst_data/filterAnalystDataForPush").body_file("test_filter_analyst_data_for_push_non-blocked.json").answer(minimal),
@@ -467,6 +508,7 @@ mgtest!(misp_2_5_push_and_pull_session_passes_end_to_end, |dir: Dir, cmd: TestCo
         [
             "GET /eventReports/add".to_owned(),
             "POST /events/edit/7/metadata:1".to_owned(),
+            format!("POST /events/pushProposals/{EVENT}"),
             format!("POST {}", sightings_filter()),
             format!("GET {}", chunk("Note", &[U1, U2])),
         ]

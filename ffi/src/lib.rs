@@ -150,6 +150,8 @@ pub enum misp_guard_body_kind {
     UuidList = 13,
     /// MISP's API description of an action (`GET /eventReports/add`).
     ApiDescription = 14,
+    /// `[{…}, …]` of bare shadow attributes (`/events/pushProposals/UUID`).
+    ProposalList = 15,
 }
 
 /// A body to inspect, as returned by `misp_guard_check_request`. Treat it as opaque:
@@ -197,6 +199,7 @@ impl misp_guard_inspection {
             }
             BodyKind::UuidList => K::UuidList,
             BodyKind::ApiDescription => K::ApiDescription,
+            BodyKind::ProposalList => K::ProposalList,
         };
         misp_guard_inspection {
             kind: kind as u32,
@@ -226,6 +229,7 @@ impl misp_guard_inspection {
             12 => BodyKind::MinimalSearch(MinimalSearch::GalaxyClusters),
             13 => BodyKind::UuidList,
             14 => BodyKind::ApiDescription,
+            15 => BodyKind::ProposalList,
             _ => return Err(bad),
         };
         let side = match self.side {

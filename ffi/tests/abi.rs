@@ -495,6 +495,12 @@ fn misp_sync_calls_are_planned_and_judged() {
     let no = judge_in(&p, &d.response, buf, note, &[9]);
     assert_eq!(no.code, "attribute_blocked_tag");
 
+    let d = decision(&p, "POST", &format!("/events/pushProposals/{U}"));
+    assert_eq!(d.request.kind, misp_guard_body_kind::ProposalList as u32);
+    let sa = br#"[{"type":"passport-number","category":"Network activity","value":"x"}]"#;
+    let no = judge_in(&p, &d.request, buf, sa, &[5]);
+    assert_eq!((no.code.as_str(), no.pointer.as_str()), ("attribute_blocked_type", "/0/type"));
+
     // a shape MISP does not send is refused at the request
     let d = decision(&p, "POST", "/events/edit/7");
     assert_eq!(

@@ -40,6 +40,8 @@ pub enum Traffic {
     SightingUuidFilter,
     /// `GET /eventReports/add`: MISP's API description of the action.
     ApiDescription,
+    /// Push: proposals (`/events/pushProposals/UUID`), a list of bare shadow attributes.
+    PushProposals,
 }
 
 /// How the rest of the path after the fixed part may look.
@@ -149,6 +151,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Traffic::PullAnalystData,
     ),
     sync("POST", "/events/edit/", Tail::NumberMetadata, Traffic::PushEvent),
+    sync("POST", "/events/pushProposals/", Tail::Uuid, Traffic::PushProposals),
 ];
 
 /// A UUID as MISP validates one (`Validation::uuid`): 8-4-4-4-12 hexadecimal digits,
@@ -368,6 +371,7 @@ mod tests {
                 std::format!("/analyst_data/index/Relationship/uuid[]:{UUID}/uuid[]:{u2}.json"),
             ),
             ("POST", "/events/edit/42/metadata:1".into()),
+            ("POST", std::format!("/events/pushProposals/{UUID}")),
         ];
         for (m, p) in &ok {
             let e = Endpoint::find(m, p).unwrap_or_else(|| panic!("{m} {p}"));
@@ -397,6 +401,9 @@ mod tests {
             ("POST", "/events/edit/042/metadata:1".into()),
             ("POST", "/events/edit/42/metadata:1/x".into()),
             ("GET", "/events/edit/42/metadata:1".into()),
+            ("POST", "/events/pushProposals/42".into()),
+            ("GET", std::format!("/events/pushProposals/{UUID}")),
+            ("POST", std::format!("/events/pushProposals/{UUID}.json")),
         ];
         for (m, p) in &bad {
             assert!(Endpoint::find(m, p).is_none(), "{m} {p}");

@@ -126,6 +126,9 @@ pub enum BodyKind {
     /// only `name`, `description`, `url` (strings), `mandatory_fields` and
     /// `optional_fields` (arrays of strings), `description` present.
     ApiDescription,
+    /// `[{…}, …]` of bare shadow attributes (`/events/pushProposals/UUID`), each judged
+    /// as a `/shadow_attributes/index` item's.
+    ProposalList,
 }
 
 /// Which search a [`BodyKind::MinimalSearch`] guards (for the log wording).

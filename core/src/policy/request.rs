@@ -293,6 +293,7 @@ fn plan_for(
             plan.response = Some(pull(BodyKind::UuidList, false));
         }
         Traffic::ApiDescription => plan.response = Some(pull(BodyKind::ApiDescription, false)),
+        Traffic::PushProposals => plan.request = push_if(BodyKind::ProposalList),
     }
     plan
 }

@@ -408,6 +408,7 @@ pub(crate) fn root(body: BodyKind) -> (Kind, bool) {
         BodyKind::Sightings => (Kind::SightingItem, true),
         BodyKind::MinimalSearch(_) => (Kind::Search, false),
         BodyKind::UuidList | BodyKind::ApiDescription => (Kind::Shape, false),
+        BodyKind::ProposalList => (Kind::Attribute { strict: true }, true),
     }
 }
 
