@@ -8,7 +8,7 @@
 //! | `misp_guard_destination [SCHEME://]HOST[:PORT];` | http, server, location | `$host:$server_port` |
 //! | `misp_guard_max_body_size SIZE;` | http, server, location | `64m` |
 //! | `misp_guard_max_decoded_size SIZE;` | http, server, location | `256m` |
-//! | `misp_guard_max_decompression_ratio N;` | http, server, location | `1000` |
+//! | `misp_guard_max_decompression_ratio N;` | http, server, location | `8192` |
 //!
 //! The rules file is read and compiled while nginx parses its configuration, so
 //! `nginx -t` reports a bad file (`FILE:LINE:COL: message`), and `nginx -s reload`
