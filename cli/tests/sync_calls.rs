@@ -432,8 +432,8 @@ mgtest!(endpoints_key_is_checked, |dir: Dir, cmd: TestCommand| {
 
 // --- a whole MISP 2.5 session --------------------------------------------------------------
 
-/// Every call of a MISP 2.5 push (`Server::push`) and pull (`Server::pull`) to and from
-/// a 2.5 remote, in the order MISP makes them (`ServerSyncTool`, `Event`, `Sighting`,
+/// Every call of a MISP 2.5 connection test, push (`Server::push`) and pull
+/// (`Server::pull`) to and from a 2.5 remote, in the order MISP makes them (`ServerSyncTool`, `Event`, `Sighting`,
 /// `GalaxyCluster`, `AnalystData`), with the bodies and answers MISP sends and gets.
 fn session() -> Vec<Call<'static>> {
     const VERSION: &str = r#"{"version":"2.5.1","pymisp_recommended_version":"2.5.1","perm_sync":true,"perm_sighting":true,"perm_galaxy_editor":true,"perm_analyst_data":true,"request_encoding":["gzip","br"],"filter_sightings":true}"#;
@@ -454,7 +454,15 @@ fn session() -> Vec<Call<'static>> {
         format!(r#"{{"Note":{{"{U1}":"2024-10-04 08:09:39","{U2}":"2024-10-04 08:09:39"}}}}"#)
             .into_boxed_str(),
     );
+    let test_string: &'static str = Box::leak(
+        format!(r#"{{"testString":"{}"}}"#, "MISP sync POST test payload ".repeat(64))
+            .into_boxed_str(),
+    );
     vec![
+        // connection test (`Server::runConnectionTest`) and the sync user look-up
+        call("GET", "/servers/getVersion").answer(VERSION),
+        call("POST", "/servers/postTest").body(test_string).answer(test_string),
+        call("GET", "/users/view/me.json").answer(r#"{"User":{"id":"2","email":"sync@example.com"},"Organisation":{"uuid":"10c8f445-888b-4a2d-bac8-4e1e8861d595","name":"HOST"},"Role":{"perm_sync":true}}"#),
         // push: version check, then galaxy clusters, events, sightings, analyst data
         call("GET", "/servers/getVersion").answer(VERSION),
         call("POST", "/galaxy_clusters/restSearch").body(r#"{"minimal":1,"published":1,"custom":1}"#).answer(r#"[]"#),
