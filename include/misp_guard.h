@@ -301,6 +301,12 @@ enum misp_guard_body_kind
   MISP_GUARD_BODY_KIND_MINIMAL_SEARCH_EVENTS_INDEX_EXTERNAL = 11,
   // `POST /galaxy_clusters/restSearch` search parameters.
   MISP_GUARD_BODY_KIND_MINIMAL_SEARCH_GALAXY_CLUSTERS = 12,
+  // A JSON array of UUID strings only (`/sightings/filterSightingUuidsForPush`).
+  MISP_GUARD_BODY_KIND_UUID_LIST = 13,
+  // MISP's API description of an action (`GET /eventReports/add`).
+  MISP_GUARD_BODY_KIND_API_DESCRIPTION = 14,
+  // `[{…}, …]` of bare shadow attributes (`/events/pushProposals/UUID`).
+  MISP_GUARD_BODY_KIND_PROPOSAL_LIST = 15,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

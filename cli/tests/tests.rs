@@ -15,3 +15,4 @@ mod check;
 mod conformance;
 mod example;
 mod inspect;
+mod sync_calls;

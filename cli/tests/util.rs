@@ -178,3 +178,10 @@ pub fn setup(name: &str) -> (Dir, TestCommand) {
     cmd.current_dir(dir.path()).env_remove("MISP_GUARD_CONFORMANCE");
     (dir, TestCommand { cmd, stdin: None })
 }
+
+/// Another command running in `dir` (several runs in one test).
+pub fn command_in(dir: &Dir) -> TestCommand {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir.path()).env_remove("MISP_GUARD_CONFORMANCE");
+    TestCommand { cmd, stdin: None }
+}

@@ -37,8 +37,8 @@ mod guard;
 
 pub use guard::{Guard, Progress};
 pub use policy::{
-    BodyKind, ConfigError, Format, Inspection, Plan, Policy, RequestInfo, RequestVerdict,
-    RuleSetId, Side,
+    BodyKind, ConfigError, EndpointList, Format, Inspection, Plan, Policy, RequestInfo,
+    RequestVerdict, RuleSetId, Side,
 };
 pub use rules::Evaluator;
 pub use verdict::{Block, Reason, Verdict};

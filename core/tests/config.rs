@@ -565,3 +565,54 @@ fn fixed_destinations_are_checked_against_the_rules() {
     assert_eq!(p.destination_reachable("c.example", None), Err(D::UnknownHost));
     assert_eq!(p.destination_reachable("A.EXAMPLE", None), Err(D::UnknownHost));
 }
+
+/// `endpoints` (optional, top level, current format): both loaders read it the same
+/// way, default to MISP's sync calls, and refuse another value or type at the key.
+#[test]
+fn the_endpoint_list_key_loads_identically_and_defaults_to_misp_sync() {
+    use misp_guard_core::EndpointList;
+    let base = std::fs::read_to_string(corpus().join("current/config.json")).unwrap();
+    assert_eq!(list_of(&base), EndpointList::MispSync);
+    for (value, list) in
+        [("misp-guard", EndpointList::MispGuard), ("misp-sync", EndpointList::MispSync)]
+    {
+        let json = base.replacen('{', &format!("{{\n  \"endpoints\": \"{value}\","), 1);
+        assert_eq!(list_of(&json), list, "{value}");
+        // after the instances too
+        let moved = format!(
+            "{{{}, \"endpoints\": \"{value}\"}}",
+            &base[base.find('{').unwrap() + 1..base.rfind('}').unwrap()]
+        );
+        assert_eq!(list_of(&moved), list, "{value} last");
+    }
+    for (value, kind) in [
+        ("\"all\"", K::Invalid),
+        ("\"MISP-GUARD\"", K::Invalid),
+        ("1", K::WrongType),
+        ("[\"misp-guard\"]", K::WrongType),
+    ] {
+        let json = base.replacen('{', &format!("{{\n  \"endpoints\": {value},"), 1);
+        let (a, b) = errors_of(&json);
+        assert_eq!((a.kind, b.kind), (kind, kind), "{value}: {a} / {b}");
+        assert_eq!((a.path.as_str(), b.path.as_str()), ("endpoints", "endpoints"), "{value}");
+        assert_eq!((a.line, a.column), (b.line, b.column), "{value}: {a} / {b}");
+        assert_eq!(a.line, 2, "{value}: {a}");
+    }
+    // twice is refused, as every top-level key
+    let twice =
+        base.replacen('{', "{\n  \"endpoints\": \"misp-sync\", \"endpoints\": \"misp-guard\",", 1);
+    let (a, b) = errors_of(&twice);
+    assert_eq!(a.path, b.path);
+}
+
+/// The endpoint list `json` loads with (both loaders agreeing); a frame of its own, so
+/// that the policies (~90 KiB each) do not pile up in the test's frame.
+fn list_of(json: &str) -> misp_guard_core::EndpointList {
+    same_policy(json).endpoint_list()
+}
+
+/// Both loaders' errors for `json`.
+fn errors_of(json: &str) -> (ConfigError, ConfigError) {
+    let (a, b) = both(json);
+    (a.err().expect("std loader refuses"), b.err().expect("no-alloc loader refuses"))
+}

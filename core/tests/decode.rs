@@ -676,7 +676,10 @@ fn zeros_bomb(enc: Enc, total: u64, lim: Limits) -> FeedDecoder {
 #[test]
 fn one_gigabyte_of_zeros_is_refused_by_ratio_early() {
     for enc in ALL {
-        let s = zeros_bomb(enc, 1 << 30, Limits::default());
+        // an explicit 1000:1 (the default is above MISP's brotli pushes, and above
+        // anything deflate can reach; see `DEFAULT_MAX_RATIO`)
+        let lim = Limits { max_ratio: 1000, ..Limits::default() };
+        let s = zeros_bomb(enc, 1 << 30, lim);
         assert_eq!(s.err, Some(DecodeError::Ratio(1000)), "{enc:?}");
         // Refused as soon as the ratio went over the bound past the grace amount (the
         // encoders' flush blocks keep it near 1000:1 for deflate): a few MiB of 1 GiB.
@@ -913,6 +916,80 @@ mod through_guard {
         assert!(reason(&judge(&p, b"gzip", &twice, 4096, Limits::default())).is_some());
     }
 
+    /// An event push with one attachment attribute: `mib` MiB of zero bytes but a
+    /// 512-byte header, base64 as MISP sends attachments (`data`).
+    fn sparse_attachment_push(mib: usize) -> Vec<u8> {
+        let mut file = vec![0u8; mib << 20];
+        for (i, b) in file.iter_mut().take(512).enumerate() {
+            *b = (i * 131 + 7) as u8;
+        }
+        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut data = String::with_capacity(file.len() / 3 * 4 + 4);
+        for c in file.chunks(3) {
+            let v = (c[0] as u32) << 16
+                | (*c.get(1).unwrap_or(&0) as u32) << 8
+                | *c.get(2).unwrap_or(&0) as u32;
+            for k in 0..4 {
+                data.push(if k <= c.len() {
+                    B64[(v >> (18 - 6 * k)) as usize & 63] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        format!(
+            r#"{{"Event":{{"uuid":"385283a1-b5e0-4e10-a532-dce11c365a56","info":"sparse attachment","distribution":"1","Tag":[{{"name":"tlp:green"}}],"Attribute":[{{"uuid":"5a8b2f6e-0c1d-4e2f-9a3b-4c5d6e7f8091","type":"attachment","category":"Payload delivery","distribution":"5","value":"disk.img","data":"{data}"}}],"Object":[]}}}}"#
+        )
+        .into_bytes()
+    }
+
+    /// MISP's own compression of a push (`ServerSyncTool::post`): brotli quality 1,
+    /// text mode, window 22, or gzip level 1.
+    fn misp_brotli(body: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        // the streaming writer: within 1 % of libbrotli 1.0.9's output size at quality 1
+        // on this body (3 901:1 here, 3 916:1 with libbrotli)
+        let mut out = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut out, 4096, 1, 22);
+            w.write_all(body).unwrap();
+        }
+        out
+    }
+
+    fn misp_gzip(body: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(1));
+        e.write_all(body).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn misp_pushes_a_sparse_8_mib_attachment_within_the_default_ratio() {
+        let p = policy();
+        let body = sparse_attachment_push(8);
+        assert_eq!(judge(&p, b"identity", &body, 1 << 16, Limits::default()), Verdict::Allow);
+        let br = misp_brotli(&body);
+        let gz = misp_gzip(&body);
+        let ratio = |z: &[u8]| body.len() / z.len();
+        eprintln!(
+            "8 MiB sparse attachment push: {} bytes; br q1 {}:1, gzip -1 {}:1",
+            body.len(),
+            ratio(&br),
+            ratio(&gz)
+        );
+        // the case the old default refused: more than 1000:1
+        assert!(ratio(&br) > 1000, "{}", ratio(&br));
+        let old = Limits { max_ratio: 1000, ..Limits::default() };
+        assert_eq!(reason(&judge(&p, b"br", &br, 1 << 16, old)), Some(Reason::RatioExceeded));
+        for (enc, z) in [(&b"br"[..], &br), (b"gzip", &gz)] {
+            for chunk in [1 << 16, 1400] {
+                let v = judge(&p, enc, z, chunk, Limits::default());
+                assert_eq!(v, Verdict::Allow, "{} chunk {chunk}", String::from_utf8_lossy(enc));
+            }
+        }
+    }
+
     #[test]
     fn decoding_failures_block_with_their_reason() {
         let p = policy();
@@ -935,7 +1012,8 @@ mod through_guard {
         bomb.resize(bomb.len() + (8 << 20), b' ');
         bomb.extend_from_slice(b"}}");
         for enc in ALL {
-            let v = judge(&p, name(enc), &enc.encode(&bomb), 65536, Limits::default());
+            let lim = Limits { max_ratio: 1000, ..Limits::default() };
+            let v = judge(&p, name(enc), &enc.encode(&bomb), 65536, lim);
             assert_eq!(reason(&v), Some(Reason::RatioExceeded), "{enc:?} bomb");
         }
     }

@@ -146,6 +146,12 @@ pub enum misp_guard_body_kind {
     MinimalSearchEventsIndexExternal = 11,
     /// `POST /galaxy_clusters/restSearch` search parameters.
     MinimalSearchGalaxyClusters = 12,
+    /// A JSON array of UUID strings only (`/sightings/filterSightingUuidsForPush`).
+    UuidList = 13,
+    /// MISP's API description of an action (`GET /eventReports/add`).
+    ApiDescription = 14,
+    /// `[{…}, …]` of bare shadow attributes (`/events/pushProposals/UUID`).
+    ProposalList = 15,
 }
 
 /// A body to inspect, as returned by `misp_guard_check_request`. Treat it as opaque:
@@ -191,6 +197,9 @@ impl misp_guard_inspection {
             BodyKind::MinimalSearch(MinimalSearch::GalaxyClusters) => {
                 K::MinimalSearchGalaxyClusters
             }
+            BodyKind::UuidList => K::UuidList,
+            BodyKind::ApiDescription => K::ApiDescription,
+            BodyKind::ProposalList => K::ProposalList,
         };
         misp_guard_inspection {
             kind: kind as u32,
@@ -218,6 +227,9 @@ impl misp_guard_inspection {
             10 => BodyKind::MinimalSearch(MinimalSearch::EventsIndex),
             11 => BodyKind::MinimalSearch(MinimalSearch::EventsIndexExternal),
             12 => BodyKind::MinimalSearch(MinimalSearch::GalaxyClusters),
+            13 => BodyKind::UuidList,
+            14 => BodyKind::ApiDescription,
+            15 => BodyKind::ProposalList,
             _ => return Err(bad),
         };
         let side = match self.side {

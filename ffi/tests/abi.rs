@@ -427,3 +427,84 @@ fn the_counter_sees_library_allocations() {
         assert!(n > 0, "heap={heap}: the allocation counter saw nothing");
     }
 }
+
+/// The request decision for `method path` from instance 20.0.0.2 to instance_2_1.
+fn decision(p: &Policy, method: &str, path: &str) -> misp_guard_request_decision {
+    let mut d = MaybeUninit::<misp_guard_request_decision>::uninit();
+    // SAFETY: valid strings and output for the call.
+    let rc = unsafe {
+        misp_guard_check_request(
+            p.0,
+            s(method),
+            s(path),
+            s("https"),
+            s("20.0.0.2"),
+            s("instance1-comp2.com"),
+            443,
+            ptr::null(),
+            0,
+            d.as_mut_ptr(),
+        )
+    };
+    assert_eq!(rc, misp_guard_result::Ok);
+    // SAFETY: written on OK.
+    unsafe { d.assume_init() }
+}
+
+/// MISP's own sync calls misp-guard's list lacks cross the C ABI with their body kinds,
+/// and their bodies are judged through it.
+#[test]
+fn misp_sync_calls_are_planned_and_judged() {
+    let p = Policy::load("current");
+    let mut buf = slab();
+    let buf = aligned(&mut buf);
+    const U: &str = "385283a1-b5e0-4e10-a532-dce11c365a56";
+
+    let d = decision(&p, "POST", &format!("/sightings/filterSightingUuidsForPush/{U}"));
+    assert_eq!(d.verdict, misp_guard_verdict::Allow);
+    assert!(d.inspect_request && d.inspect_response);
+    assert_eq!(d.request.kind, misp_guard_body_kind::UuidList as u32);
+    assert_eq!(d.response.kind, misp_guard_body_kind::UuidList as u32);
+    let list = format!(r#"["{U}"]"#);
+    let ok = judge_in(&p, &d.request, buf, list.as_bytes(), &[3, 20]);
+    assert_eq!(ok.verdict, misp_guard_verdict::Allow, "{ok:?}");
+    let event = br#"{"Event":{"info":"x"}}"#;
+    let no = judge_in(&p, &d.response, buf, event, &[1]);
+    assert_eq!((no.verdict, no.code.as_str()), (misp_guard_verdict::Block, "wrong_type"));
+
+    let d = decision(&p, "GET", "/eventReports/add");
+    assert!(!d.inspect_request && d.inspect_response);
+    assert_eq!(d.response.kind, misp_guard_body_kind::ApiDescription as u32);
+    let describe = br#"{"name":"/event_reports/add API description","description":"POST a report","mandatory_fields":["name"],"optional_fields":["distribution","content"],"url":"/event_reports/add"}"#;
+    let ok = judge_in(&p, &d.response, buf, describe, &[7, 50]);
+    assert_eq!(ok.verdict, misp_guard_verdict::Allow, "{ok:?}");
+    let report = br#"{"EventReport":{"name":"r","content":"c","distribution":"0"}}"#;
+    let no = judge_in(&p, &d.response, buf, report, &[]);
+    assert_eq!((no.code.as_str(), no.pointer.as_str()), ("wrong_type", "/EventReport"));
+
+    let d = decision(&p, "POST", "/events/edit/7/metadata:1");
+    assert_eq!(d.request.kind, misp_guard_body_kind::Event as u32);
+    let blocked = std::fs::read(corpus().join("current/fixtures/test_event_blocked_tags.json"));
+    let no = judge_in(&p, &d.request, buf, &blocked.unwrap(), &[100]);
+    assert_eq!(no.code, "event_blocked_tag");
+
+    let chunk = format!("/analyst_data/index/Note/uuid[]:{U}/uuid[]:{U}.json");
+    let d = decision(&p, "GET", &chunk);
+    assert_eq!(d.response.kind, misp_guard_body_kind::AnalystDataList as u32);
+    let note = br#"[{"Note":{"note":"a","distribution":"1","Tag":[{"name":"tlp:red"}]}}]"#;
+    let no = judge_in(&p, &d.response, buf, note, &[9]);
+    assert_eq!(no.code, "attribute_blocked_tag");
+
+    let d = decision(&p, "POST", &format!("/events/pushProposals/{U}"));
+    assert_eq!(d.request.kind, misp_guard_body_kind::ProposalList as u32);
+    let sa = br#"[{"type":"passport-number","category":"Network activity","value":"x"}]"#;
+    let no = judge_in(&p, &d.request, buf, sa, &[5]);
+    assert_eq!((no.code.as_str(), no.pointer.as_str()), ("attribute_blocked_type", "/0/type"));
+
+    // a shape MISP does not send is refused at the request
+    let d = decision(&p, "POST", "/events/edit/7");
+    assert_eq!(
+        (d.verdict, as_str(d.reason_code).as_str()),
+        (misp_guard_verdict::Block, "endpoint_not_allowed")
+    );
+}

@@ -70,6 +70,19 @@ fn bodies(kind: BodyKind) -> Vec<String> {
             r#"{"minimal":"1","published":true}"#.into(),
             r#"{"published":1}"#.into(),
         ],
+        BodyKind::UuidList => vec![
+            format!(r#"["{UUID}","9C0E3E20-B1EA-4473-81D2-845C4399C36D"]"#),
+            "[]".into(),
+            format!(r#"[{{"uuid":"{UUID}"}}]"#),
+        ],
+        BodyKind::ApiDescription => vec![
+            r#"{"name":"\/event_reports\/add API description","description":"POST a report","mandatory_fields":["name"],"optional_fields":["distribution","content"],"url":"\/event_reports\/add"}"#.into(),
+            r#"{"EventReport":{"name":"r","content":"c"}}"#.into(),
+        ],
+        BodyKind::ProposalList => vec![
+            r#"[{"type":"ip-dst","category":"Network activity","value":"198.51.100.1","to_ids":true}]"#.into(),
+            r#"[{"type":"passport-number","category":"Person","value":"x","Tag":[{"name":"tlp:red"}]}]"#.into(),
+        ],
     }
 }
 

@@ -105,6 +105,18 @@ pub fn endpoint_paths() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The calls of MISP's sync that misp-guard's list lacks, one per body kind they add
+/// or reuse.
+pub fn sync_call_paths() -> Vec<(&'static str, String)> {
+    vec![
+        ("POST", format!("/sightings/filterSightingUuidsForPush/{UUID}")),
+        ("GET", "/eventReports/add".into()),
+        ("GET", format!("/analyst_data/index/Note/uuid[]:{UUID}/uuid[]:{UUID}.json")),
+        ("POST", "/events/edit/7/metadata:1".into()),
+        ("POST", format!("/events/pushProposals/{UUID}")),
+    ]
+}
+
 /// (source ip, destination host, port) pairs that reach each other in each policy
 /// (index as in [`policies`]; for the legacy format: outbound then inbound).
 pub fn routes(policy: &Policy) -> Vec<(&'static str, &'static str, u16)> {
@@ -135,6 +147,29 @@ pub fn inspections() -> &'static [(usize, Inspection)] {
         for (pi, p) in policies().iter().enumerate() {
             for (src, dst, port) in routes(p) {
                 for (method, path) in endpoint_paths() {
+                    let req = RequestInfo {
+                        method,
+                        path: &path,
+                        scheme: "https",
+                        src_ip: src,
+                        dst_host: dst,
+                        dst_port: port,
+                    };
+                    if let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) {
+                        for i in [plan.request, plan.response].into_iter().flatten() {
+                            if !out.contains(&(pi, i)) {
+                                out.push((pi, i));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // MISP's own sync calls misp-guard's list lacks (docs/sync-calls.md), after all
+        // the others so that the committed seeds keep their inspections
+        for (pi, p) in policies().iter().enumerate() {
+            for (src, dst, port) in routes(p) {
+                for (method, path) in sync_call_paths() {
                     let req = RequestInfo {
                         method,
                         path: &path,

@@ -15,7 +15,7 @@
 //! file is loaded.
 //! | `misp_guard_max_body_size SIZE;` | http, server, location | `64m` |
 //! | `misp_guard_max_decoded_size SIZE;` | http, server, location | `256m` |
-//! | `misp_guard_max_decompression_ratio N;` | http, server, location | `1000` |
+//! | `misp_guard_max_decompression_ratio N;` | http, server, location | `8192` |
 //! | `misp_guard_log_level error\|warn\|notice\|info;` | http, server, location | `error` |
 //! | `misp_guard_status;` | location | — (the counters, Prometheus text format) |
 //!

@@ -924,3 +924,154 @@ fn memcheck_finds_no_error_and_no_module_memory_left_at_exit() {
     let text = n.stop_memcheck();
     assert!(text.contains("ERROR SUMMARY: 0 errors"), "{text}");
 }
+
+// --- MISP's own sync calls --------------------------------------------------------------
+
+const SYNC_EVENT: &str = "385283a1-b5e0-4e10-a532-dce11c365a56";
+const SYNC_U1: &str = "9c0e3e20-b1ea-4473-81d2-845c4399c36d";
+const SYNC_U2: &str = "6f847552-aaab-4378-aa5f-369c416822d1";
+/// `RestResponseComponent::describe('EventReports', 'add')`, as PHP encodes it.
+const DESCRIBE: &str = r#"{"name":"\/event_reports\/add API description","description":"POST a report in JSON format to create a report for the provided event","mandatory_fields":["name"],"optional_fields":["distribution","content"],"url":"\/event_reports\/add"}"#;
+
+/// A call of instance_2_2 (20.0.0.2) to instance_2_1, as MISP sends it: JSON bodies
+/// over 1 KiB brotli-compressed at quality 1 (`ServerSyncTool::post`).
+fn misp_call(id: &str, method: &str, path: &str, body: Option<&[u8]>) -> Req {
+    let r = Req::new(method, path).wiring(id, Some(PUSH_SRC), PUSH_DST);
+    match body {
+        None => r,
+        Some(b) if b.len() <= 1024 => r.header("Content-Type", "application/json").body(b),
+        Some(b) => {
+            let mut out = Vec::new();
+            {
+                let mut w = brotli::CompressorWriter::new(&mut out, 4096, 1, 22);
+                w.write_all(b).expect("br");
+            }
+            r.header("Content-Type", "application/json").header("Content-Encoding", "br").body(out)
+        }
+    }
+}
+
+fn notes_with(tag: &str) -> String {
+    format!(
+        r#"[{{"Note":{{"uuid":"{SYNC_U1}","note":"a","distribution":"1","Tag":[{{"name":"tlp:green"}}]}}}},{{"Note":{{"uuid":"{SYNC_U2}","note":"b","distribution":"1","Tag":[{{"name":"{tag}"}}]}}}}]"#
+    )
+}
+
+/// An event push whose attachment is 8 MiB of zeros after a 512-byte header, base64:
+/// over 3 900:1 at brotli quality 1.
+fn sparse_attachment_push() -> Vec<u8> {
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut file = vec![0u8; 8 << 20];
+    for (i, b) in file.iter_mut().take(512).enumerate() {
+        *b = (i * 131 + 7) as u8;
+    }
+    let mut data = String::with_capacity(file.len() / 3 * 4 + 4);
+    for c in file.chunks(3) {
+        let v = u32::from(c[0]) << 16
+            | u32::from(*c.get(1).unwrap_or(&0)) << 8
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            data.push(if k <= c.len() {
+                B64[(v >> (18 - 6 * k)) as usize & 63] as char
+            } else {
+                '='
+            });
+        }
+    }
+    format!(
+        r#"{{"Event":{{"uuid":"{SYNC_EVENT}","info":"sparse attachment","distribution":"1","Tag":[{{"name":"tlp:green"}}],"Attribute":[{{"uuid":"{SYNC_U1}","type":"attachment","category":"Payload delivery","distribution":"5","value":"disk.img","data":"{data}"}}],"Object":[]}}}}"#
+    )
+    .into_bytes()
+}
+
+#[test]
+fn misp_sync_calls_pass_in_their_shape_and_are_judged() {
+    let up = Upstream::start();
+    let n = Nginx::start("sync-calls", Conf::new(rules(), &up));
+    let filter = format!("/sightings/filterSightingUuidsForPush/{SYNC_EVENT}");
+    let chunk = format!("/analyst_data/index/Note/uuid[]:{SYNC_U1}/uuid[]:{SYNC_U2}.json");
+    let uuids = format!(r#"["{SYNC_U1}","{SYNC_U2}"]"#);
+    let allowed = allowed_event();
+    let sparse = sparse_attachment_push();
+    up.set("filter-ok", Reply::json(format!(r#"["{SYNC_U1}"]"#)));
+    up.set("filter-event", Reply::json(allowed.clone()));
+    up.set("probe-ok", Reply::json(DESCRIBE));
+    up.set("probe-report", Reply::json(r#"{"EventReport":{"name":"r","content":"c"}}"#));
+    up.set("chunk-ok", Reply::json(notes_with("tlp:green")));
+    up.set("chunk-red", Reply::json(notes_with("tlp:red")));
+    let proposals_path = format!("/events/pushProposals/{SYNC_EVENT}");
+    let proposal = |t: &str| {
+        format!(r#"[{{"type":"{t}","category":"Network activity","uuid":"{SYNC_U1}","event_uuid":"{SYNC_EVENT}","value":"1.2.3.4","to_ids":true,"old_id":"0"}}]"#)
+            .into_bytes()
+    };
+    let (proposal_ok, proposal_bad) = (proposal("ip-dst"), proposal("passport-number"));
+    let ok: [(&str, &str, &str, Option<&[u8]>); 6] = [
+        ("filter-ok", "POST", &filter, Some(uuids.as_bytes())),
+        ("probe-ok", "GET", "/eventReports/add", None),
+        ("chunk-ok", "GET", &chunk, None),
+        ("edit-ok", "POST", "/events/edit/7/metadata:1", Some(&allowed)),
+        ("sparse-ok", "POST", PUSH_PATH, Some(&sparse)),
+        ("proposals-ok", "POST", &proposals_path, Some(&proposal_ok)),
+    ];
+    for (id, m, p, b) in ok {
+        let r = send(&n, &misp_call(id, m, p, b));
+        assert_eq!(r.status, 200, "{id}");
+        assert_eq!(up.received(id).len(), 1, "{id}");
+    }
+    let blocked: [(&str, &str, &str, Option<&[u8]>, &str); 6] = [
+        ("filter-push-event", "POST", &filter, Some(&allowed), "is not an array of UUID strings"),
+        ("filter-event", "POST", &filter, Some(uuids.as_bytes()), "is not an array of UUID"),
+        ("probe-report", "GET", "/eventReports/add", None, "/EventReport is not a key"),
+        ("chunk-red", "GET", &chunk, None, "attribute with a blocked tag: tlp:red"),
+        ("edit-red", "POST", "/events/edit/7/metadata:1", Some(&blocked_event()), TAG_LOG),
+        (
+            "proposal-type",
+            "POST",
+            &proposals_path,
+            Some(&proposal_bad),
+            "blocked type: passport-number",
+        ),
+    ];
+    for (id, m, p, b, log) in blocked {
+        let from = n.log_len();
+        let r = send(&n, &misp_call(id, m, p, b));
+        assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]), "{id}");
+        assert!(n.log_since(from).contains(log), "{id}: {}", n.log_since(from));
+    }
+    // a push body is refused before it reaches the upstream
+    assert!(up.received("filter-push-event").is_empty());
+    assert!(up.received("edit-red").is_empty());
+    n.stop();
+
+    // `"endpoints": "misp-guard"`: misp-guard's exact list, the four calls refused
+    let mut v: Value =
+        serde_json::from_slice(&std::fs::read(rules()).expect("rules")).expect("json");
+    v["endpoints"] = Value::String("misp-guard".into());
+    let dir = common::scratch("sync-calls-strict-rules");
+    let up = Upstream::start();
+    let n = Nginx::start("sync-calls-strict", Conf::new(write_rules(&dir, &v), &up));
+    for (id, m, p, b) in [
+        ("s-filter", "POST", filter.as_str(), Some(uuids.as_bytes())),
+        ("s-probe", "GET", "/eventReports/add", None),
+        ("s-chunk", "GET", chunk.as_str(), None),
+        ("s-edit", "POST", "/events/edit/7/metadata:1", Some(allowed.as_slice())),
+        ("s-proposals", "POST", proposals_path.as_str(), Some(proposal_ok.as_slice())),
+    ] {
+        let from = n.log_len();
+        let r = send(&n, &misp_call(id, m, p, b));
+        assert_eq!(r.status, 403, "{id}");
+        assert!(n.log_since(from).contains("endpoint not allowed"), "{id}");
+        assert!(up.received(id).is_empty(), "{id}");
+    }
+    let r = send(
+        &n,
+        &misp_call(
+            "s-uuid-edit",
+            "POST",
+            &format!("/events/edit/{SYNC_EVENT}/metadata:1"),
+            Some(&allowed),
+        ),
+    );
+    assert_eq!(r.status, 200);
+    n.stop();
+}

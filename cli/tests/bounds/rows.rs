@@ -635,6 +635,48 @@ pub fn event_of(n: usize, plant: bool) -> Vec<u8> {
     b
 }
 
+/// A brotli-encoded event of `n` bytes whose ratio is `target` (±3 %) all along: runs of
+/// spaces, each followed by 8 random hex digits, the run length found by bisection.
+/// Returns the body and its ratio.
+pub fn brotli_event_at_ratio(n: usize, target: f64) -> (Vec<u8>, f64) {
+    let head = br#"{"Event":{"info":""#;
+    let tail = br#"","distribution":"1","Attribute":[],"Object":[]}}"#;
+    let make = |run: usize| {
+        // the filler is the `info` string
+        let mut b = Vec::with_capacity(n);
+        b.extend_from_slice(head);
+        b.resize(n - tail.len(), b' ');
+        b.extend_from_slice(tail);
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut at = head.len();
+        while at + run + 8 < n - tail.len() {
+            at += run;
+            for i in 0..8 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                b[at + i] = b"0123456789abcdef"[(seed >> 60) as usize];
+            }
+            at += 8;
+        }
+        let c = brotli(&b);
+        let r = n as f64 / c.len() as f64;
+        (c, r)
+    };
+    let (mut lo, mut hi) = (8usize, 1 << 20);
+    for _ in 0..40 {
+        let mid = (lo + hi) / 2;
+        let (c, r) = make(mid);
+        if (r / target - 1.0).abs() < 0.03 {
+            return (c, r);
+        }
+        if r < target {
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    panic!("no brotli body at ratio {target}");
+}
+
 pub fn zlib(b: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec_zlib(b, 10)
 }
@@ -695,7 +737,7 @@ pub fn deflate_event_of(n: usize, pad: usize) -> Vec<u8> {
 }
 
 /// `decode::RATIO_GRACE` (1 MiB decoded before the ratio applies), `decode::WINDOW`
-/// (32 KiB pieces) and `Limits::max_ratio` (1000) with the default limits (neither the
+/// (32 KiB pieces) and `Limits::max_ratio` (8192) with the default limits (neither the
 /// CLI nor the C ABI takes other limits).
 pub fn decode_light() -> Vec<Row> {
     let mut out = vec![];
@@ -743,25 +785,26 @@ pub fn decode_light() -> Vec<Row> {
             want: Some(if lgwin <= 24 { "event_blocked_tag" } else { "decode_error" }),
         });
     }
-    // max_ratio 1000: deflate cannot go much past 1032:1; padded to ~900:1 it passes,
-    // unpadded (~1030:1, just past the bound) it is refused, br (≫ 10 000:1) too
+    // max_ratio (8192 by default: above MISP's own brotli quality 1 pushes): deflate
+    // cannot pass ~1032:1, so it is judged whatever its ratio; brotli bodies whose ratio
+    // is held steady all along (spaces and random hex in turn) land 10 % under and over
+    // the bound; a brotli body of spaces alone is far past it
     let n = 4 << 20;
     let tight = zlib(&event_of(n, false));
     let ratio = n as f64 / tight.len() as f64;
     assert!(ratio > 1000.0 && ratio < 1040.0, "unpadded deflate ratio {ratio}");
-    let pad = n / 900 - deflate_event_of(n, 0).len();
-    let loose = deflate_event_of(n, pad);
-    let ratio_loose = n as f64 / loose.len() as f64;
-    assert!(ratio_loose > 890.0 && ratio_loose < 910.0, "padded deflate ratio {ratio_loose}");
     let br = brotli(&event_of(n, false));
-    assert!(n / br.len() > 10_000, "br ratio {}", n / br.len());
-    for (name, body, want) in [
-        (format!("max_ratio/-10% ({ratio_loose:.0}:1)"), loose, None),
-        (format!("max_ratio/+3% ({ratio:.0}:1)"), tight, Some("ratio_exceeded")),
-        (format!("max_ratio/x10 ({}:1)", n / br.len()), br.clone(), Some("ratio_exceeded")),
+    assert!(n / br.len() > 10 * 8192 / 2, "br ratio {}", n / br.len());
+    let max = misp_guard_core::decode::DEFAULT_MAX_RATIO as f64;
+    let (under, r_under) = brotli_event_at_ratio(n, 0.9 * max);
+    let (over, r_over) = brotli_event_at_ratio(n, 1.1 * max);
+    for (name, body, encoding, want) in [
+        (format!("max_ratio/deflate ({ratio:.0}:1)"), tight, "deflate", None),
+        (format!("max_ratio/-10% ({r_under:.0}:1)"), under, "br", None),
+        (format!("max_ratio/+10% ({r_over:.0}:1)"), over, "br", Some("ratio_exceeded")),
+        (format!("max_ratio/far past ({}:1)", n / br.len()), br, "br", Some("ratio_exceeded")),
     ] {
-        let encoding = Some(if want.is_some() && body == br { "br" } else { "deflate" });
-        out.push(Row { name, to: To::Push, body, encoding, user_org: None, want });
+        out.push(Row { name, to: To::Push, body, encoding: Some(encoding), user_org: None, want });
     }
     out
 }

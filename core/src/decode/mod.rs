@@ -110,9 +110,19 @@ pub struct Limits {
     pub max_ratio: u64,
 }
 
+/// The default [`Limits::max_ratio`]: above what MISP's own pushes reach, so that the
+/// ratio never refuses a push the size bound allows. MISP compresses push bodies over
+/// 1 KiB with brotli quality 1 (`ServerSyncTool::post`); on a mostly-zero attachment
+/// (base64 `AAAA…`) libbrotli 1.0.9 at quality 1 (window 22) reaches 3 916:1 for an
+/// 8 MiB attachment and 5 507:1 at the 256 MiB size bound (its asymptote for any input,
+/// the window does not change it); gzip level 1 (MISP's fallback) stays near 230:1
+/// (deflate cannot pass ~1 032:1). Brotli bombs at higher qualities reach ratios
+/// of millions and are still refused past [`RATIO_GRACE`].
+pub const DEFAULT_MAX_RATIO: u64 = 8192;
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_decoded: 256 << 20, max_ratio: 1000 }
+        Limits { max_decoded: 256 << 20, max_ratio: DEFAULT_MAX_RATIO }
     }
 }
 

@@ -2,8 +2,8 @@
 //! serde-json-core) drive this one builder, so they produce the same rules.
 
 use super::{
-    ConfigError, ConfigErrorKind, Format, Instance, List, Policy, RuleSet, RuleSetId, Str,
-    MAX_REQUIRED, MAX_STR,
+    ConfigError, ConfigErrorKind, EndpointList, Format, Instance, List, Policy, RuleSet, RuleSetId,
+    Str, MAX_REQUIRED, MAX_STR,
 };
 use crate::fold::{fold_into, Fold};
 
@@ -57,6 +57,7 @@ impl Builder {
                 proxy: None,
                 misp: None,
                 ignored: Default::default(),
+                endpoints: EndpointList::MispSync,
             },
         }
     }
@@ -96,6 +97,11 @@ impl Builder {
             })?;
         }
         Ok(List { start: start as u16, len: (self.p.entries.len() - start) as u16 })
+    }
+
+    /// Sets the endpoint list (`endpoints`).
+    pub fn endpoints(&mut self, list: EndpointList) {
+        self.p.endpoints = list;
     }
 
     /// Adds the allowlist.

@@ -35,6 +35,13 @@ pub enum Traffic {
     PullAnalystData,
     /// Push: one analyst data element.
     PushAnalystData,
+    /// `POST /sightings/filterSightingUuidsForPush/UUID`: a list of sighting UUIDs
+    /// both ways.
+    SightingUuidFilter,
+    /// `GET /eventReports/add`: MISP's API description of the action.
+    ApiDescription,
+    /// Push: proposals (`/events/pushProposals/UUID`), a list of bare shadow attributes.
+    PushProposals,
 }
 
 /// How the rest of the path after the fixed part may look.
@@ -53,7 +60,18 @@ enum Tail {
     /// A 36-character id or a numeric event id (MISP pulls one event by its remote id
     /// too), then nothing, or `/` or `?` and anything.
     IdOrNumberRest,
+    /// A UUID ([`is_uuid`]), then nothing.
+    Uuid,
+    /// 2 to [`MAX_UUIDS_PER_PULL`] UUIDs joined by `/uuid[]:`, then `.json` (MISP's
+    /// chunked analyst data pull).
+    UuidsJson,
+    /// A numeric event id, then exactly `/metadata:1` (MISP's push retry to the id
+    /// a `Location` header named).
+    NumberMetadata,
 }
+
+/// Most UUIDs MISP puts in one analyst data pull (`AnalystData::pullInChunks`).
+pub const MAX_UUIDS_PER_PULL: usize = 100;
 
 /// One allowed endpoint.
 #[derive(Clone, Copy, Debug)]
@@ -67,10 +85,23 @@ pub struct Endpoint {
     pub traffic: Traffic,
     /// In misp-guard's first release (the legacy `block_rules` format) too.
     pub legacy: bool,
+    /// Not in misp-guard's list: a call MISP makes during a sync that misp-guard
+    /// refuses (allowed unless the configuration asks for misp-guard's exact list).
+    pub sync: bool,
 }
 
 const fn ep(method: &'static str, prefix: &'static str, tail: Tail, traffic: Traffic) -> Endpoint {
-    Endpoint { method, prefix, tail, traffic, legacy: false }
+    Endpoint { method, prefix, tail, traffic, legacy: false, sync: false }
+}
+
+/// A call of MISP's sync that misp-guard's list lacks.
+const fn sync(
+    method: &'static str,
+    prefix: &'static str,
+    tail: Tail,
+    traffic: Traffic,
+) -> Endpoint {
+    Endpoint { method, prefix, tail, traffic, legacy: false, sync: true }
 }
 
 /// An endpoint the first release allowed already.
@@ -80,10 +111,11 @@ const fn first(
     tail: Tail,
     traffic: Traffic,
 ) -> Endpoint {
-    Endpoint { method, prefix, tail, traffic, legacy: true }
+    Endpoint { method, prefix, tail, traffic, legacy: true, sync: false }
 }
 
-/// The list, in misp-guard's order.
+/// The list, in misp-guard's order, then the calls of MISP's sync it lacks (see
+/// `docs/sync-calls.md`).
 pub const ENDPOINTS: &[Endpoint] = &[
     first("GET", "/servers/getVersion", Tail::End, Traffic::Plain),
     first("POST", "/servers/postTest", Tail::End, Traffic::Plain),
@@ -107,7 +139,49 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("GET", "/analyst_data/index/Relationship/uuid[]:", Tail::IdJson, Traffic::PullAnalystData),
     ep("POST", "/analyst_data/filterAnalystDataForPush", Tail::End, Traffic::Plain),
     ep("POST", "/analyst_data/pushAnalystData", Tail::End, Traffic::PushAnalystData),
+    // MISP 2.4/2.5 sync calls misp-guard refuses
+    sync("POST", "/sightings/filterSightingUuidsForPush/", Tail::Uuid, Traffic::SightingUuidFilter),
+    sync("GET", "/eventReports/add", Tail::End, Traffic::ApiDescription),
+    sync("GET", "/analyst_data/index/Note/uuid[]:", Tail::UuidsJson, Traffic::PullAnalystData),
+    sync("GET", "/analyst_data/index/Opinion/uuid[]:", Tail::UuidsJson, Traffic::PullAnalystData),
+    sync(
+        "GET",
+        "/analyst_data/index/Relationship/uuid[]:",
+        Tail::UuidsJson,
+        Traffic::PullAnalystData,
+    ),
+    sync("POST", "/events/edit/", Tail::NumberMetadata, Traffic::PushEvent),
+    sync("POST", "/events/pushProposals/", Tail::Uuid, Traffic::PushProposals),
 ];
+
+/// A UUID as MISP validates one (`Validation::uuid`): 8-4-4-4-12 hexadecimal digits,
+/// either case, nothing else (no braces, no `urn:`, no white space).
+pub fn is_uuid(s: &[u8]) -> bool {
+    s.len() == 36
+        && s.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// `2..=MAX_UUIDS_PER_PULL` UUIDs joined by `/uuid[]:`, then exactly `.json`.
+fn uuids_json(mut rest: &str) -> bool {
+    let mut n = 0;
+    loop {
+        if rest.len() < 36 || !is_uuid(&rest.as_bytes()[..36]) {
+            return false;
+        }
+        n += 1;
+        rest = &rest[36..];
+        if rest == ".json" {
+            return (2..=MAX_UUIDS_PER_PULL).contains(&n);
+        }
+        match rest.strip_prefix("/uuid[]:") {
+            Some(r) if n < MAX_UUIDS_PER_PULL => rest = r,
+            _ => return false,
+        }
+    }
+}
 
 fn is_id_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
@@ -148,12 +222,21 @@ impl Endpoint {
             Tail::IdOrNumberRest => {
                 take_id(rest).is_some_and(rest_ok) || take_number(rest).is_some_and(rest_ok)
             }
+            Tail::Uuid => is_uuid(rest.as_bytes()),
+            Tail::UuidsJson => uuids_json(rest),
+            Tail::NumberMetadata => take_number(rest) == Some("/metadata:1"),
         }
     }
 
-    /// The endpoint `method` + `path` addresses, if any.
+    /// The endpoint `method` + `path` addresses, if any, among all (misp-guard's and
+    /// the calls of MISP's sync it lacks).
     pub fn find(method: &str, path: &str) -> Option<&'static Endpoint> {
         ENDPOINTS.iter().find(|e| e.matches(method, path))
+    }
+
+    /// The same, among misp-guard's endpoints only.
+    pub fn find_misp_guard(method: &str, path: &str) -> Option<&'static Endpoint> {
+        ENDPOINTS.iter().find(|e| !e.sync && e.matches(method, path))
     }
 
     /// The same, among the endpoints misp-guard's first release allowed.
@@ -203,7 +286,7 @@ pub fn is_canonical(endpoint: &Endpoint, path: &str) -> Option<&'static str> {
     // entries misp-guard lists with `.json` may carry one.
     let last = p.rsplit('/').next().unwrap_or("");
     let allowed_ext = endpoint.prefix.ends_with(".json")
-        || endpoint.tail == Tail::IdJson
+        || matches!(endpoint.tail, Tail::IdJson | Tail::UuidsJson)
         || (endpoint.traffic == Traffic::PullShadowAttributes && last.ends_with(".json"));
     if !allowed_ext {
         let after_prefix = &p[endpoint.prefix.len().min(p.len())..];
@@ -267,6 +350,80 @@ mod tests {
             ("HEAD", "/events/view/42"),
         ] {
             assert!(Endpoint::find(m, p).is_none(), "{m} {p}");
+        }
+    }
+
+    #[test]
+    fn misp_sync_calls_match_in_their_exact_shape_only() {
+        let u2 = "5a8b2f6e-0c1d-4e2f-9a3b-4c5d6e7f8091";
+        let chunk = |n: usize| {
+            let ids: std::vec::Vec<&str> =
+                (0..n).map(|i| if i % 2 == 0 { UUID } else { u2 }).collect();
+            std::format!("/analyst_data/index/Note/uuid[]:{}.json", ids.join("/uuid[]:"))
+        };
+        let ok = [
+            ("POST", std::format!("/sightings/filterSightingUuidsForPush/{UUID}")),
+            ("GET", "/eventReports/add".into()),
+            ("GET", chunk(2)),
+            ("GET", chunk(MAX_UUIDS_PER_PULL)),
+            (
+                "GET",
+                std::format!("/analyst_data/index/Relationship/uuid[]:{UUID}/uuid[]:{u2}.json"),
+            ),
+            ("POST", "/events/edit/42/metadata:1".into()),
+            ("POST", std::format!("/events/pushProposals/{UUID}")),
+        ];
+        for (m, p) in &ok {
+            let e = Endpoint::find(m, p).unwrap_or_else(|| panic!("{m} {p}"));
+            assert!(e.sync, "{m} {p}");
+            assert_eq!(is_canonical(e, p), None, "{m} {p}");
+            assert!(Endpoint::find_misp_guard(m, p).is_none(), "{m} {p}");
+        }
+        let bad = [
+            ("GET", std::format!("/sightings/filterSightingUuidsForPush/{UUID}")),
+            ("POST", "/sightings/filterSightingUuidsForPush/42".into()),
+            ("POST", std::format!("/sightings/filterSightingUuidsForPush/{UUID}/x")),
+            (
+                "POST",
+                "/sightings/filterSightingUuidsForPush/385283a1_b5e0_4e10_a532_dce11c365a56".into(),
+            ),
+            ("POST", "/eventReports/add".into()),
+            ("GET", "/eventReports/add/1".into()),
+            ("GET", "/eventReports/add.json".into()),
+            ("GET", chunk(MAX_UUIDS_PER_PULL + 1)),
+            ("GET", chunk(2).replace(".json", "")),
+            ("GET", chunk(2).replace(".json", ".xml")),
+            ("GET", chunk(2).replace("uuid[]:5a8b", "uuid[]:za8b")),
+            ("GET", chunk(2).replace("/uuid[]:5a8b", "/id[]:5a8b")),
+            ("GET", std::format!("/analyst_data/index/Event/uuid[]:{UUID}/uuid[]:{u2}.json")),
+            ("POST", "/events/edit/42".into()),
+            ("POST", "/events/edit/42/metadata:0".into()),
+            ("POST", "/events/edit/042/metadata:1".into()),
+            ("POST", "/events/edit/42/metadata:1/x".into()),
+            ("GET", "/events/edit/42/metadata:1".into()),
+            ("POST", "/events/pushProposals/42".into()),
+            ("GET", std::format!("/events/pushProposals/{UUID}")),
+            ("POST", std::format!("/events/pushProposals/{UUID}.json")),
+        ];
+        for (m, p) in &bad {
+            assert!(Endpoint::find(m, p).is_none(), "{m} {p}");
+        }
+    }
+
+    #[test]
+    fn uuid_syntax_is_strict() {
+        assert!(is_uuid(UUID.as_bytes()));
+        assert!(is_uuid(b"385283A1-B5E0-4E10-A532-DCE11C365A56"));
+        for bad in [
+            &b"385283a1-b5e0-4e10-a532-dce11c365a5"[..],
+            b"385283a1-b5e0-4e10-a532-dce11c365a567",
+            b"385283a1b5e0-4e10-a532-dce11c365a56-",
+            b"385283g1-b5e0-4e10-a532-dce11c365a56",
+            b"{85283a1-b5e0-4e10-a532-dce11c365a5}",
+            b" 385283a1-b5e0-4e10-a532-dce11c365a5",
+            b"",
+        ] {
+            assert!(!is_uuid(bad), "{}", std::string::String::from_utf8_lossy(bad));
         }
     }
 

@@ -74,7 +74,7 @@ impl Policy {
 }
 
 /// Fields of each fixed-field object.
-const TOP: &[&str] = &["allowlist", "compartments_rules", "instances"];
+const TOP: &[&str] = &["allowlist", "compartments_rules", "instances", "endpoints"];
 const ALLOWLIST: &[&str] = &["urls", "domains"];
 const COMPARTMENTS: &[&str] = &["can_reach"];
 pub(crate) const INSTANCE: &[&str] = &[

@@ -59,7 +59,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::build::RuleSetSpec;
 use super::error::push_cut;
-use super::{Builder, ConfigError, ConfigErrorKind, Format, Policy};
+use super::{Builder, ConfigError, ConfigErrorKind, EndpointList, Format, Policy};
 
 /// Strings held at once: one instance's (or block rule's, or the allowlist's) lists.
 pub const BATCH_STRINGS: usize = 512;
@@ -129,6 +129,17 @@ impl Policy {
         }
         Ok(b.finish())
     }
+}
+
+/// The `endpoints` value (current format), or the error both loaders report.
+pub(crate) fn endpoint_list(name: &str) -> Result<EndpointList, ConfigError> {
+    EndpointList::from_name(name).ok_or_else(|| {
+        ConfigError::semantic(
+            ConfigErrorKind::Invalid,
+            "endpoints",
+            "unknown endpoint list, expected `misp-sync` or `misp-guard`",
+        )
+    })
 }
 
 /// The syntax check both loaders run first, so that a malformed file gets the same
@@ -1347,11 +1358,16 @@ macro_rules! strs {
 fn visit_top<'de, A: MapAccess<'de>>(m: &mut A, ctx: &mut Ctx<'de, '_>) -> Result<(), A::Error> {
     match ctx.format {
         Format::Current => {
-            fields(m, ctx, &["allowlist", "compartments_rules", "instances"], 0b111, |m, ctx, i| {
-                match i {
-                    0 => obj!(m, ctx, AllowlistSeed),
-                    1 => obj!(m, ctx, CompartmentsSeed),
-                    _ => obj!(m, ctx, InstancesSeed),
+            let names = ["allowlist", "compartments_rules", "instances", "endpoints"];
+            fields(m, ctx, &names, 0b111, |m, ctx, i| match i {
+                0 => obj!(m, ctx, AllowlistSeed),
+                1 => obj!(m, ctx, CompartmentsSeed),
+                2 => obj!(m, ctx, InstancesSeed),
+                _ => {
+                    let name = string(m, ctx)?;
+                    let list = endpoint_list(ctx.text(name)).map_err(|e| ctx.builder(e))?;
+                    ctx.b.endpoints(list);
+                    Ok(())
                 }
             })
         }

@@ -5,7 +5,9 @@ use std::vec::Vec;
 
 use super::build::RuleSetSpec;
 use super::keys::Ignored;
-use super::load_core::{line_col, locate, position_of_nth, position_of_path, struct_as_sequence};
+use super::load_core::{
+    endpoint_list, line_col, locate, position_of_nth, position_of_path, struct_as_sequence,
+};
 use super::model::{CurrentConfig, LegacyConfig};
 use super::{Builder, ConfigError, ConfigErrorKind, Format, Policy};
 
@@ -154,6 +156,9 @@ fn strs(v: &[String]) -> impl Iterator<Item = &str> + Clone {
 fn compile_current(cfg: &CurrentConfig, ignored: Ignored) -> Result<Policy, ConfigError> {
     let mut b = Builder::new(Format::Current);
     b.ignored(ignored);
+    if let Some(name) = &cfg.endpoints {
+        b.endpoints(endpoint_list(name)?);
+    }
     b.allowlist(strs(&cfg.allowlist.urls), strs(&cfg.allowlist.domains))?;
     // Compartments: every source of can_reach, then every target must be declared.
     for (name, _) in &cfg.compartments_rules.can_reach.0 {

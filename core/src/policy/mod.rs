@@ -24,7 +24,7 @@ mod load_std;
 mod model;
 
 pub use build::Builder;
-pub use endpoint::{Endpoint, ENDPOINTS};
+pub use endpoint::{is_uuid, Endpoint, ENDPOINTS, MAX_UUIDS_PER_PULL};
 pub use error::{ConfigError, ConfigErrorKind};
 pub use keys::{IgnoredKey, MAX_IGNORED};
 pub use lint::{Lint, LintKind};
@@ -54,6 +54,37 @@ pub enum Format {
     Current,
     /// The first release: global `block_rules`.
     Legacy,
+}
+
+/// Which endpoint list the request policy applies (configuration key `endpoints`,
+/// current format; the legacy format keeps misp-guard's first release's list).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EndpointList {
+    /// misp-guard's list and the calls of MISP 2.4/2.5's sync it lacks, each in its
+    /// exact shape and judged (`"endpoints": "misp-sync"`, the default).
+    #[default]
+    MispSync,
+    /// misp-guard's list exactly (`"endpoints": "misp-guard"`).
+    MispGuard,
+}
+
+impl EndpointList {
+    /// The configuration value naming this list.
+    pub fn name(self) -> &'static str {
+        match self {
+            EndpointList::MispSync => "misp-sync",
+            EndpointList::MispGuard => "misp-guard",
+        }
+    }
+
+    /// The list a configuration value names.
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "misp-sync" => Some(EndpointList::MispSync),
+            "misp-guard" => Some(EndpointList::MispGuard),
+            _ => None,
+        }
+    }
 }
 
 /// Which message a body belongs to.
@@ -92,6 +123,16 @@ pub enum BodyKind {
     Sightings,
     /// Search parameters that must carry `minimal: 1` and `published: 1`.
     MinimalSearch(MinimalSearch),
+    /// A JSON array of UUID strings and nothing else (`/sightings/filterSightingUuidsForPush`
+    /// both ways).
+    UuidList,
+    /// MISP's API description of an action (`GET /eventReports/add`): an object with
+    /// only `name`, `description`, `url` (strings), `mandatory_fields` and
+    /// `optional_fields` (arrays of strings), `description` present.
+    ApiDescription,
+    /// `[{…}, …]` of bare shadow attributes (`/events/pushProposals/UUID`), each judged
+    /// as a `/shadow_attributes/index` item's.
+    ProposalList,
 }
 
 /// Which search a [`BodyKind::MinimalSearch`] guards (for the log wording).
@@ -205,12 +246,19 @@ pub struct Policy {
     pub(crate) misp: Option<(Str, u16)>,
     /// Keys no rule reads, ignored (see [`keys`]).
     pub(crate) ignored: keys::Ignored,
+    /// Which endpoint list applies (current format).
+    pub(crate) endpoints: EndpointList,
 }
 
 impl Policy {
     /// The format the configuration was written in.
     pub fn format(&self) -> Format {
         self.format
+    }
+
+    /// The endpoint list the request policy applies (current format).
+    pub fn endpoint_list(&self) -> EndpointList {
+        self.endpoints
     }
 
     pub(crate) fn s(&self, s: Str) -> &str {

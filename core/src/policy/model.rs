@@ -26,6 +26,10 @@ mod owned {
         pub compartments_rules: CompartmentsRules,
         /// Instances by name, in file order.
         pub instances: Ordered<Instance>,
+        /// Which endpoint list applies: `"misp-sync"` (default) or `"misp-guard"`
+        /// (misp-guard's exact list). Not in misp-guard's schema; optional.
+        #[serde(default)]
+        pub endpoints: Option<String>,
     }
 
     /// `allowlist`.

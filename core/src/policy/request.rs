@@ -9,7 +9,7 @@
 use core::fmt;
 
 use super::endpoint::{is_canonical, Endpoint, Traffic};
-use super::{BodyKind, Format, Inspection, MinimalSearch, Policy, RuleSetId, Side};
+use super::{BodyKind, EndpointList, Format, Inspection, MinimalSearch, Policy, RuleSetId, Side};
 use crate::verdict::{Block, Reason};
 
 /// The request as seen on the wire.
@@ -241,7 +241,11 @@ impl Policy {
         if req.dst_port != self.instances[dst].port {
             return RequestVerdict::Block(block(Reason::PortNotAllowed));
         }
-        let ep = match endpoint_checks(req, headers, Endpoint::find) {
+        let find = match self.endpoints {
+            EndpointList::MispSync => Endpoint::find,
+            EndpointList::MispGuard => Endpoint::find_misp_guard,
+        };
+        let ep = match endpoint_checks(req, headers, find) {
             Ok(ep) => ep,
             Err(b) => return RequestVerdict::Block(b),
         };
@@ -342,6 +346,12 @@ fn plan_for(
             plan.request = Some(push(BodyKind::MinimalSearch(MinimalSearch::GalaxyClusters)));
             plan.response = Some(pull(BodyKind::GalaxyClusterSearch, false));
         }
+        Traffic::SightingUuidFilter => {
+            plan.request = push_if(BodyKind::UuidList);
+            plan.response = Some(pull(BodyKind::UuidList, false));
+        }
+        Traffic::ApiDescription => plan.response = Some(pull(BodyKind::ApiDescription, false)),
+        Traffic::PushProposals => plan.request = push_if(BodyKind::ProposalList),
     }
     plan
 }

@@ -16,6 +16,7 @@
 
 mod checks;
 mod schema;
+mod shape;
 
 use crate::fold::{Fold, Folder};
 use crate::guard::Progress;
@@ -249,6 +250,8 @@ struct Machine<'p> {
 pub struct Evaluator<'p> {
     tok: Tokenizer,
     m: Machine<'p>,
+    /// Judges the bodies [`shape::Shape::judges`] (the machine sees none of their events).
+    shape: Option<shape::Shape>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -286,6 +289,8 @@ impl<'p> Evaluator<'p> {
                 fatal: None,
                 best: None,
             },
+            shape: shape::Shape::judges(inspection.kind)
+                .then(|| shape::Shape::new(inspection.kind, inspection.side)),
         }
     }
 
@@ -318,14 +323,21 @@ impl<'p> Evaluator<'p> {
     /// Feeds the next chunk of the decoded body.
     pub fn feed(&mut self, chunk: &[u8]) -> Progress {
         if self.tok.error().is_none() {
-            self.tok.feed(chunk, &mut self.m);
+            match &mut self.shape {
+                Some(s) => self.tok.feed(chunk, s),
+                None => self.tok.feed(chunk, &mut self.m),
+            }
         }
         self.progress()
     }
 
     /// [`Progress::Blocked`] once the verdict can only be a block.
     pub fn progress(&self) -> Progress {
-        if self.tok.error().is_some() || self.m.fatal.is_some() || self.m.best.is_some() {
+        if self.tok.error().is_some()
+            || self.m.fatal.is_some()
+            || self.m.best.is_some()
+            || self.shape.as_ref().is_some_and(|s| s.blocked())
+        {
             Progress::Blocked
         } else {
             Progress::Continue
@@ -334,7 +346,10 @@ impl<'p> Evaluator<'p> {
 
     /// Ends the body and returns the verdict. Calling it again returns the same verdict.
     pub fn finish(&mut self) -> Verdict {
-        self.tok.finish(&mut self.m);
+        match &mut self.shape {
+            Some(s) => self.tok.finish(s),
+            None => self.tok.finish(&mut self.m),
+        }
         let side = self.m.inspection.side;
         if let Some(e) = self.tok.error() {
             let b = Block::new(e.reason, side);
@@ -342,6 +357,9 @@ impl<'p> Evaluator<'p> {
                 Reason::TooDeep => b.with_detail(e.what),
                 _ => b.with_detail_fmt(format_args!("{} at offset {}", e.what, e.offset)),
             });
+        }
+        if let Some(s) = &mut self.shape {
+            return s.finish().map_or(Verdict::Allow, Verdict::Block);
         }
         if let Some(b) = &self.m.fatal {
             return Verdict::Block(b.clone());

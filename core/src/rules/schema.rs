@@ -66,6 +66,8 @@ pub(crate) enum Kind {
     SgServer,
     /// Search parameters (`minimal`, `published`).
     Search,
+    /// A body judged by its shape (`rules::shape`), never by the machine.
+    Shape,
 }
 
 impl Kind {
@@ -428,6 +430,8 @@ pub(crate) fn root(body: BodyKind) -> (Kind, bool) {
         BodyKind::EventsIndex => (Kind::IndexItem, true),
         BodyKind::Sightings => (Kind::SightingItem, true),
         BodyKind::MinimalSearch(_) => (Kind::Search, false),
+        BodyKind::UuidList | BodyKind::ApiDescription => (Kind::Shape, false),
+        BodyKind::ProposalList => (Kind::Attribute { strict: true }, true),
     }
 }
 
