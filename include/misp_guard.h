@@ -307,6 +307,8 @@ enum misp_guard_body_kind
   MISP_GUARD_BODY_KIND_API_DESCRIPTION = 14,
   // `[{…}, …]` of bare shadow attributes (`/events/pushProposals/UUID`).
   MISP_GUARD_BODY_KIND_PROPOSAL_LIST = 15,
+  // `{"Event": {…}}` pushed to `/events/add` (a new event: every element captured).
+  MISP_GUARD_BODY_KIND_EVENT_ADD = 16,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -362,6 +362,17 @@ fn r1_report_at_level_4_with_a_local_group_id_is_refused() {
     };
     assert_eq!(reason(&pull(&report(r#","sharing_group_id":"7""#))), Some(Reason::AmbiguousBody));
     assert_eq!(reason(&pull(&report(r#","sharing_group_id":7"#))), Some(Reason::AmbiguousBody));
+    // so does `/events/edit` (`EventReport::editReport` for a report MISP has)
+    let edit = RequestInfo { path: "/events/edit/5f0f2d3a-1111-4000-8000-000000000001", ..PUSH };
+    assert_eq!(
+        reason(&judge(&edit, &report(r#","sharing_group_id":"7""#))),
+        Some(Reason::AmbiguousBody)
+    );
+    let edit = RequestInfo { path: "/events/edit/42/metadata:1", ..PUSH };
+    assert_eq!(
+        reason(&judge(&edit, &report(r#","sharing_group_id":"7""#))),
+        Some(Reason::AmbiguousBody)
+    );
     // `/events/add` captures the report's `SharingGroup`
     assert_eq!(reason(&judge(&PUSH, &report(r#","sharing_group_id":"7""#))), None);
     // no local id (or PHP's empty one): the judged SharingGroup is what MISP captures

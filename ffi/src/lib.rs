@@ -152,6 +152,8 @@ pub enum misp_guard_body_kind {
     ApiDescription = 14,
     /// `[{…}, …]` of bare shadow attributes (`/events/pushProposals/UUID`).
     ProposalList = 15,
+    /// `{"Event": {…}}` pushed to `/events/add` (a new event: every element captured).
+    EventAdd = 16,
 }
 
 /// A body to inspect, as returned by `misp_guard_check_request`. Treat it as opaque:
@@ -199,6 +201,7 @@ impl misp_guard_inspection {
             }
             BodyKind::UuidList => K::UuidList,
             BodyKind::ApiDescription => K::ApiDescription,
+            BodyKind::EventAdd => K::EventAdd,
             BodyKind::ProposalList => K::ProposalList,
         };
         misp_guard_inspection {
@@ -229,6 +232,7 @@ impl misp_guard_inspection {
             12 => BodyKind::MinimalSearch(MinimalSearch::GalaxyClusters),
             13 => BodyKind::UuidList,
             14 => BodyKind::ApiDescription,
+            16 => BodyKind::EventAdd,
             15 => BodyKind::ProposalList,
             _ => return Err(bad),
         };

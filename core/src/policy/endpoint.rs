@@ -13,6 +13,9 @@ pub enum Traffic {
     Plain,
     /// Push: the request body is an event.
     PushEvent,
+    /// Push: a new event (`/events/add`): MISP stores it only when it has none with its
+    /// uuid, capturing every element afresh.
+    PushNewEvent,
     /// Pull: the response body is an event.
     PullEvent,
     /// `HEAD /events/view/UUID`: passes through.
@@ -123,7 +126,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     first("POST", "/events/index", Tail::End, Traffic::EventsIndex),
     first("POST", "/events/filterEventIdsForPush", Tail::End, Traffic::Plain),
     first("HEAD", "/events/view/", Tail::Id, Traffic::HeadEvent),
-    first("POST", "/events/add", Tail::Rest, Traffic::PushEvent),
+    first("POST", "/events/add", Tail::Rest, Traffic::PushNewEvent),
     first("POST", "/events/edit/", Tail::IdRest, Traffic::PushEvent),
     first("GET", "/servers/getAvailableSyncFilteringRules", Tail::End, Traffic::Plain),
     first("GET", "/events/view/", Tail::IdOrNumberRest, Traffic::PullEvent),

@@ -103,8 +103,12 @@ pub struct RuleSetId(pub u16);
 /// What a body is, hence how the rule machine reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BodyKind {
-    /// `{"Event": {…}}` (push `/events/add`, `/events/edit`, pull `/events/view`).
+    /// `{"Event": {…}}` of an event the receiver may have already: push `/events/edit`,
+    /// pull `/events/view` (MISP's `_edit` path for an event it has).
     Event,
+    /// `{"Event": {…}}` pushed to `/events/add`: MISP stores it only as a new event
+    /// (`Event::_add`), so every element is captured afresh.
+    EventAdd,
     /// `[{"ShadowAttribute": {…}}, …]` (`/shadow_attributes/index`).
     ShadowAttributeIndex,
     /// `[{"GalaxyCluster": {…}}, …]` (`/galaxies/pushCluster`).
@@ -174,10 +178,9 @@ pub struct Inspection {
 
 impl Inspection {
     /// Whether the body is an `/events/add` push: MISP stores a new event from it (an
-    /// event it has already is not stored, the sender edits it next). Until the request
-    /// gate tells pushes to `/events/add` from edits, only pulls count as edits.
+    /// event it has already is not stored, the sender edits it next).
     pub(crate) fn adds_event(&self) -> bool {
-        self.kind == BodyKind::Event && self.side == Side::Request
+        self.kind == BodyKind::EventAdd
     }
 }
 

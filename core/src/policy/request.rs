@@ -328,6 +328,7 @@ fn plan_for(
     match traffic {
         Traffic::Plain | Traffic::HeadEvent => {}
         Traffic::PushEvent => plan.request = push_if(BodyKind::Event),
+        Traffic::PushNewEvent => plan.request = push_if(BodyKind::EventAdd),
         Traffic::PushGalaxyClusters => plan.request = push_if(BodyKind::GalaxyClusterList),
         Traffic::PushSightings => plan.request = push_if(BodyKind::Sightings),
         Traffic::PushAnalystData => plan.request = push_if(BodyKind::AnalystData),

@@ -420,7 +420,7 @@ const ATTACHES_BY_ID: &str = "to attach a tag by its local id";
 /// The root of a body: an object of this kind, or an array of them.
 pub(crate) fn root(body: BodyKind) -> (Kind, bool) {
     match body {
-        BodyKind::Event => (Kind::EventWrapper, false),
+        BodyKind::Event | BodyKind::EventAdd => (Kind::EventWrapper, false),
         BodyKind::ShadowAttributeIndex => (Kind::ShadowItem, true),
         BodyKind::GalaxyClusterList => (Kind::ClusterItem { strict: true }, true),
         BodyKind::GalaxyCluster => (Kind::ClusterItem { strict: true }, false),
