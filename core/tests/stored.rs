@@ -286,6 +286,14 @@ fn i11_a_local_copy_voids_a_required_taxonomy() {
         tag("tlp:green", ""),
         tag("tlp:green", "")
     );
+    // (`AttributeTag` items are refused as such where taxonomies are required: r6)
+    assert_eq!(reason(&judge(&PUSH_1_4, attr.as_bytes())), Some(Reason::AmbiguousBody));
+    let attr = format!(
+        r#"{{"Event":{{"info":"x","distribution":"1","Tag":[{}],"Object":[],"Attribute":[{{"category":"Other","type":"text","distribution":"1","Tag":[{},{}]}}]}}}}"#,
+        tag("tlp:green", ""),
+        tag("tlp:green", r#","local":1"#),
+        tag("tlp:green", "")
+    );
     assert_eq!(reason(&judge(&PUSH_1_4, attr.as_bytes())), Some(Reason::MissingRequiredTaxonomy));
 }
 
@@ -437,7 +445,7 @@ fn r3_a_local_group_id_without_distribution_is_refused() {
 /// table refuses drops every tag, the required taxonomy's too.
 #[test]
 fn r5_an_unsavable_relationship_type_is_refused_where_taxonomies_are_required() {
-    for rt in [format!(r#""{}""#, "r".repeat(192)), r#""\u0100""#.into(), r#""\u20ac""#.into()] {
+    for rt in [format!(r#""{}""#, "r".repeat(192)), r#""\u0100""#.into(), r#""\u0080""#.into()] {
         let body = event(&format!(
             r#""Tag":[{{"name":"tlp:green"}},{{"name":"pap:white","relationship_type":{rt}}}]"#
         ));
@@ -451,7 +459,13 @@ fn r5_an_unsavable_relationship_type_is_refused_where_taxonomies_are_required() 
     let body = event(r#""Tag":[{"name":"tlp:green","relationship_type":["x"]}]"#);
     assert_eq!(reason(&judge(&PUSH_1_4, &body)), Some(Reason::WrongType));
     // what the columns hold passes: 191 Latin-1 characters, null, empty
-    for rt in [format!(r#""{}""#, "\u{e9}".repeat(191)), "null".into(), r#""""#.into()] {
+    // `latin1` is Windows-1252: U+0080 and U+0100 are not in it, these are
+    for rt in [
+        format!(r#""{}""#, "\u{e9}".repeat(191)),
+        "null".into(),
+        r#""""#.into(),
+        r#""\u20ac \u2019 \u201c""#.into(),
+    ] {
         let body = event(&format!(r#""Tag":[{{"name":"tlp:green","relationship_type":{rt}}}]"#));
         assert_eq!(reason(&judge(&PUSH_1_4, &body)), None, "{rt}");
     }
@@ -459,4 +473,87 @@ fn r5_an_unsavable_relationship_type_is_refused_where_taxonomies_are_required() 
     let body =
         event(&format!(r#""Tag":[{{"name":"x","relationship_type":"{}"}}]"#, "r".repeat(300)));
     assert_eq!(reason(&judge(&PUSH, &body)), None);
+}
+
+/// Red-team R7 — `GalaxyCluster::captureCluster` finds the cluster it updates by `uuid`
+/// alone: a blocked cluster (by its tag `misp-galaxy:TYPE="UUID"`) is blocked under any
+/// `type`, or none.
+#[test]
+fn r7_a_blocked_cluster_is_blocked_by_its_uuid() {
+    let uuid = "7cdff317-a673-4474-84ec-4f1754947823";
+    let p = policy_1_4(|i| {
+        i["taxonomies_rules"]["blocked_tags"] =
+            serde_json::json!([format!("misp-galaxy:threat-actor=\"{uuid}\"")])
+    });
+    let req = RequestInfo {
+        method: "POST",
+        path: "/galaxies/pushCluster",
+        scheme: "https",
+        src_ip: "40.0.0.1",
+        dst_host: "instance1-comp1.com",
+        dst_port: 443,
+    };
+    let cluster = |fields: &str| {
+        format!(
+            r#"[{{"GalaxyCluster":{{"distribution":"1","tag_name":"x"{fields},"GalaxyClusterRelation":[]}}}}]"#
+        )
+    };
+    for fields in [
+        format!(r#","type":"threat-actor","uuid":"{uuid}""#),
+        format!(r#","type":"x","uuid":"{uuid}""#),
+        format!(r#","uuid":"{}""#, uuid.to_uppercase()),
+    ] {
+        let v = judge_with(&p, &req, cluster(&fields).as_bytes());
+        assert_eq!(reason(&v), Some(Reason::GalaxyClusterBlockedTag), "{fields}");
+    }
+    let other = cluster(r#","type":"threat-actor","uuid":"11111111-2222-4333-8444-555555555555""#);
+    assert_eq!(reason(&judge_with(&p, &req, other.as_bytes())), None);
+}
+
+/// Model findings F9–F11 — on `/events/edit` MISP detaches a tag sent with `deleted`
+/// (`EventTag::handleEventTag`; `MispAttribute::editAttribute` detaches after it
+/// attaches, and keeps the last copy of an attribute tag): a deleted or local copy of a
+/// required taxonomy's tag voids that taxonomy.
+#[test]
+fn f9_f11_a_deleted_copy_voids_a_required_taxonomy() {
+    let edit =
+        RequestInfo { path: "/events/edit/5f0f2d3a-1111-4000-8000-000000000001", ..PUSH_1_4 };
+    for deleted in ["true", "1", r#""1""#, r#""false""#, r#""0.0""#, "0.5"] {
+        let body = event(&format!(r#""Tag":[{{"name":"tlp:green","deleted":{deleted}}}]"#));
+        assert_eq!(
+            reason(&judge(&edit, &body)),
+            Some(Reason::MissingRequiredTaxonomy),
+            "deleted: {deleted}"
+        );
+    }
+    for kept in ["false", "0", r#""0""#, r#""""#, "null", "0.0"] {
+        let body = event(&format!(r#""Tag":[{{"name":"tlp:green","deleted":{kept}}}]"#));
+        assert_eq!(reason(&judge(&edit, &body)), None, "deleted: {kept}");
+    }
+    // an attribute's deleted copy, and its last local copy
+    for copy in [r#""deleted":1"#, r#""local":1"#] {
+        let body = format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Object":[],"Tag":[{{"name":"tlp:green"}}],"Attribute":[{{"type":"text","category":"Other","value":"v","distribution":"1","Tag":[{{"name":"tlp:green"}},{{"name":"tlp:green",{copy}}}]}}]}}}}"#
+        );
+        assert_eq!(
+            reason(&judge(&edit, body.as_bytes())),
+            Some(Reason::MissingRequiredTaxonomy),
+            "{copy}"
+        );
+    }
+}
+
+/// Red-team R6 — `Event::__captureAttributeTags` keeps `AttributeTag` items whose tag
+/// MISP cannot attach (a false id) and `AttributeTag->saveMany` then drops every tag of
+/// the attribute: where taxonomies are required, `AttributeTag` items are refused
+/// (MISP's own JSON lists attribute tags under `Tag`).
+#[test]
+fn r6_attribute_tag_items_are_refused_where_taxonomies_are_required() {
+    let body = r#"{"Event":{"info":"x","distribution":"1","Object":[],"Tag":[{"name":"tlp:green"}],"Attribute":[{"type":"text","category":"Other","value":"v","distribution":"1","Tag":[{"name":"tlp:green"}],"AttributeTag":[{"Tag":{"name":""}}]}]}}"#;
+    assert_eq!(reason(&judge(&PUSH_1_4, body.as_bytes())), Some(Reason::AmbiguousBody));
+    // an empty list carries nothing; without required taxonomies the items are judged
+    let body = body.replace(r#"[{"Tag":{"name":""}}]"#, "[]");
+    assert_eq!(reason(&judge(&PUSH_1_4, body.as_bytes())), None);
+    let body = r#"{"Event":{"info":"x","distribution":"1","Object":[],"Attribute":[{"type":"text","category":"Other","value":"v","distribution":"1","AttributeTag":[{"Tag":{"name":"pap:white"}}]}]}}"#;
+    assert_eq!(reason(&judge(&PUSH, body.as_bytes())), None);
 }

@@ -127,7 +127,7 @@ pub(super) fn field_check(field: Field) -> Check {
         Field::RelatedType => Check::RelatedType,
         Field::Minimal | Field::Published => Check::Content,
         Field::SgId => Check::SharingGroup,
-        Field::TagRelation => Check::Tag,
+        Field::TagRelation | Field::TagDeleted => Check::Tag,
     }
 }
 
@@ -140,7 +140,8 @@ pub(super) fn field_expects(field: Field) -> &'static str {
         | Field::Published
         | Field::TagLocal
         | Field::SgId
-        | Field::TagRelation => "a scalar",
+        | Field::TagRelation
+        | Field::TagDeleted => "a scalar",
         _ => "a string",
     }
 }
@@ -480,13 +481,33 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             };
             m.frames[el].sg_id |= set;
         }
+        Field::TagDeleted => {
+            // PHP's `empty()`: null, false, 0, 0.0, "" and "0" are not deleted
+            let deleted = match s {
+                Scalar::Null | Scalar::False => false,
+                Scalar::True => true,
+                Scalar::Number(t) => {
+                    t.map_or(true, |t| t.parse::<f64>().map_or(true, |v| v != 0.0))
+                }
+                Scalar::String => !matches!(m.cap.exact.get(), Some(b"" | b"0")),
+            };
+            // a detached copy voids the tag, as a local one does
+            if let Some(tag) = m.frames.last_mut() {
+                tag.local |= deleted;
+            }
+        }
         Field::TagRelation => {
             // `event_tags`/`attribute_tags.relationship_type` is `varchar(191)` in a
             // `latin1` table; MISP saves an element's tags in one transaction after the
             // element itself, so one tag it cannot save drops them all
             // (`Event::_add`, `MispAttribute::captureAttribute`: `saveMany`)
             let ok = match s {
-                Scalar::String => m.cap.raw.solid() <= 191 && !m.cap.raw.past_latin1(),
+                Scalar::String => {
+                    m.cap.raw.solid() <= 191
+                        && m.cap.exact.get().is_some_and(|v| {
+                            core::str::from_utf8(v).is_ok_and(|v| v.chars().all(in_cp1252))
+                        })
+                }
                 _ => true,
             };
             if !ok && requires_taxonomies(m, kind) {
@@ -695,7 +716,48 @@ fn cluster_tag_as_filed(m: &mut Machine<'_>, i: usize) {
             .with_pointer(&ptr)
             .with_ruleset(Some(RuleSetId(m.inspection.first.0 + r as u16)));
         m.violate(i, Check::ClusterTag, 0, r, b);
+        return;
     }
+    // `GalaxyCluster::captureCluster` finds the cluster it updates by `uuid` alone: a
+    // blocked cluster's tag (`misp-galaxy:TYPE="UUID"`) blocks its uuid under any type
+    if u.is_empty() {
+        return;
+    }
+    let mut fu: crate::fold::Folder<{ CLUSTER_UUID_FOLD }> = crate::fold::Folder::new(Fold::Ci);
+    fu.push_bytes(&u);
+    let Some(fu) = fu.get() else { return };
+    let hit = rulesets(m).find_map(|(r, rs)| {
+        m.policy.list(rs.blocked_tags).find(|e| cluster_uuid_of(e) == Some(fu)).map(|e| (r, e))
+    });
+    if let Some((r, e)) = hit {
+        let ptr = m.pointer.clone();
+        let b = m
+            .block(reason_for(m.frames[i].kind, Check::ClusterTag))
+            .with_detail(e)
+            .with_pointer(&ptr)
+            .with_ruleset(Some(RuleSetId(m.inspection.first.0 + r as u16)));
+        m.violate(i, Check::ClusterTag, 0, r, b);
+    }
+}
+
+/// Room for a folded galaxy cluster uuid (kept raw in 64 bytes).
+const CLUSTER_UUID_FOLD: usize = 256;
+
+/// The `UUID` of a (folded) blocked tag `misp-galaxy:TYPE="UUID"`.
+fn cluster_uuid_of(tag: &str) -> Option<&[u8]> {
+    let rest = tag.strip_prefix("misp-galaxy:")?.strip_suffix('"')?;
+    let at = rest.rfind("=\"")?;
+    Some(rest[at + 2..].as_bytes())
+}
+
+/// Whether MariaDB's `latin1` (Windows-1252, with 0x81, 0x8D, 0x8F, 0x90 and 0x9D
+/// passed through) holds `c`.
+fn in_cp1252(c: char) -> bool {
+    matches!(c as u32,
+        0..=0x7F | 0xA0..=0xFF | 0x81 | 0x8D | 0x8F | 0x90 | 0x9D
+        | 0x20AC | 0x201A | 0x0192 | 0x201E | 0x2026 | 0x2020 | 0x2021 | 0x02C6 | 0x2030
+        | 0x0160 | 0x2039 | 0x0152 | 0x017D | 0x2018 | 0x2019 | 0x201C | 0x201D | 0x2022
+        | 0x2013 | 0x2014 | 0x02DC | 0x2122 | 0x0161 | 0x203A | 0x0153 | 0x017E | 0x0178)
 }
 
 /// An element that names a receiver-local `sharing_group_id`, where MISP would file it
@@ -839,10 +901,24 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
             }
         }
         Kind::TagWrap { .. } => {
+            let Some(el) = m.element_at(i) else { return };
             if f.local && f.tax != 0 {
-                if let Some(el) = m.element_at(i) {
-                    m.frames[el].local_tax |= f.tax;
-                }
+                m.frames[el].local_tax |= f.tax;
+            }
+            // `Event::__captureAttributeTags` keeps an `AttributeTag` item whose tag MISP
+            // cannot attach (a false id), and `AttributeTag->saveMany` then drops every tag
+            // of the attribute; MISP's own JSON lists attribute tags under `Tag` only
+            let kind = m.frames[el].kind;
+            if matches!(kind, Kind::Attribute { .. }) && requires_taxonomies(m, kind) {
+                let ptr = m.pointer.clone();
+                let b = m
+                    .block(Reason::AmbiguousBody)
+                    .with_detail(
+                        "`AttributeTag` item where taxonomies are required: one MISP cannot \
+                         attach drops every tag of the attribute",
+                    )
+                    .with_pointer(&ptr);
+                m.violate(el, Check::Required, 0, 0, b);
             }
         }
         Kind::SharingGroup => {

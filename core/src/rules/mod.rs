@@ -158,8 +158,6 @@ pub(crate) struct RawLen {
     /// A character past U+FFFF: MISP's `utf8mb3` columns cannot hold it (without strict
     /// mode the value is cut there).
     wide: bool,
-    /// A character past U+00FF (a `latin1` column cannot hold it).
-    past_latin1: bool,
 }
 
 impl RawLen {
@@ -170,7 +168,6 @@ impl RawLen {
             if b & 0xC0 != 0x80 {
                 self.chars = self.chars.saturating_add(1);
                 self.wide |= b >= 0xF0;
-                self.past_latin1 |= b >= 0xC4;
             }
             if b != b' ' {
                 self.solid = self.chars;
@@ -201,11 +198,6 @@ impl RawLen {
     /// Characters MISP stores, at most (trailing spaces not counted).
     pub(crate) fn solid(&self) -> u32 {
         self.solid
-    }
-
-    /// Whether a character cannot be stored in a `latin1` column.
-    pub(crate) fn past_latin1(&self) -> bool {
-        self.past_latin1
     }
 
     /// Whether a character cannot be stored in a `utf8mb3` column.

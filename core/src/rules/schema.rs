@@ -129,6 +129,9 @@ pub(crate) enum Field {
     Published,
     /// `sharing_group_id` of a stored element: a receiver-local id.
     SgId,
+    /// `deleted` of a tag or tag item: on `_edit` MISP detaches such a tag
+    /// (`EventTag::handleEventTag`, `MispAttribute::editAttribute`).
+    TagDeleted,
     /// `relationship_type` of a tag or tag item (saved into `varchar(191)` of a
     /// `latin1` table with the element's tags, in one transaction).
     TagRelation,
@@ -368,11 +371,13 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         (Kind::Tag, b"name") => (0, F(Field::TagName)),
         (Kind::Tag, b"local") => (1, F(Field::TagLocal)),
         (Kind::Tag, b"relationship_type") => (2, F(Field::TagRelation)),
+        (Kind::Tag, b"deleted") => (3, F(Field::TagDeleted)),
         (Kind::TagWrap { stored }, k) => match k {
             b"Tag" => (0, O(Kind::Tag, C::Tag)),
             // `Event::__captureObjects` reads `local` on the item, not on its `Tag`
             b"local" => (2, F(Field::TagLocal)),
             b"relationship_type" => (3, F(Field::TagRelation)),
+            b"deleted" => (4, F(Field::TagDeleted)),
             // `captureAttribute` saves `AttributeTag` items as given: the tag is the one
             // with this local id, whatever name the item shows
             b"tag_id" if stored => (1, Act::Refuse(ATTACHES_BY_ID)),
