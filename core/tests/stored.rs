@@ -557,3 +557,33 @@ fn r6_attribute_tag_items_are_refused_where_taxonomies_are_required() {
     let body = r#"{"Event":{"info":"x","distribution":"1","Object":[],"Attribute":[{"type":"text","category":"Other","value":"v","distribution":"1","AttributeTag":[{"Tag":{"name":"pap:white"}}]}]}}"#;
     assert_eq!(reason(&judge(&PUSH, body.as_bytes())), None);
 }
+
+/// Red-team OB1 — MISP syncs local tags with internal servers: a local tag voids only
+/// its own copies, not another tag of the same taxonomy.
+#[test]
+fn ob1_a_local_tag_voids_only_its_own_copies() {
+    for extra in [
+        r#""Tag":[{"name":"tlp:green"},{"name":"tlp:amber","local":1}]"#,
+        r#""Tag":[{"name":"tlp:amber","local":true},{"name":"tlp:green"}]"#,
+        r#""EventTag":[{"local":1,"Tag":{"name":"tlp:amber"}}],"Tag":[{"name":"tlp:green"}]"#,
+        // tlp:green has a local copy (voided), tlp:clear satisfies
+        r#""Tag":[{"name":"tlp:green"},{"name":"tlp:clear"},{"name":"TLP:GREEN","local":1}]"#,
+    ] {
+        assert_eq!(reason(&judge(&PUSH_1_4, &event(extra))), None, "{extra}");
+    }
+    for extra in [
+        r#""Tag":[{"name":"tlp:green"},{"name":"TLP:GREEN  ","local":1}]"#,
+        r#""EventTag":[{"local":1,"Tag":{"name":"tlp:green"}}],"Tag":[{"name":"tlp:green"}]"#,
+    ] {
+        let v = judge(&PUSH_1_4, &event(extra));
+        assert_eq!(reason(&v), Some(Reason::MissingRequiredTaxonomy), "{extra}");
+    }
+    // many local tags: more than the guard keeps void their taxonomy (fail closed)...
+    let locals: Vec<String> =
+        (0..5).map(|i| format!(r#"{{"name":"tlp:x{i}","local":1}}"#)).collect();
+    let body = event(&format!(r#""Tag":[{{"name":"tlp:green"}},{}]"#, locals.join(",")));
+    assert_eq!(reason(&judge(&PUSH_1_4, &body)), Some(Reason::MissingRequiredTaxonomy));
+    // ...up to that many, they void only themselves
+    let body = event(&format!(r#""Tag":[{{"name":"tlp:green"}},{}]"#, locals[..4].join(",")));
+    assert_eq!(reason(&judge(&PUSH_1_4, &body)), None);
+}

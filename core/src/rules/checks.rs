@@ -559,10 +559,13 @@ fn tag_name(m: &mut Machine<'_>, el: usize) {
     if !requires_any_taxonomy(m) {
         return;
     }
-    // which required taxonomies the name falls in, loosely: a local copy of it voids them
+    // which required taxonomies the name falls in, loosely, and which tag it is: a local
+    // or deleted copy of it voids them
     let tax = taxonomies_named(m);
+    let id = m.cap.ci.get().map_or(u64::MAX, super::copies::identity);
     if let Some(tag) = m.frames.last_mut() {
         tag.tax |= tax;
+        tag.id = id;
     }
     // required taxonomies: tags listed directly under a strict event or attribute, that
     // MISP stores as they are (a cut or refused name satisfies nothing)
@@ -611,6 +614,25 @@ fn taxonomies_named(m: &Machine<'_>) -> u16 {
         }
     }
     bits
+}
+
+/// The copies table of element frame `el` (one per nesting level of elements that
+/// require taxonomies), if it is not nested deeper than the tables.
+fn copies_of(m: &Machine<'_>, el: usize) -> Option<usize> {
+    let depth =
+        m.frames[..=el].iter().filter(|f| !f.array && requires_taxonomies(m, f.kind)).count();
+    depth.checked_sub(1).filter(|&d| d < super::copies::DEPTH)
+}
+
+/// A local or deleted copy of tag `id` (in taxonomies `tax`) on element frame `el`.
+fn void_copy(m: &mut Machine<'_>, el: usize, id: u64, tax: u16) {
+    if !requires_taxonomies(m, m.frames[el].kind) {
+        return;
+    }
+    match copies_of(m, el) {
+        Some(t) => m.copies[t].void(id, tax),
+        None => m.frames[el].local_tax |= tax,
+    }
 }
 
 fn requires_taxonomies(m: &Machine<'_>, kind: Kind) -> bool {
@@ -884,12 +906,16 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
                 // tag's own `local` is counted too (never missed)
                 let w = &mut m.frames[i - 1];
                 w.tax |= f.tax;
+                w.id = f.id;
                 w.local |= f.local;
             } else if let Some(el) = m.element_at(i) {
                 if f.local {
-                    m.frames[el].local_tax |= f.tax;
-                } else {
-                    m.frames[el].req_sat |= f.req_sat;
+                    void_copy(m, el, f.id, f.tax);
+                } else if f.req_sat != 0 {
+                    match copies_of(m, el) {
+                        Some(t) => m.copies[t].satisfy(f.id, f.req_sat),
+                        None => m.frames[el].req_sat |= f.req_sat,
+                    }
                 }
             }
             if !f.has(0) {
@@ -902,8 +928,8 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
         }
         Kind::TagWrap { .. } => {
             let Some(el) = m.element_at(i) else { return };
-            if f.local && f.tax != 0 {
-                m.frames[el].local_tax |= f.tax;
+            if f.local {
+                void_copy(m, el, f.id, f.tax);
             }
             // `Event::__captureAttributeTags` keeps an `AttributeTag` item whose tag MISP
             // cannot attach (a false id), and `AttributeTag->saveMany` then drops every tag
@@ -958,14 +984,20 @@ fn required_taxonomies(
     }
     let r = m.policy.ruleset(m.inspection.first);
     if !has_tags {
+        if let Some(t) = copies_of(m, i) {
+            m.copies[t].take_satisfied();
+        }
         let ptr = m.pointer.clone();
         let b = m.block(none).with_pointer(&ptr).with_ruleset(Some(m.inspection.first));
         m.violate(i, Check::Required, 0, 0, b);
         return;
     }
-    // a taxonomy that a local tag names is not satisfied: MISP keeps one copy of a tag,
-    // and which one (local or not) depends on the order it reads the lists in
-    let sat = f.req_sat & !f.local_tax;
+    // satisfied by a tag with no local or deleted copy (see `copies`); elements nested
+    // deeper than the tables: by a tag of a taxonomy no local or deleted tag names
+    let sat = match copies_of(m, i) {
+        Some(t) => m.copies[t].take_satisfied(),
+        None => f.req_sat & !f.local_tax,
+    };
     let first_missing = m.policy.list(r.required).enumerate().find(|(k, _)| sat & (1 << k) == 0);
     if let Some((k, tax)) = first_missing {
         let ptr = m.pointer.clone();

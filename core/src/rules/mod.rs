@@ -15,6 +15,7 @@
 //! Size: see [`Evaluator::STATE_SIZE_BOUND`]; no allocation, whatever the body.
 
 mod checks;
+mod copies;
 mod schema;
 mod shape;
 
@@ -91,6 +92,8 @@ struct Frame {
     /// Tags and tag items: the required taxonomies (by index) the tag's name falls in,
     /// compared loosely (`_ci` fold), so that a local copy can void a non-local one.
     tax: u16,
+    /// Tags and tag items: the tag's identity ([`copies::identity`] of its `_ci` fold).
+    id: u64,
     /// Elements: required taxonomies that a local tag names. MISP attaches a tag once
     /// and the first occurrence decides `local` (`Event::__captureObjects` takes
     /// `EventTag` items before `Tag`): a local tag of a taxonomy voids that
@@ -120,6 +123,7 @@ impl Frame {
             sg_id: false,
             local: false,
             tax: 0,
+            id: 0,
             local_tax: 0,
         }
     }
@@ -234,6 +238,8 @@ struct Machine<'p> {
     cluster_raw: RawLen,
     cluster_over: bool,
     user_org_set: bool,
+    /// Copies of required taxonomies' tags, per nested element that requires them.
+    copies: [copies::Table; copies::DEPTH],
     fatal: Option<Block>,
     best: Option<Best>,
 }
@@ -278,6 +284,7 @@ impl<'p> Evaluator<'p> {
                 cluster_over: false,
                 cluster_raw: RawLen::default(),
                 user_org_set: false,
+                copies: Default::default(),
                 fatal: None,
                 best: None,
             },
