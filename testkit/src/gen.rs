@@ -219,23 +219,26 @@ pub struct TagSpec {
     pub local: bool,
     /// Sent as an `EventTag` item (event only) instead of in the `Tag` list.
     pub event_tag: bool,
+    /// Carries `"deleted": true` (`_add` attaches it all the same; `_edit` detaches).
+    pub deleted: bool,
 }
 
 fn tag_spec(variants: Variants) -> impl Strategy<Value = TagSpec> {
     let flags = if variants.any() {
-        (prop::bool::weighted(0.25), prop::bool::weighted(0.3)).boxed()
+        (prop::bool::weighted(0.25), prop::bool::weighted(0.3), prop::bool::weighted(0.08)).boxed()
     } else {
-        (Just(false), Just(false)).boxed()
+        (Just(false), Just(false), Just(false)).boxed()
     };
-    (spelled(TAGS, variants, true), flags).prop_map(|(name, (local, event_tag))| TagSpec {
+    (spelled(TAGS, variants, true), flags).prop_map(|(name, (local, event_tag, deleted))| TagSpec {
         name,
         local,
         event_tag,
+        deleted,
     })
 }
 
 fn tag_json(t: &TagSpec, i: usize) -> J {
-    obj(vec![
+    let j = obj(vec![
         ("id", s(&(i + 1).to_string())),
         ("name", J::Str(t.name.text())),
         ("colour", s("#33FF00")),
@@ -248,7 +251,14 @@ fn tag_json(t: &TagSpec, i: usize) -> J {
         ("local_only", raw("false")),
         ("local", raw(if t.local { "1" } else { "0" })),
         ("relationship_type", raw("null")),
-    ])
+    ]);
+    match (t.deleted, j) {
+        (true, J::Obj(mut f)) => {
+            f.push(("deleted".into(), raw("true")));
+            J::Obj(f)
+        }
+        (_, j) => j,
+    }
 }
 
 /// A sharing group, and how `Event.SharingGroup` carries it.

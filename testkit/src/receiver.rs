@@ -167,7 +167,7 @@ pub fn default_category(type_: &str) -> Option<&'static str> {
 /// What the receiver stores for `body` sent to `endpoint`. A body PHP cannot decode
 /// stores nothing.
 pub fn receive(endpoint: Endpoint, body: &[u8]) -> Stored {
-    let mut m = Model { out: Stored::default() };
+    let mut m = Model { out: Stored::default(), edit: endpoint == Endpoint::EventEdit };
     let res = match php::json_decode(body) {
         Err(e) => stop(format!("json_decode: {}", e.0)),
         Ok(v) => match endpoint {
@@ -185,6 +185,9 @@ pub fn receive(endpoint: Endpoint, body: &[u8]) -> Stored {
 
 struct Model {
     out: Stored,
+    /// On the `_edit` path (`editAttribute`: tags from `Tag` only, groups at level 4
+    /// only).
+    edit: bool,
 }
 
 fn k(s: &str) -> Key {
@@ -244,7 +247,9 @@ impl Model {
             Value::Arr(a) => a,
             _ => return stop("controller: body is not an array"),
         };
-        for w in ["response", "request"] {
+        // add: `response` then `request`; edit (updateXMLArray): `response` only
+        let wrappers: &[&str] = if self.edit { &["response"] } else { &["response", "request"] };
+        for w in wrappers.iter().copied() {
             let d = Value::Arr(data.clone());
             if d.isset(w) {
                 match d.get(w) {
@@ -492,7 +497,8 @@ impl Model {
         let mut e = Element::new(kind, at.clone());
         // `if (!empty($attribute['SharingGroup']))` → captureSG, whatever the level
         e.sharing_group = sg_from_capture;
-        if !a.empty_at("SharingGroup") {
+        // (editAttribute captures it at level 4 only: done by sg_for_element)
+        if !self.edit && !a.empty_at("SharingGroup") {
             if let Some(u) =
                 self.capture_sg(a.get("SharingGroup").unwrap(), &format!("{at}/SharingGroup"))?
             {
@@ -656,7 +662,12 @@ impl Model {
                 if !matches!(tag, Value::Arr(_)) {
                     return stop("captureTag(array $tag): Tag item is not an array");
                 }
+                // EventTag::handleEventTag: `empty($tag['deleted'])` attaches, else detaches
+                if !tag.empty_at("deleted") {
+                    continue;
+                }
                 let local = tag.get("local").is_some_and(|l| !l.empty());
+                // EventTag::attachTagToEvent: an existing attachment stays as it is
                 if let Some(t) = capture_tag(tag, local) {
                     if !c.event_tags.iter().any(|x| x.identity == t.identity) {
                         c.event_tags.push(t);
@@ -670,8 +681,7 @@ impl Model {
                 if let Value::Arr(aa) = a {
                     let sg = self.sg_for_element(aa, &format!("/Event/Attribute/{key}"))?;
                     c.attr_sg.push((key.clone(), sg));
-                    c.attr_tags
-                        .push((key.clone(), capture_attribute_tags(&Value::Arr(aa.clone()))?));
+                    c.attr_tags.push((key.clone(), edit_attribute_tags(&Value::Arr(aa.clone()))?));
                 }
             }
         }
@@ -690,7 +700,7 @@ impl Model {
                                 c.obj_attr_tags.push((
                                     key.clone(),
                                     k2.clone(),
-                                    capture_attribute_tags(&Value::Arr(aa.clone()))?,
+                                    edit_attribute_tags(&Value::Arr(aa.clone()))?,
                                 ));
                             }
                         }
@@ -978,6 +988,35 @@ fn capture_attribute_tags(a: &Value) -> R<Vec<StoredTag>> {
             out.extend(capture_tag(tag, local));
         }
     }
+    Ok(out)
+}
+
+/// `MispAttribute::editAttribute`: the `Tag` list only (not `AttributeTag`), each
+/// `handleAttributeTag(..., $mock = true)` into `$tagActions['attach'][$attributeId .
+/// '-' . $tag_id]`: one attachment per tag id, the LAST occurrence's `local` wins;
+/// a tag with `deleted` set is detached after the attachments are saved.
+fn edit_attribute_tags(a: &Value) -> R<Vec<StoredTag>> {
+    let mut out: Vec<StoredTag> = vec![];
+    let mut detached: Vec<String> = vec![];
+    if let Some(list) = a.get("Tag") {
+        for tag in foreach(list, "Tag")? {
+            if !matches!(tag, Value::Arr(_)) {
+                return stop("captureTag(array $tag): Tag item not an array");
+            }
+            let local = tag.get("local").is_some_and(|l| !l.empty());
+            let Some(t) = capture_tag(tag, local) else { continue };
+            if !tag.empty_at("deleted") {
+                detached.push(t.identity);
+                continue;
+            }
+            match out.iter().position(|x| x.identity == t.identity) {
+                Some(i) => out[i] = t,
+                None => out.push(t),
+            }
+        }
+    }
+    // attachments are saved first, then every detachment is applied
+    out.retain(|t| !detached.contains(&t.identity));
     Ok(out)
 }
 

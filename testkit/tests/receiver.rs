@@ -367,3 +367,44 @@ fn conformance_event_fixtures_agree() {
     }
     assert!(checked > 10, "{checked} fixtures");
 }
+
+/// As [`stored_violation_is_blocked`], on the `/events/edit` path.
+fn stored_violation_on_edit_is_blocked(config: &str, body: &str, rule: Rule) {
+    let (v, _) = model(config, Endpoint::EventEdit, body.as_bytes());
+    assert!(
+        v.iter().any(|x| x.rule == rule),
+        "model: {v:?} lacks {rule:?}\n{}",
+        show(body.as_bytes())
+    );
+    let verdict = core(config, 1, body.as_bytes());
+    assert!(
+        !verdict.is_allow(),
+        "guard allows what MISP stores as {rule:?}:\n{}",
+        show(body.as_bytes())
+    );
+}
+
+#[test]
+fn class3_deleted_required_tag_on_edit() {
+    // EventTag::handleEventTag: a tag marked deleted is detached, not attached
+    let body = ev(r#","Tag":[{"name":"tlp:green","deleted":true}]"#);
+    stored_violation_on_edit_is_blocked(REQUIRED, &body, Rule::MissingTaxonomy("tlp".into()));
+}
+
+#[test]
+fn class3_deleted_required_attribute_tag_on_edit() {
+    // MispAttribute::editAttribute: detachments are applied after the attachments, so
+    // one deleted copy removes the tag whatever its position
+    let body = format!(
+        r#"{{"Event":{{"info":"x","distribution":"1","Object":[],"Tag":[{{"name":"tlp:green"}}],"Attribute":[{{"type":"text","category":"Other","value":"v","distribution":"1","Tag":[{{"name":"tlp:green"}},{{"name":"tlp:green","deleted":1}}]}}]}}}}"#
+    );
+    stored_violation_on_edit_is_blocked(REQUIRED, &body, Rule::MissingTaxonomy("tlp".into()));
+}
+
+#[test]
+fn class3_last_local_wins_on_attribute_edit() {
+    // MispAttribute::editAttribute: `$tagActions['attach'][$attributeId-$tagId]`, the
+    // last occurrence's `local` is saved
+    let body = r#"{"Event":{"info":"x","distribution":"1","Object":[],"Tag":[{"name":"tlp:green"}],"Attribute":[{"type":"text","category":"Other","value":"v","distribution":"1","Tag":[{"name":"tlp:green","local":0},{"name":"tlp:green","local":1}]}]}}"#;
+    stored_violation_on_edit_is_blocked(REQUIRED, body, Rule::MissingTaxonomy("tlp".into()));
+}
