@@ -784,88 +784,105 @@ impl Model {
     }
 
     /// `AnalystDataController::pushAnalystData` → `AnalystData::captureAnalystData`
-    /// on each element of a list, or on the body.
+    /// on the body (one element: a list finds no type and stores nothing).
     fn analyst_push(&mut self, data: Value) -> R {
-        let Value::Arr(a) = &data else { return stop("pushAnalystData: not an array") };
-        let is_list = a.0.iter().enumerate().all(|(i, (k, _))| *k == Key::Int(i as i64));
-        if is_list && !a.is_empty() {
-            for (key, item) in a.0.iter() {
-                if !matches!(item, Value::Arr(_)) {
-                    return stop("captureAnalystData(array): not an array");
-                }
-                self.capture_analyst(item, None, &format!("/{key}"))?;
-            }
-            Ok(())
-        } else {
-            self.capture_analyst(&data, None, "")
+        if !matches!(data, Value::Arr(_)) {
+            return stop("captureAnalystData(array): not an array");
         }
+        self.capture_analyst(&data, None, "")
     }
 
     // -----------------------------------------------------------------------------
     // Galaxy clusters
 
-    /// `GalaxiesController::pushCluster` → `GalaxyCluster::captureCluster` per
-    /// element (`{"GalaxyCluster": {…}}` or the cluster itself): level, sharing
-    /// group (`captureSGForElement` at level 4), the tag it is filed under
-    /// (`misp-galaxy:TYPE="UUID"`, `GalaxyCluster::beforeValidate` from `type` and
-    /// `uuid`), its relations' tags (`GalaxyClusterRelation::captureRelations`).
+    /// `GalaxiesController::pushCluster` → `Galaxy::importGalaxyAndClusters`: each
+    /// member of the body that has `GalaxyCluster` (with a `Galaxy` or a `type`) →
+    /// `GalaxyCluster::captureCluster`: its sharing group (`captureOrganisationAndSG`,
+    /// level 4), the tag it is filed under (`tag_name = sprintf('misp-galaxy:%s="%s"',
+    /// type, uuid)`), validation `distribution` inList('0'…'4') (absent: the unset
+    /// `MISP.default_event_distribution`, which fails it), `default` clusters refused;
+    /// then `GalaxyClusterRelation::captureRelations`.
     fn cluster_push(&mut self, data: Value) -> R {
-        let Value::Arr(a) = &data else { return stop("pushCluster: not an array") };
-        let list: Vec<(Key, Value)> = if data.isset("GalaxyCluster") {
-            vec![(Key::Int(0), data.clone())]
-        } else {
-            a.0.clone()
+        let Value::Arr(a) = &data else {
+            return stop("importGalaxyAndClusters(array): not an array");
         };
-        for (key, item) in list {
-            let at = format!("/{key}");
-            let (cl, at) = if item.isset("GalaxyCluster") {
-                (item.get("GalaxyCluster").unwrap().clone(), format!("{at}/GalaxyCluster"))
-            } else {
-                (item.clone(), at)
-            };
-            let Value::Arr(mut ca) = cl else { return stop("captureCluster: not an array") };
+        for (key, item) in a.0.clone() {
+            let Some(cl @ Value::Arr(_)) = item.get("GalaxyCluster").cloned() else { continue };
+            if cl.empty_at("Galaxy") && cl.empty_at("type") {
+                continue;
+            }
+            let at = format!("/{key}/GalaxyCluster");
+            if !cl.empty_at("default") {
+                continue;
+            }
+            let Value::Arr(mut ca) = cl else { unreachable!() };
             let sg = self.sg_for_element(&mut ca, &at)?;
             let cl = Value::Arr(ca);
+            let Some(level) = cl.get("distribution").and_then(|d| in_list(d, 4)) else { continue };
             let mut e = Element::new(ElemKind::GalaxyCluster, at.clone());
-            e.distribution = match cl.get("distribution") {
-                Some(d) if !matches!(d, Value::Null) => d.as_column_int(),
-                _ => None,
-            };
+            e.distribution = Some(level);
             e.sharing_group = sg;
-            if let (Some(t), Some(u)) = (
-                cl.get("type").and_then(Value::to_php_string),
-                cl.get("uuid").and_then(Value::to_php_string),
-            ) {
-                let name = format!("misp-galaxy:{t}=\"{u}\"");
-                e.tags.push(StoredTag { identity: tag_identity(&name), name, local: false });
-            }
+            let name =
+                format!("misp-galaxy:{}=\"{}\"", str_of(cl.get("type")), str_of(cl.get("uuid")));
+            e.tags.push(StoredTag { identity: tag_identity(&name), name, local: false });
             self.out.elements.push(e);
-            // GalaxyClusterRelation::captureRelations: `GalaxyClusterRelation` list,
-            // each relation's `Tag` list attached (GalaxyClusterRelationTag)
             if !cl.empty_at("GalaxyClusterRelation") {
-                for (rk, rel) in foreach_keyed(
-                    cl.get("GalaxyClusterRelation").unwrap(),
-                    "GalaxyClusterRelation",
-                )? {
-                    let rat = format!("{at}/GalaxyClusterRelation/{rk}");
-                    let mut re = Element::new(ElemKind::GalaxyCluster, rat.clone());
-                    let Value::Arr(mut ra) = rel.clone() else { continue };
-                    re.sharing_group = self.sg_for_element(&mut ra, &rat)?;
-                    let rel = Value::Arr(ra);
-                    re.distribution = rel.get("distribution").and_then(Value::as_column_int);
-                    if rel.isset("Tag") {
-                        for tag in foreach(rel.get("Tag").unwrap(), "Tag")? {
-                            if let Some(t) = capture_tag(tag, false) {
-                                if !re.tags.iter().any(|x| x.identity == t.identity) {
-                                    re.tags.push(t);
-                                }
-                            }
-                        }
-                    }
-                    self.out.elements.push(re);
+                let rels = cl.get("GalaxyClusterRelation").unwrap();
+                for (rk, rel) in foreach_keyed(rels, "GalaxyClusterRelation")? {
+                    self.capture_relation(rel, &format!("{at}/GalaxyClusterRelation/{rk}"))?;
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `GalaxyClusterRelation::captureRelations`, one relation: `GalaxyClusterRelation`
+    /// member read in its place, needs `referenced_galaxy_cluster_uuid`, sharing group
+    /// at level 4, validation inList('0'…'4'); tags: the names (`Hash::extract(…,
+    /// '{n}.name')`) of `GalaxyClusterRelationTag` when non-empty, else of `Tag`
+    /// (`GalaxyClusterRelationTag::attachTags`, one attachment per tag id).
+    fn capture_relation(&mut self, rel: &Value, at: &str) -> R {
+        if !matches!(rel, Value::Arr(_)) {
+            return stop("captureRelations: relation not an array");
+        }
+        let (rel, at) = if rel.isset("GalaxyClusterRelation") {
+            (
+                rel.get("GalaxyClusterRelation").unwrap().clone(),
+                format!("{at}/GalaxyClusterRelation"),
+            )
+        } else {
+            (rel.clone(), at.to_string())
+        };
+        let Value::Arr(mut ra) = rel else { return stop("captureRelations: not an array") };
+        if Value::Arr(ra.clone()).empty_at("referenced_galaxy_cluster_uuid") {
+            return Ok(());
+        }
+        let sg = self.sg_for_element(&mut ra, &at)?;
+        let rel = Value::Arr(ra);
+        let Some(level) = rel.get("distribution").and_then(|d| in_list(d, 4)) else {
+            return Ok(());
+        };
+        let mut e = Element::new(ElemKind::GalaxyCluster, at.clone());
+        e.distribution = Some(level);
+        e.sharing_group = sg;
+        let key = if !rel.empty_at("GalaxyClusterRelationTag") {
+            "GalaxyClusterRelationTag"
+        } else {
+            "Tag"
+        };
+        if let Some(Value::Arr(list)) = rel.get(key) {
+            for (k, t) in list.0.iter() {
+                if !matches!(k, Key::Int(_)) {
+                    continue;
+                }
+                if let Some(t) = capture_tag(t, false) {
+                    if !e.tags.iter().any(|x| x.identity == t.identity) {
+                        e.tags.push(t);
+                    }
+                }
+            }
+        }
+        self.out.elements.push(e);
         Ok(())
     }
 }
