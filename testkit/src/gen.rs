@@ -164,7 +164,7 @@ impl Spelled {
             }
             _ => self.base.to_string(),
         };
-        t.extend(std::iter::repeat(' ').take(self.pad));
+        t.extend(core::iter::repeat(' ').take(self.pad));
         t
     }
 }

@@ -191,7 +191,7 @@ struct Model {
 }
 
 fn k(s: &str) -> Key {
-    Key::from_str(s)
+    Key::parse(s)
 }
 
 /// `$a[$k]` as a mutable array, creating nothing.
@@ -275,9 +275,9 @@ impl Model {
     /// one attachment per tag id, first wins with its `local`), attribute tags
     /// (`__captureAttributeTags`). Returns the event array with tags resolved.
     fn capture_objects(&mut self, mut ev: Array) -> R<Captured> {
-        let mut c = Captured::default();
         // distribution == 4 (PHP loose) on the event
-        c.event_sg = self.sg_for_element(&mut ev, "/Event")?;
+        let mut c =
+            Captured { event_sg: self.sg_for_element(&mut ev, "/Event")?, ..Default::default() };
         // event attributes
         if let Some(attrs) = arr_mut(&mut ev, "Attribute") {
             for (key, a) in attrs.0.iter_mut() {
@@ -653,8 +653,8 @@ impl Model {
             Some(Value::Arr(e)) => e.clone(),
             _ => return stop("_edit: Event is not an array"),
         };
-        let mut c = Captured::default();
-        c.event_sg = self.sg_for_element(&mut ev, "/Event")?;
+        let mut c =
+            Captured { event_sg: self.sg_for_element(&mut ev, "/Event")?, ..Default::default() };
         let evv = Value::Arr(ev.clone());
         // `if (isset($data['Event']['Tag']) && perm_tagger) foreach ($data['Event']['Tag'] …)`
         if evv.isset("Tag") {
