@@ -1054,3 +1054,149 @@ fn raw_attribute_tags(a: &Value) -> Vec<StoredTag> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(body: &str) -> Stored {
+        receive(Endpoint::EventAdd, body.as_bytes())
+    }
+    fn kinds(s: &Stored) -> Vec<ElemKind> {
+        s.elements.iter().map(|e| e.kind).collect()
+    }
+
+    #[test]
+    fn event_levels_follow_inlist_and_loose_four() {
+        // `== 4` reads the group for every spelling; inList('0'…'4') then keeps "4",
+        // 4 and 4.0 ((string)4.0 is "4") and refuses "04" and " 4" (no event stored)
+        let sg = r#","SharingGroup":{"name":"s","uuid":"u"}"#;
+        for (d, stored) in
+            [("\"4\"", true), ("4", true), ("4.0", true), ("\"04\"", false), ("\" 4\"", false)]
+        {
+            let s = add(&format!(r#"{{"Event":{{"info":"x","distribution":{d}{sg}}}}}"#));
+            assert_eq!(s.sharing_groups.len(), 1, "{d}");
+            assert_eq!(kinds(&s) == [ElemKind::Event], stored, "{d}: {s:?}");
+        }
+        // absent: EventsController::add's default 0
+        let s = add(r#"{"Event":{"info":"x"}}"#);
+        assert_eq!(s.elements[0].distribution, Some(0));
+        // level 4 without a group or local id: level 0
+        let s = add(r#"{"Event":{"info":"x","distribution":4}}"#);
+        assert_eq!(s.elements[0].distribution, Some(0));
+        // a local id: unresolved
+        let s = add(r#"{"Event":{"info":"x","distribution":4,"sharing_group_id":"3"}}"#);
+        assert_eq!(s.unresolved, ["/Event/sharing_group_id"]);
+    }
+
+    #[test]
+    fn cleanup_wraps_single_elements_and_reads_member_zero() {
+        let s = add(
+            r#"{"Event":{"info":"x","distribution":"4","SharingGroup":{"uuid":"a","0":{"uuid":"b"}},
+            "Attribute":{"type":"text","value":"v","distribution":"1"}}}"#,
+        );
+        assert_eq!(s.sharing_groups[0].0, "b");
+        let a = &s.elements[1];
+        assert_eq!((a.kind, a.category.as_deref()), (ElemKind::Attribute, Some("Other")));
+        // numeric keys are a list already: re-indexed, not wrapped
+        let s = add(
+            r#"{"Event":{"info":"x","distribution":"1","Attribute":{"5":{"type":"text","value":"v"}}}}"#,
+        );
+        assert_eq!(s.elements[1].at, "/Event/Attribute/0");
+    }
+
+    #[test]
+    fn event_tags_first_wins_eventtag_items_first() {
+        let s = add(
+            r#"{"Event":{"info":"x","distribution":"1","Tag":[{"name":"TLP:GREEN ","local":0}],
+            "EventTag":[{"local":1,"Tag":{"name":"tlp:green","local":0}}]}}"#,
+        );
+        let t = &s.elements[0].tags;
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].identity.as_str(), t[0].local), ("tlp:green", true));
+        // one EventTag item given as an object (it has `id`) and one Tag (it has `name`)
+        let s = add(
+            r#"{"Event":{"info":"x","distribution":"1","Tag":{"name":"a"},"EventTag":{"id":"1","Tag":{"name":"b"}}}}"#,
+        );
+        let names: Vec<_> = s.elements[0].tags.iter().map(|t| t.identity.as_str()).collect();
+        assert_eq!(names, ["b", "a"]);
+    }
+
+    #[test]
+    fn tag_identity_is_pad_space_lower_255_bytes() {
+        assert_eq!(tag_identity("TLP:Red   "), "tlp:red");
+        assert_eq!(tag_identity(&format!("tlp:red{}x", " ".repeat(248))), "tlp:red");
+        assert_eq!(tag_identity(&format!("tlp:red{}x", " ".repeat(247))).len(), 256 - 1);
+        assert_eq!(tag_identity("tlp:red\t"), "tlp:red\t");
+    }
+
+    #[test]
+    fn attributes_defaults_and_duplicates() {
+        let s = add(r#"{"Event":{"info":"x","distribution":"1","Attribute":[
+            {"type":"ip-src","value":"1.1.1.1","category":""},
+            {"type":"ip-src","value":"1.1.1.1","category":""},
+            {"type":"EMAIL","value":"a@b.c"},
+            {"type":"text","value":"v","category":"person"},
+            {"type":"text","value":"w","distribution":"04"}]}}"#);
+        // the duplicate (same value|type|category) is skipped; unknown type and unknown
+        // category are not stored; "04" == 4 without a group: captureSGForElement sets
+        // level 0 (which inList accepts)
+        assert_eq!(kinds(&s), [ElemKind::Event, ElemKind::Attribute, ElemKind::Attribute]);
+        let a = &s.elements[1];
+        assert_eq!((a.category.as_deref(), a.distribution), (Some("Network activity"), Some(5)));
+        assert_eq!(s.elements[2].distribution, Some(0));
+    }
+
+    #[test]
+    fn wrappers_are_read_in_place() {
+        let s = add(
+            r#"{"request":{"Event":{"info":"x","distribution":"1","Object":[{"name":"file","Object":{"name":"person","distribution":"2"}}],
+            "EventReport":[{"EventReport":{"distribution":"3"}}]}}}"#,
+        );
+        let o = s.elements.iter().find(|e| e.kind == ElemKind::Object).unwrap();
+        assert_eq!((o.name.as_deref(), o.distribution), (Some("person"), Some(2)));
+        let r = s.elements.iter().find(|e| e.kind == ElemKind::Report).unwrap();
+        assert_eq!(r.distribution, Some(3));
+        // the edit path does not read `request`: {"request": …} becomes the event
+        let e = receive(
+            Endpoint::EventEdit,
+            br#"{"request":{"Event":{"info":"x","distribution":"0"}}}"#,
+        );
+        assert_eq!(e.elements[0].distribution, None);
+    }
+
+    #[test]
+    fn edit_attribute_tags_last_wins_and_deleted_detaches() {
+        let s = receive(
+            Endpoint::EventEdit,
+            br#"{"Event":{"info":"x","Tag":[{"name":"a","deleted":1},{"name":"b"}],"Attribute":[{"type":"text","value":"v",
+            "Tag":[{"name":"c","local":0},{"name":"c","local":1},{"name":"d"},{"name":"D","deleted":true}]}]}}"#,
+        );
+        let ev: Vec<_> = s.elements[0].tags.iter().map(|t| t.identity.as_str()).collect();
+        assert_eq!(ev, ["b"]);
+        let at = &s.elements[1].tags;
+        assert_eq!(at.len(), 1);
+        assert_eq!((at[0].identity.as_str(), at[0].local), ("c", true));
+    }
+
+    #[test]
+    fn analyst_and_cluster_pushes() {
+        let s = receive(
+            Endpoint::AnalystDataPush,
+            br#"{"Opinion":{"distribution":"1","Note":[{"distribution":"0","note_type_name":"Note"}]}}"#,
+        );
+        let d: Vec<_> = s.elements.iter().map(|e| e.distribution).collect();
+        assert_eq!(d, [Some(0), Some(1)], "children first");
+        assert!(receive(Endpoint::AnalystDataPush, br#"[{"Note":{"distribution":"0"}}]"#)
+            .elements
+            .is_empty());
+        let s = receive(
+            Endpoint::GalaxyClusterPush,
+            br#"[{"GalaxyCluster":{"type":"t","uuid":"u","distribution":"1","Galaxy":{"type":"t"},"tag_name":"x"}},
+            {"GalaxyCluster":{"type":"t","uuid":"v","default":true,"distribution":"1"}},
+            {"GalaxyCluster":{"type":"t","uuid":"w"}}]"#,
+        );
+        assert_eq!(s.elements.len(), 1);
+        assert_eq!(s.elements[0].tags[0].name, "misp-galaxy:t=\"u\"");
+    }
+}
