@@ -278,8 +278,11 @@ impl Model {
         // distribution == 4 (PHP loose) on the event
         let mut c =
             Captured { event_sg: self.sg_for_element(&mut ev, "/Event")?, ..Default::default() };
-        // event attributes
+        // event attributes: `unset($event['Attribute'][$k]['id'])` is fatal on a scalar
         if let Some(attrs) = arr_mut(&mut ev, "Attribute") {
+            if attrs.values().any(|a| !matches!(a, Value::Arr(_) | Value::Null)) {
+                return stop("__captureObjects: unset() on a scalar attribute");
+            }
             for (key, a) in attrs.0.iter_mut() {
                 if let Value::Arr(a) = a {
                     let sg = self.sg_for_element(a, &format!("/Event/Attribute/{key}"))?;
@@ -440,6 +443,10 @@ impl Model {
             let mut hashes: Vec<String> = vec![];
             for (key, a) in ev.get("Attribute").unwrap().arr().into_iter().flat_map(|a| a.0.iter())
             {
+                // null: `$attribute['event_id'] = …` makes an array without a type
+                if matches!(a, Value::Null) {
+                    continue;
+                }
                 if !matches!(a, Value::Arr(_)) {
                     return stop("captureAttribute: attribute is not an array");
                 }
@@ -572,6 +579,11 @@ impl Model {
         let Some(level) = d.as_column_int() else { return Ok(()) };
         e.distribution = Some(level);
         e.sharing_group = c.obj_sg.iter().find(|(x, _)| x == key).and_then(|(_, s)| s.clone());
+        // inside an `Object` wrapper the group was not captured (the wrapper has no
+        // level): MispObject::beforeValidate keeps the body's `sharing_group_id` at level 4
+        if o.isset("Object") && obj.get("distribution").is_some_and(|d| d.loose_eq_int(4)) {
+            self.out.unresolved.push(format!("{at}/sharing_group_id"));
+        }
         e.name = obj.get("name").and_then(Value::to_php_string);
         self.out.elements.push(e);
         if !obj.empty_at("Attribute") {
@@ -1038,18 +1050,20 @@ fn edit_attribute_tags(a: &Value) -> R<Vec<StoredTag>> {
 }
 
 /// Tags of an attribute that `__captureObjects` did not see (inside an `Object`
-/// wrapper): `MispAttribute::captureAttribute` attaches its `Tag` list itself.
+/// wrapper): `MispAttribute::captureAttribute` attaches its `Tag` list itself (one tag
+/// when `!empty($attribute['Tag']['name'])`), every occurrence, without `local` (the
+/// column's default 0).
 fn raw_attribute_tags(a: &Value) -> Vec<StoredTag> {
     let mut out = vec![];
-    if let Some(list) = a.get("Tag") {
-        let list = if list.isset("name") {
+    if a.isset("Tag") {
+        let list = a.get("Tag").unwrap();
+        let list = if !list.empty_at("name") {
             Value::Arr(Array(vec![(Key::Int(0), list.clone())]))
         } else {
             list.clone()
         };
         for t in list.arr().into_iter().flat_map(|a| a.values()) {
-            let local = t.get("local").is_some_and(|l| !l.empty());
-            out.extend(capture_tag(t, local));
+            out.extend(capture_tag(t, false));
         }
     }
     out
