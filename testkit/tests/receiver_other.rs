@@ -7,7 +7,7 @@
 //!   as `GalaxyClusterRelationTag` items);
 //! * (b) for MISP-shaped bodies, guard and model agree.
 //!
-//! Cases: `RECEIVER_CASES` (default 512 per property).
+//! Cases: `RECEIVER_CASES` or `PROPTEST_CASES` (default 512 per property).
 
 use misp_guard_core::{BodyKind, Guard, Inspection, Policy, RuleSetId, Side, Verdict};
 use misp_guard_testkit::gen::{self, ConfigSpec, Variants};
@@ -16,7 +16,11 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 fn cases() -> Config {
-    let n = std::env::var("RECEIVER_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512);
+    // RECEIVER_CASES, else PROPTEST_CASES, else 512
+    let n = ["RECEIVER_CASES", "PROPTEST_CASES"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().and_then(|v| v.parse().ok()))
+        .unwrap_or(512);
     Config { cases: n, failure_persistence: None, ..Config::default() }
 }
 
