@@ -331,11 +331,17 @@ fn class3_local_first_in_tag_list() {
 }
 
 #[test]
-fn class3_non_local_first_satisfies() {
+fn class3_non_local_first_satisfies_the_model_the_guard_is_stricter() {
     // the control: the non-local copy first is attached, the taxonomy is there
     let body = ev(r#","Tag":[{"name":"tlp:green","local":0},{"name":"tlp:green","local":1}]"#);
     let (v, _) = model(REQUIRED, Endpoint::EventAdd, body.as_bytes());
     assert!(v.is_empty(), "{v:?}");
+    // the guard is stricter here, by design: any local copy of a required taxonomy's tag
+    // voids that taxonomy (it does not track which copy MISP reads first across
+    // `EventTag` and `Tag`; MISP's own sync never sends local tags). Without the local
+    // copy the same tag passes.
+    assert!(!core(REQUIRED, 1, body.as_bytes()).is_allow());
+    let body = ev(r#","Tag":[{"name":"tlp:green","local":0}]"#);
     assert!(core(REQUIRED, 1, body.as_bytes()).is_allow());
 }
 
