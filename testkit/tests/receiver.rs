@@ -71,18 +71,21 @@ fn show(body: &[u8]) -> String {
     out
 }
 
-/// `RECEIVER_SKIP_KNOWN=1`: leave out bodies with the variants of findings already
-/// reported in /work/notes/model-findings.md (`"0"` members of `Event.SharingGroup`,
-/// local or deleted tags), to look for other ones.
+/// `RECEIVER_SKIP_KNOWN`: leave out bodies with the variants of findings already
+/// reported in /work/notes/model-findings.md, to look for other ones: `1` (all),
+/// or a comma-separated list of `zero` (`"0"` members of `Event.SharingGroup`),
+/// `local` (local tags), `deleted` (tags marked deleted).
 fn skip_known(ev: &EventSpec) -> bool {
-    if std::env::var_os("RECEIVER_SKIP_KNOWN").is_none() {
-        return false;
-    }
-    let local = |t: &[gen::TagSpec]| t.iter().any(|t| t.local || t.deleted);
-    ev.dist.sg.as_ref().is_some_and(|s| s.zero_member)
-        || local(&ev.tags)
-        || ev.attrs.iter().any(|a| local(&a.tags))
-        || ev.objects.iter().any(|o| o.attrs.iter().any(|a| local(&a.tags)))
+    let Ok(list) = std::env::var("RECEIVER_SKIP_KNOWN") else { return false };
+    let on = |k: &str| list == "1" || list.split(',').any(|x| x.trim() == k);
+    let tags = |f: &dyn Fn(&gen::TagSpec) -> bool| {
+        ev.tags.iter().any(f)
+            || ev.attrs.iter().any(|a| a.tags.iter().any(f))
+            || ev.objects.iter().any(|o| o.attrs.iter().any(|a| a.tags.iter().any(f)))
+    };
+    (on("zero") && ev.dist.sg.as_ref().is_some_and(|s| s.zero_member))
+        || (on("local") && tags(&|t| t.local))
+        || (on("deleted") && tags(&|t| t.deleted))
 }
 
 fn check_a(cfg: &ConfigSpec, ev: &EventSpec) -> Result<(), TestCaseError> {
