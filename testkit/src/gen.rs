@@ -164,7 +164,7 @@ impl Spelled {
             }
             _ => self.base.to_string(),
         };
-        t.extend(std::iter::repeat(' ').take(self.pad));
+        t.extend(core::iter::repeat(' ').take(self.pad));
         t
     }
 }
@@ -219,23 +219,26 @@ pub struct TagSpec {
     pub local: bool,
     /// Sent as an `EventTag` item (event only) instead of in the `Tag` list.
     pub event_tag: bool,
+    /// Carries `"deleted": true` (`_add` attaches it all the same; `_edit` detaches).
+    pub deleted: bool,
 }
 
 fn tag_spec(variants: Variants) -> impl Strategy<Value = TagSpec> {
     let flags = if variants.any() {
-        (prop::bool::weighted(0.25), prop::bool::weighted(0.3)).boxed()
+        (prop::bool::weighted(0.25), prop::bool::weighted(0.3), prop::bool::weighted(0.08)).boxed()
     } else {
-        (Just(false), Just(false)).boxed()
+        (Just(false), Just(false), Just(false)).boxed()
     };
-    (spelled(TAGS, variants, true), flags).prop_map(|(name, (local, event_tag))| TagSpec {
+    (spelled(TAGS, variants, true), flags).prop_map(|(name, (local, event_tag, deleted))| TagSpec {
         name,
         local,
         event_tag,
+        deleted,
     })
 }
 
 fn tag_json(t: &TagSpec, i: usize) -> J {
-    obj(vec![
+    let j = obj(vec![
         ("id", s(&(i + 1).to_string())),
         ("name", J::Str(t.name.text())),
         ("colour", s("#33FF00")),
@@ -248,7 +251,14 @@ fn tag_json(t: &TagSpec, i: usize) -> J {
         ("local_only", raw("false")),
         ("local", raw(if t.local { "1" } else { "0" })),
         ("relationship_type", raw("null")),
-    ])
+    ]);
+    match (t.deleted, j) {
+        (true, J::Obj(mut f)) => {
+            f.push(("deleted".into(), raw("true")));
+            J::Obj(f)
+        }
+        (_, j) => j,
+    }
 }
 
 /// A sharing group, and how `Event.SharingGroup` carries it.
@@ -728,5 +738,210 @@ impl ConfigSpec {
             l(&self.categories),
             l(&self.object_types),
         )
+    }
+}
+
+/// The galaxy-cluster tag configurations may block (`misp-galaxy:TYPE="UUID"` of the
+/// first generated cluster).
+pub const CLUSTER_TAG: &str = "misp-galaxy:threat-actor=\"c1000000-0000-4000-8000-000000000000\"";
+
+/// A pushed galaxy cluster (`/galaxies/pushCluster` element).
+#[derive(Clone, Debug)]
+pub struct ClusterSpec {
+    /// Index (its UUID's last digits; 0 is [`CLUSTER_TAG`]'s cluster).
+    pub n: usize,
+    /// Level (0–4).
+    pub dist: Dist,
+    /// Relations: level and tags.
+    pub relations: Vec<(Dist, Vec<TagSpec>)>,
+    /// Relations' tags sent as `GalaxyClusterRelationTag` (names directly on items).
+    pub relation_tag_items: bool,
+    /// The `tag_name` the body claims (MISP recomputes it).
+    pub claimed_tag_name: bool,
+}
+
+/// Cluster pushes: a list of `{"GalaxyCluster": …}`.
+pub fn clusters(variants: Variants) -> impl Strategy<Value = Vec<ClusterSpec>> {
+    let one = (
+        0usize..2,
+        dist(variants, 4),
+        prop::collection::vec(
+            (dist(variants, 4), prop::collection::vec(tag_spec(variants), 0..3)),
+            0..2,
+        ),
+        prop::bool::weighted(if variants.any() { 0.2 } else { 0.0 }),
+        prop::bool::weighted(if variants.any() { 0.3 } else { 0.0 }),
+    )
+        .prop_map(|(n, dist, relations, relation_tag_items, claimed_tag_name)| ClusterSpec {
+            n,
+            dist,
+            relations: relations
+                .into_iter()
+                .map(|(d, t)| {
+                    let t = t
+                        .into_iter()
+                        .map(|t| TagSpec { local: false, event_tag: false, deleted: false, ..t })
+                        .collect();
+                    (d, t)
+                })
+                .collect(),
+            relation_tag_items,
+            claimed_tag_name,
+        });
+    prop::collection::vec(one, 1..3)
+}
+
+/// The pushed body of `clusters`.
+pub fn clusters_body(cs: &[ClusterSpec]) -> Vec<u8> {
+    let items = cs.iter().map(|c| {
+        let uuid = format!("c1000000-0000-4000-8000-{:012}", c.n);
+        let mut f = vec![
+            ("id", s("1")),
+            ("uuid", J::Str(uuid.clone())),
+            ("collection_uuid", s("")),
+            ("type", s("threat-actor")),
+            ("value", s("Actor")),
+            (
+                "tag_name",
+                J::Str(if c.claimed_tag_name {
+                    "misp-galaxy:threat-actor=\"other\"".into()
+                } else {
+                    format!("misp-galaxy:threat-actor=\"{uuid}\"")
+                }),
+            ),
+            ("description", s("")),
+            ("galaxy_id", s("1")),
+            ("source", s("")),
+            ("authors", J::Arr(vec![])),
+            ("version", s("1")),
+            ("distribution", level(c.dist.level, c.dist.spelling)),
+            ("sharing_group_id", s(if c.dist.sg.is_some() { "1" } else { "0" })),
+            ("default", raw("false")),
+            ("locked", raw("false")),
+            ("extends_uuid", s("")),
+            ("extends_version", s("0")),
+            ("published", raw("true")),
+            ("deleted", raw("false")),
+            (
+                "Galaxy",
+                obj(vec![
+                    ("uuid", s("7cdff317-a673-4474-84ec-4f1754947823")),
+                    ("name", s("Threat Actor")),
+                    ("type", s("threat-actor")),
+                    ("namespace", s("misp")),
+                ]),
+            ),
+            ("GalaxyElement", J::Arr(vec![])),
+        ];
+        if let Some(sg) = &c.dist.sg {
+            f.push(("SharingGroup", sg_json(sg, false)));
+        }
+        let rels = c.relations.iter().enumerate().map(|(i, (d, tags))| {
+            let mut r = vec![
+                ("id", s(&(i + 1).to_string())),
+                ("galaxy_cluster_uuid", J::Str(uuid.clone())),
+                ("referenced_galaxy_cluster_uuid", s("c2000000-0000-4000-8000-000000000000")),
+                ("referenced_galaxy_cluster_type", s("similar")),
+                ("default", raw("false")),
+                ("distribution", level(d.level, d.spelling)),
+                ("sharing_group_id", s(if d.sg.is_some() { "1" } else { "0" })),
+            ];
+            if let Some(sg) = &d.sg {
+                r.push(("SharingGroup", sg_json(sg, false)));
+            }
+            if !tags.is_empty() {
+                let items: Vec<J> = tags.iter().enumerate().map(|(i, t)| tag_json(t, i)).collect();
+                r.push((
+                    if c.relation_tag_items { "GalaxyClusterRelationTag" } else { "Tag" },
+                    J::Arr(items),
+                ));
+            }
+            obj(r)
+        });
+        f.push(("GalaxyClusterRelation", J::Arr(rels.collect())));
+        obj(vec![("GalaxyCluster", obj(f))])
+    });
+    J::Arr(items.collect()).write().into_bytes()
+}
+
+/// An analyst-data push (`/analyst_data/pushAnalystData`).
+#[derive(Clone, Debug)]
+pub struct AnalystSpec {
+    /// `Note`, `Opinion` or `Relationship`.
+    pub kind: &'static str,
+    /// Level (0–5).
+    pub dist: Dist,
+    /// Child notes' levels.
+    pub children: Vec<Dist>,
+}
+
+/// Analyst-data pushes.
+pub fn analyst(variants: Variants) -> impl Strategy<Value = AnalystSpec> {
+    (
+        prop::sample::select(&["Note", "Opinion", "Relationship"][..]),
+        dist(variants, 5),
+        prop::collection::vec(dist(variants, 5), 0..2),
+    )
+        .prop_map(|(kind, dist, children)| AnalystSpec { kind, dist, children })
+}
+
+fn analyst_fields(kind: &str, d: &Dist, i: usize) -> Vec<(&'static str, J)> {
+    let mut f = vec![
+        ("uuid", J::Str(format!("a1000000-0000-4000-8000-{i:012}"))),
+        ("object_uuid", s("e0e00000-0000-4000-8000-000000000001")),
+        ("object_type", s("Event")),
+        ("authors", s("a@example.com")),
+        ("org_uuid", s("55f6ea5e-2c60-40e5-964f-47a8950d210f")),
+        ("orgc_uuid", s("55f6ea5e-2c60-40e5-964f-47a8950d210f")),
+        ("created", s("2024-01-01 00:00:00")),
+        ("modified", s("2024-01-01 00:00:00")),
+        ("distribution", level(d.level, d.spelling)),
+        ("sharing_group_id", if d.sg.is_some() { s("1") } else { raw("null") }),
+        ("locked", raw("true")),
+        ("note_type", s("0")),
+        ("note_type_name", s(kind)),
+    ];
+    match kind {
+        "Note" => f.push(("note", s("text"))),
+        "Opinion" => f.push(("opinion", s("50"))),
+        _ => {
+            f.push(("relationship_type", s("related-to")));
+            f.push(("related_object_uuid", s("e0e00000-0000-4000-8000-000000000001")));
+            f.push(("related_object_type", s("Event")));
+            // MISP sends the related element along (it stores only the reference);
+            // here with the relationship's own level (and group)
+            let mut ev = vec![
+                ("id", s("37")),
+                ("info", s("Test Event")),
+                ("uuid", s("e0e00000-0000-4000-8000-000000000001")),
+                ("distribution", level(d.level, d.spelling)),
+                ("sharing_group_id", s(if d.sg.is_some() { "1" } else { "0" })),
+            ];
+            if let Some(sg) = &d.sg {
+                ev.push(("SharingGroup", sg_json(sg, false)));
+            }
+            f.push(("related_object", obj(vec![("Event", obj(ev))])));
+        }
+    }
+    if let Some(sg) = &d.sg {
+        f.push(("SharingGroup", sg_json(sg, false)));
+    }
+    f
+}
+
+impl AnalystSpec {
+    /// The pushed body: `{"<Kind>": {…, "Note": [children]}}`.
+    pub fn body(&self) -> Vec<u8> {
+        let mut f = analyst_fields(self.kind, &self.dist, 0);
+        if !self.children.is_empty() {
+            let ch = self
+                .children
+                .iter()
+                .enumerate()
+                .map(|(i, d)| obj(analyst_fields("Note", d, i + 1)))
+                .collect();
+            f.push(("Note", J::Arr(ch)));
+        }
+        obj(vec![(self.kind, obj(f))]).write().into_bytes()
     }
 }

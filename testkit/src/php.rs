@@ -21,7 +21,7 @@ pub enum Key {
 
 impl Key {
     /// PHP's key normalisation of a string.
-    pub fn from_str(s: &str) -> Key {
+    pub fn parse(s: &str) -> Key {
         let b = s.as_bytes();
         let digits = if b.first() == Some(&b'-') { &b[1..] } else { b };
         let canonical = !digits.is_empty()
@@ -100,7 +100,7 @@ impl Array {
 impl Value {
     /// `$v[$k]` with a string key (normalised), on arrays only.
     pub fn get(&self, k: &str) -> Option<&Value> {
-        self.arr()?.get(&Key::from_str(k))
+        self.arr()?.get(&Key::parse(k))
     }
     /// `$v[$i]`.
     pub fn get_int(&self, i: i64) -> Option<&Value> {
@@ -250,7 +250,7 @@ pub struct DecodeError(pub &'static str);
 
 /// `json_decode($body, true)` (depth 512): `Err` where PHP returns `null` with an error.
 pub fn json_decode(body: &[u8]) -> Result<Value, DecodeError> {
-    let s = std::str::from_utf8(body).map_err(|_| DecodeError("malformed UTF-8"))?;
+    let s = core::str::from_utf8(body).map_err(|_| DecodeError("malformed UTF-8"))?;
     let mut p = Parser { b: s.as_bytes(), i: 0, depth: 0 };
     p.ws();
     let v = p.value()?;
@@ -322,7 +322,7 @@ impl Parser<'_> {
                 self.ws();
                 self.eat(b':')?;
                 self.ws();
-                Key::from_str(&k)
+                Key::parse(&k)
             } else {
                 n += 1;
                 Key::Int(n - 1)
@@ -344,7 +344,7 @@ impl Parser<'_> {
     }
     fn hex4(&mut self) -> Result<u32, DecodeError> {
         let h = self.b.get(self.i..self.i + 4).ok_or(DecodeError("syntax error"))?;
-        let s = std::str::from_utf8(h).map_err(|_| DecodeError("syntax error"))?;
+        let s = core::str::from_utf8(h).map_err(|_| DecodeError("syntax error"))?;
         let v = u32::from_str_radix(s, 16).map_err(|_| DecodeError("syntax error"))?;
         self.i += 4;
         Ok(v)
@@ -357,7 +357,7 @@ impl Parser<'_> {
             while self.i < self.b.len() && !matches!(self.b[self.i], b'"' | b'\\' | 0..=0x1f) {
                 self.i += 1;
             }
-            out.push_str(std::str::from_utf8(&self.b[start..self.i]).unwrap());
+            out.push_str(core::str::from_utf8(&self.b[start..self.i]).unwrap());
             match self.b.get(self.i) {
                 Some(b'"') => {
                     self.i += 1;
@@ -440,7 +440,7 @@ impl Parser<'_> {
                 return Err(DecodeError("syntax error"));
             }
         }
-        let t = std::str::from_utf8(&self.b[start..self.i]).unwrap();
+        let t = core::str::from_utf8(&self.b[start..self.i]).unwrap();
         if !float {
             if let Ok(i) = t.parse::<i64>() {
                 return Ok(Value::Int(i));
@@ -456,10 +456,10 @@ mod tests {
 
     #[test]
     fn keys_normalise_like_php() {
-        assert_eq!(Key::from_str("0"), Key::Int(0));
-        assert_eq!(Key::from_str("-3"), Key::Int(-3));
+        assert_eq!(Key::parse("0"), Key::Int(0));
+        assert_eq!(Key::parse("-3"), Key::Int(-3));
         for s in ["00", "+1", "1.0", " 1", "-0", ""] {
-            assert_eq!(Key::from_str(s), Key::Str(s.into()), "{s:?}");
+            assert_eq!(Key::parse(s), Key::Str(s.into()), "{s:?}");
         }
     }
 

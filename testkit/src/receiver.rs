@@ -167,7 +167,7 @@ pub fn default_category(type_: &str) -> Option<&'static str> {
 /// What the receiver stores for `body` sent to `endpoint`. A body PHP cannot decode
 /// stores nothing.
 pub fn receive(endpoint: Endpoint, body: &[u8]) -> Stored {
-    let mut m = Model { out: Stored::default() };
+    let mut m = Model { out: Stored::default(), edit: endpoint == Endpoint::EventEdit };
     let res = match php::json_decode(body) {
         Err(e) => stop(format!("json_decode: {}", e.0)),
         Ok(v) => match endpoint {
@@ -185,10 +185,13 @@ pub fn receive(endpoint: Endpoint, body: &[u8]) -> Stored {
 
 struct Model {
     out: Stored,
+    /// On the `_edit` path (`editAttribute`: tags from `Tag` only, groups at level 4
+    /// only).
+    edit: bool,
 }
 
 fn k(s: &str) -> Key {
-    Key::from_str(s)
+    Key::parse(s)
 }
 
 /// `$a[$k]` as a mutable array, creating nothing.
@@ -244,7 +247,9 @@ impl Model {
             Value::Arr(a) => a,
             _ => return stop("controller: body is not an array"),
         };
-        for w in ["response", "request"] {
+        // add: `response` then `request`; edit (updateXMLArray): `response` only
+        let wrappers: &[&str] = if self.edit { &["response"] } else { &["response", "request"] };
+        for w in wrappers.iter().copied() {
             let d = Value::Arr(data.clone());
             if d.isset(w) {
                 match d.get(w) {
@@ -270,11 +275,14 @@ impl Model {
     /// one attachment per tag id, first wins with its `local`), attribute tags
     /// (`__captureAttributeTags`). Returns the event array with tags resolved.
     fn capture_objects(&mut self, mut ev: Array) -> R<Captured> {
-        let mut c = Captured::default();
         // distribution == 4 (PHP loose) on the event
-        c.event_sg = self.sg_for_element(&mut ev, "/Event")?;
-        // event attributes
+        let mut c =
+            Captured { event_sg: self.sg_for_element(&mut ev, "/Event")?, ..Default::default() };
+        // event attributes: `unset($event['Attribute'][$k]['id'])` is fatal on a scalar
         if let Some(attrs) = arr_mut(&mut ev, "Attribute") {
+            if attrs.values().any(|a| !matches!(a, Value::Arr(_) | Value::Null)) {
+                return stop("__captureObjects: unset() on a scalar attribute");
+            }
             for (key, a) in attrs.0.iter_mut() {
                 if let Value::Arr(a) = a {
                     let sg = self.sg_for_element(a, &format!("/Event/Attribute/{key}"))?;
@@ -435,6 +443,10 @@ impl Model {
             let mut hashes: Vec<String> = vec![];
             for (key, a) in ev.get("Attribute").unwrap().arr().into_iter().flat_map(|a| a.0.iter())
             {
+                // null: `$attribute['event_id'] = …` makes an array without a type
+                if matches!(a, Value::Null) {
+                    continue;
+                }
                 if !matches!(a, Value::Arr(_)) {
                     return stop("captureAttribute: attribute is not an array");
                 }
@@ -492,7 +504,8 @@ impl Model {
         let mut e = Element::new(kind, at.clone());
         // `if (!empty($attribute['SharingGroup']))` → captureSG, whatever the level
         e.sharing_group = sg_from_capture;
-        if !a.empty_at("SharingGroup") {
+        // (editAttribute captures it at level 4 only: done by sg_for_element)
+        if !self.edit && !a.empty_at("SharingGroup") {
             if let Some(u) =
                 self.capture_sg(a.get("SharingGroup").unwrap(), &format!("{at}/SharingGroup"))?
             {
@@ -566,6 +579,11 @@ impl Model {
         let Some(level) = d.as_column_int() else { return Ok(()) };
         e.distribution = Some(level);
         e.sharing_group = c.obj_sg.iter().find(|(x, _)| x == key).and_then(|(_, s)| s.clone());
+        // inside an `Object` wrapper the group was not captured (the wrapper has no
+        // level): MispObject::beforeValidate keeps the body's `sharing_group_id` at level 4
+        if o.isset("Object") && obj.get("distribution").is_some_and(|d| d.loose_eq_int(4)) {
+            self.out.unresolved.push(format!("{at}/sharing_group_id"));
+        }
         e.name = obj.get("name").and_then(Value::to_php_string);
         self.out.elements.push(e);
         if !obj.empty_at("Attribute") {
@@ -647,8 +665,8 @@ impl Model {
             Some(Value::Arr(e)) => e.clone(),
             _ => return stop("_edit: Event is not an array"),
         };
-        let mut c = Captured::default();
-        c.event_sg = self.sg_for_element(&mut ev, "/Event")?;
+        let mut c =
+            Captured { event_sg: self.sg_for_element(&mut ev, "/Event")?, ..Default::default() };
         let evv = Value::Arr(ev.clone());
         // `if (isset($data['Event']['Tag']) && perm_tagger) foreach ($data['Event']['Tag'] …)`
         if evv.isset("Tag") {
@@ -656,7 +674,12 @@ impl Model {
                 if !matches!(tag, Value::Arr(_)) {
                     return stop("captureTag(array $tag): Tag item is not an array");
                 }
+                // EventTag::handleEventTag: `empty($tag['deleted'])` attaches, else detaches
+                if !tag.empty_at("deleted") {
+                    continue;
+                }
                 let local = tag.get("local").is_some_and(|l| !l.empty());
+                // EventTag::attachTagToEvent: an existing attachment stays as it is
                 if let Some(t) = capture_tag(tag, local) {
                     if !c.event_tags.iter().any(|x| x.identity == t.identity) {
                         c.event_tags.push(t);
@@ -670,8 +693,7 @@ impl Model {
                 if let Value::Arr(aa) = a {
                     let sg = self.sg_for_element(aa, &format!("/Event/Attribute/{key}"))?;
                     c.attr_sg.push((key.clone(), sg));
-                    c.attr_tags
-                        .push((key.clone(), capture_attribute_tags(&Value::Arr(aa.clone()))?));
+                    c.attr_tags.push((key.clone(), edit_attribute_tags(&Value::Arr(aa.clone()))?));
                 }
             }
         }
@@ -690,7 +712,7 @@ impl Model {
                                 c.obj_attr_tags.push((
                                     key.clone(),
                                     k2.clone(),
-                                    capture_attribute_tags(&Value::Arr(aa.clone()))?,
+                                    edit_attribute_tags(&Value::Arr(aa.clone()))?,
                                 ));
                             }
                         }
@@ -774,88 +796,105 @@ impl Model {
     }
 
     /// `AnalystDataController::pushAnalystData` → `AnalystData::captureAnalystData`
-    /// on each element of a list, or on the body.
+    /// on the body (one element: a list finds no type and stores nothing).
     fn analyst_push(&mut self, data: Value) -> R {
-        let Value::Arr(a) = &data else { return stop("pushAnalystData: not an array") };
-        let is_list = a.0.iter().enumerate().all(|(i, (k, _))| *k == Key::Int(i as i64));
-        if is_list && !a.is_empty() {
-            for (key, item) in a.0.iter() {
-                if !matches!(item, Value::Arr(_)) {
-                    return stop("captureAnalystData(array): not an array");
-                }
-                self.capture_analyst(item, None, &format!("/{key}"))?;
-            }
-            Ok(())
-        } else {
-            self.capture_analyst(&data, None, "")
+        if !matches!(data, Value::Arr(_)) {
+            return stop("captureAnalystData(array): not an array");
         }
+        self.capture_analyst(&data, None, "")
     }
 
     // -----------------------------------------------------------------------------
     // Galaxy clusters
 
-    /// `GalaxiesController::pushCluster` → `GalaxyCluster::captureCluster` per
-    /// element (`{"GalaxyCluster": {…}}` or the cluster itself): level, sharing
-    /// group (`captureSGForElement` at level 4), the tag it is filed under
-    /// (`misp-galaxy:TYPE="UUID"`, `GalaxyCluster::beforeValidate` from `type` and
-    /// `uuid`), its relations' tags (`GalaxyClusterRelation::captureRelations`).
+    /// `GalaxiesController::pushCluster` → `Galaxy::importGalaxyAndClusters`: each
+    /// member of the body that has `GalaxyCluster` (with a `Galaxy` or a `type`) →
+    /// `GalaxyCluster::captureCluster`: its sharing group (`captureOrganisationAndSG`,
+    /// level 4), the tag it is filed under (`tag_name = sprintf('misp-galaxy:%s="%s"',
+    /// type, uuid)`), validation `distribution` inList('0'…'4') (absent: the unset
+    /// `MISP.default_event_distribution`, which fails it), `default` clusters refused;
+    /// then `GalaxyClusterRelation::captureRelations`.
     fn cluster_push(&mut self, data: Value) -> R {
-        let Value::Arr(a) = &data else { return stop("pushCluster: not an array") };
-        let list: Vec<(Key, Value)> = if data.isset("GalaxyCluster") {
-            vec![(Key::Int(0), data.clone())]
-        } else {
-            a.0.clone()
+        let Value::Arr(a) = &data else {
+            return stop("importGalaxyAndClusters(array): not an array");
         };
-        for (key, item) in list {
-            let at = format!("/{key}");
-            let (cl, at) = if item.isset("GalaxyCluster") {
-                (item.get("GalaxyCluster").unwrap().clone(), format!("{at}/GalaxyCluster"))
-            } else {
-                (item.clone(), at)
-            };
-            let Value::Arr(mut ca) = cl else { return stop("captureCluster: not an array") };
+        for (key, item) in a.0.clone() {
+            let Some(cl @ Value::Arr(_)) = item.get("GalaxyCluster").cloned() else { continue };
+            if cl.empty_at("Galaxy") && cl.empty_at("type") {
+                continue;
+            }
+            let at = format!("/{key}/GalaxyCluster");
+            if !cl.empty_at("default") {
+                continue;
+            }
+            let Value::Arr(mut ca) = cl else { unreachable!() };
             let sg = self.sg_for_element(&mut ca, &at)?;
             let cl = Value::Arr(ca);
+            let Some(level) = cl.get("distribution").and_then(|d| in_list(d, 4)) else { continue };
             let mut e = Element::new(ElemKind::GalaxyCluster, at.clone());
-            e.distribution = match cl.get("distribution") {
-                Some(d) if !matches!(d, Value::Null) => d.as_column_int(),
-                _ => None,
-            };
+            e.distribution = Some(level);
             e.sharing_group = sg;
-            if let (Some(t), Some(u)) = (
-                cl.get("type").and_then(Value::to_php_string),
-                cl.get("uuid").and_then(Value::to_php_string),
-            ) {
-                let name = format!("misp-galaxy:{t}=\"{u}\"");
-                e.tags.push(StoredTag { identity: tag_identity(&name), name, local: false });
-            }
+            let name =
+                format!("misp-galaxy:{}=\"{}\"", str_of(cl.get("type")), str_of(cl.get("uuid")));
+            e.tags.push(StoredTag { identity: tag_identity(&name), name, local: false });
             self.out.elements.push(e);
-            // GalaxyClusterRelation::captureRelations: `GalaxyClusterRelation` list,
-            // each relation's `Tag` list attached (GalaxyClusterRelationTag)
             if !cl.empty_at("GalaxyClusterRelation") {
-                for (rk, rel) in foreach_keyed(
-                    cl.get("GalaxyClusterRelation").unwrap(),
-                    "GalaxyClusterRelation",
-                )? {
-                    let rat = format!("{at}/GalaxyClusterRelation/{rk}");
-                    let mut re = Element::new(ElemKind::GalaxyCluster, rat.clone());
-                    let Value::Arr(mut ra) = rel.clone() else { continue };
-                    re.sharing_group = self.sg_for_element(&mut ra, &rat)?;
-                    let rel = Value::Arr(ra);
-                    re.distribution = rel.get("distribution").and_then(Value::as_column_int);
-                    if rel.isset("Tag") {
-                        for tag in foreach(rel.get("Tag").unwrap(), "Tag")? {
-                            if let Some(t) = capture_tag(tag, false) {
-                                if !re.tags.iter().any(|x| x.identity == t.identity) {
-                                    re.tags.push(t);
-                                }
-                            }
-                        }
-                    }
-                    self.out.elements.push(re);
+                let rels = cl.get("GalaxyClusterRelation").unwrap();
+                for (rk, rel) in foreach_keyed(rels, "GalaxyClusterRelation")? {
+                    self.capture_relation(rel, &format!("{at}/GalaxyClusterRelation/{rk}"))?;
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `GalaxyClusterRelation::captureRelations`, one relation: `GalaxyClusterRelation`
+    /// member read in its place, needs `referenced_galaxy_cluster_uuid`, sharing group
+    /// at level 4, validation inList('0'…'4'); tags: the names (`Hash::extract(…,
+    /// '{n}.name')`) of `GalaxyClusterRelationTag` when non-empty, else of `Tag`
+    /// (`GalaxyClusterRelationTag::attachTags`, one attachment per tag id).
+    fn capture_relation(&mut self, rel: &Value, at: &str) -> R {
+        if !matches!(rel, Value::Arr(_)) {
+            return stop("captureRelations: relation not an array");
+        }
+        let (rel, at) = if rel.isset("GalaxyClusterRelation") {
+            (
+                rel.get("GalaxyClusterRelation").unwrap().clone(),
+                format!("{at}/GalaxyClusterRelation"),
+            )
+        } else {
+            (rel.clone(), at.to_string())
+        };
+        let Value::Arr(mut ra) = rel else { return stop("captureRelations: not an array") };
+        if Value::Arr(ra.clone()).empty_at("referenced_galaxy_cluster_uuid") {
+            return Ok(());
+        }
+        let sg = self.sg_for_element(&mut ra, &at)?;
+        let rel = Value::Arr(ra);
+        let Some(level) = rel.get("distribution").and_then(|d| in_list(d, 4)) else {
+            return Ok(());
+        };
+        let mut e = Element::new(ElemKind::GalaxyCluster, at.clone());
+        e.distribution = Some(level);
+        e.sharing_group = sg;
+        let key = if !rel.empty_at("GalaxyClusterRelationTag") {
+            "GalaxyClusterRelationTag"
+        } else {
+            "Tag"
+        };
+        if let Some(Value::Arr(list)) = rel.get(key) {
+            for (k, t) in list.0.iter() {
+                if !matches!(k, Key::Int(_)) {
+                    continue;
+                }
+                if let Some(t) = capture_tag(t, false) {
+                    if !e.tags.iter().any(|x| x.identity == t.identity) {
+                        e.tags.push(t);
+                    }
+                }
+            }
+        }
+        self.out.elements.push(e);
         Ok(())
     }
 }
@@ -981,20 +1020,197 @@ fn capture_attribute_tags(a: &Value) -> R<Vec<StoredTag>> {
     Ok(out)
 }
 
+/// `MispAttribute::editAttribute`: the `Tag` list only (not `AttributeTag`), each
+/// `handleAttributeTag(..., $mock = true)` into `$tagActions['attach'][$attributeId .
+/// '-' . $tag_id]`: one attachment per tag id, the LAST occurrence's `local` wins;
+/// a tag with `deleted` set is detached after the attachments are saved.
+fn edit_attribute_tags(a: &Value) -> R<Vec<StoredTag>> {
+    let mut out: Vec<StoredTag> = vec![];
+    let mut detached: Vec<String> = vec![];
+    if let Some(list) = a.get("Tag") {
+        for tag in foreach(list, "Tag")? {
+            if !matches!(tag, Value::Arr(_)) {
+                return stop("captureTag(array $tag): Tag item not an array");
+            }
+            let local = tag.get("local").is_some_and(|l| !l.empty());
+            let Some(t) = capture_tag(tag, local) else { continue };
+            if !tag.empty_at("deleted") {
+                detached.push(t.identity);
+                continue;
+            }
+            match out.iter().position(|x| x.identity == t.identity) {
+                Some(i) => out[i] = t,
+                None => out.push(t),
+            }
+        }
+    }
+    // attachments are saved first, then every detachment is applied
+    out.retain(|t| !detached.contains(&t.identity));
+    Ok(out)
+}
+
 /// Tags of an attribute that `__captureObjects` did not see (inside an `Object`
-/// wrapper): `MispAttribute::captureAttribute` attaches its `Tag` list itself.
+/// wrapper): `MispAttribute::captureAttribute` attaches its `Tag` list itself (one tag
+/// when `!empty($attribute['Tag']['name'])`), every occurrence, without `local` (the
+/// column's default 0).
 fn raw_attribute_tags(a: &Value) -> Vec<StoredTag> {
     let mut out = vec![];
-    if let Some(list) = a.get("Tag") {
-        let list = if list.isset("name") {
+    if a.isset("Tag") {
+        let list = a.get("Tag").unwrap();
+        let list = if !list.empty_at("name") {
             Value::Arr(Array(vec![(Key::Int(0), list.clone())]))
         } else {
             list.clone()
         };
         for t in list.arr().into_iter().flat_map(|a| a.values()) {
-            let local = t.get("local").is_some_and(|l| !l.empty());
-            out.extend(capture_tag(t, local));
+            out.extend(capture_tag(t, false));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(body: &str) -> Stored {
+        receive(Endpoint::EventAdd, body.as_bytes())
+    }
+    fn kinds(s: &Stored) -> Vec<ElemKind> {
+        s.elements.iter().map(|e| e.kind).collect()
+    }
+
+    #[test]
+    fn event_levels_follow_inlist_and_loose_four() {
+        // `== 4` reads the group for every spelling; inList('0'…'4') then keeps "4",
+        // 4 and 4.0 ((string)4.0 is "4") and refuses "04" and " 4" (no event stored)
+        let sg = r#","SharingGroup":{"name":"s","uuid":"u"}"#;
+        for (d, stored) in
+            [("\"4\"", true), ("4", true), ("4.0", true), ("\"04\"", false), ("\" 4\"", false)]
+        {
+            let s = add(&format!(r#"{{"Event":{{"info":"x","distribution":{d}{sg}}}}}"#));
+            assert_eq!(s.sharing_groups.len(), 1, "{d}");
+            assert_eq!(kinds(&s) == [ElemKind::Event], stored, "{d}: {s:?}");
+        }
+        // absent: EventsController::add's default 0
+        let s = add(r#"{"Event":{"info":"x"}}"#);
+        assert_eq!(s.elements[0].distribution, Some(0));
+        // level 4 without a group or local id: level 0
+        let s = add(r#"{"Event":{"info":"x","distribution":4}}"#);
+        assert_eq!(s.elements[0].distribution, Some(0));
+        // a local id: unresolved
+        let s = add(r#"{"Event":{"info":"x","distribution":4,"sharing_group_id":"3"}}"#);
+        assert_eq!(s.unresolved, ["/Event/sharing_group_id"]);
+    }
+
+    #[test]
+    fn cleanup_wraps_single_elements_and_reads_member_zero() {
+        let s = add(
+            r#"{"Event":{"info":"x","distribution":"4","SharingGroup":{"uuid":"a","0":{"uuid":"b"}},
+            "Attribute":{"type":"text","value":"v","distribution":"1"}}}"#,
+        );
+        assert_eq!(s.sharing_groups[0].0, "b");
+        let a = &s.elements[1];
+        assert_eq!((a.kind, a.category.as_deref()), (ElemKind::Attribute, Some("Other")));
+        // numeric keys are a list already: re-indexed, not wrapped
+        let s = add(
+            r#"{"Event":{"info":"x","distribution":"1","Attribute":{"5":{"type":"text","value":"v"}}}}"#,
+        );
+        assert_eq!(s.elements[1].at, "/Event/Attribute/0");
+    }
+
+    #[test]
+    fn event_tags_first_wins_eventtag_items_first() {
+        let s = add(
+            r#"{"Event":{"info":"x","distribution":"1","Tag":[{"name":"TLP:GREEN ","local":0}],
+            "EventTag":[{"local":1,"Tag":{"name":"tlp:green","local":0}}]}}"#,
+        );
+        let t = &s.elements[0].tags;
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].identity.as_str(), t[0].local), ("tlp:green", true));
+        // one EventTag item given as an object (it has `id`) and one Tag (it has `name`)
+        let s = add(
+            r#"{"Event":{"info":"x","distribution":"1","Tag":{"name":"a"},"EventTag":{"id":"1","Tag":{"name":"b"}}}}"#,
+        );
+        let names: Vec<_> = s.elements[0].tags.iter().map(|t| t.identity.as_str()).collect();
+        assert_eq!(names, ["b", "a"]);
+    }
+
+    #[test]
+    fn tag_identity_is_pad_space_lower_255_bytes() {
+        assert_eq!(tag_identity("TLP:Red   "), "tlp:red");
+        assert_eq!(tag_identity(&format!("tlp:red{}x", " ".repeat(248))), "tlp:red");
+        assert_eq!(tag_identity(&format!("tlp:red{}x", " ".repeat(247))).len(), 256 - 1);
+        assert_eq!(tag_identity("tlp:red\t"), "tlp:red\t");
+    }
+
+    #[test]
+    fn attributes_defaults_and_duplicates() {
+        let s = add(r#"{"Event":{"info":"x","distribution":"1","Attribute":[
+            {"type":"ip-src","value":"1.1.1.1","category":""},
+            {"type":"ip-src","value":"1.1.1.1","category":""},
+            {"type":"EMAIL","value":"a@b.c"},
+            {"type":"text","value":"v","category":"person"},
+            {"type":"text","value":"w","distribution":"04"}]}}"#);
+        // the duplicate (same value|type|category) is skipped; unknown type and unknown
+        // category are not stored; "04" == 4 without a group: captureSGForElement sets
+        // level 0 (which inList accepts)
+        assert_eq!(kinds(&s), [ElemKind::Event, ElemKind::Attribute, ElemKind::Attribute]);
+        let a = &s.elements[1];
+        assert_eq!((a.category.as_deref(), a.distribution), (Some("Network activity"), Some(5)));
+        assert_eq!(s.elements[2].distribution, Some(0));
+    }
+
+    #[test]
+    fn wrappers_are_read_in_place() {
+        let s = add(
+            r#"{"request":{"Event":{"info":"x","distribution":"1","Object":[{"name":"file","Object":{"name":"person","distribution":"2"}}],
+            "EventReport":[{"EventReport":{"distribution":"3"}}]}}}"#,
+        );
+        let o = s.elements.iter().find(|e| e.kind == ElemKind::Object).unwrap();
+        assert_eq!((o.name.as_deref(), o.distribution), (Some("person"), Some(2)));
+        let r = s.elements.iter().find(|e| e.kind == ElemKind::Report).unwrap();
+        assert_eq!(r.distribution, Some(3));
+        // the edit path does not read `request`: {"request": …} becomes the event
+        let e = receive(
+            Endpoint::EventEdit,
+            br#"{"request":{"Event":{"info":"x","distribution":"0"}}}"#,
+        );
+        assert_eq!(e.elements[0].distribution, None);
+    }
+
+    #[test]
+    fn edit_attribute_tags_last_wins_and_deleted_detaches() {
+        let s = receive(
+            Endpoint::EventEdit,
+            br#"{"Event":{"info":"x","Tag":[{"name":"a","deleted":1},{"name":"b"}],"Attribute":[{"type":"text","value":"v",
+            "Tag":[{"name":"c","local":0},{"name":"c","local":1},{"name":"d"},{"name":"D","deleted":true}]}]}}"#,
+        );
+        let ev: Vec<_> = s.elements[0].tags.iter().map(|t| t.identity.as_str()).collect();
+        assert_eq!(ev, ["b"]);
+        let at = &s.elements[1].tags;
+        assert_eq!(at.len(), 1);
+        assert_eq!((at[0].identity.as_str(), at[0].local), ("c", true));
+    }
+
+    #[test]
+    fn analyst_and_cluster_pushes() {
+        let s = receive(
+            Endpoint::AnalystDataPush,
+            br#"{"Opinion":{"distribution":"1","Note":[{"distribution":"0","note_type_name":"Note"}]}}"#,
+        );
+        let d: Vec<_> = s.elements.iter().map(|e| e.distribution).collect();
+        assert_eq!(d, [Some(0), Some(1)], "children first");
+        assert!(receive(Endpoint::AnalystDataPush, br#"[{"Note":{"distribution":"0"}}]"#)
+            .elements
+            .is_empty());
+        let s = receive(
+            Endpoint::GalaxyClusterPush,
+            br#"[{"GalaxyCluster":{"type":"t","uuid":"u","distribution":"1","Galaxy":{"type":"t"},"tag_name":"x"}},
+            {"GalaxyCluster":{"type":"t","uuid":"v","default":true,"distribution":"1"}},
+            {"GalaxyCluster":{"type":"t","uuid":"w"}}]"#,
+        );
+        assert_eq!(s.elements.len(), 1);
+        assert_eq!(s.elements[0].tags[0].name, "misp-galaxy:t=\"u\"");
+    }
 }

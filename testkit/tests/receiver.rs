@@ -12,7 +12,8 @@
 //!   blocked) the guard's block;
 //! * fixed cases per class of the issue (`class1_*`, `class2_*`, `class3_*`).
 //!
-//! Cases: `RECEIVER_CASES` (default 512 per property; 1000000 for the long run).
+//! Cases: `RECEIVER_CASES` or `PROPTEST_CASES` (default 512 per property; 1000000 for
+//! the long run).
 
 use misp_guard_core::{BodyKind, Guard, Inspection, Policy, RuleSetId, Side, Verdict};
 use misp_guard_testkit::gen::{self, ConfigSpec, EventSpec, Variants};
@@ -21,7 +22,11 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 fn cases() -> Config {
-    let n = std::env::var("RECEIVER_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512);
+    // RECEIVER_CASES, else PROPTEST_CASES, else 512
+    let n = ["RECEIVER_CASES", "PROPTEST_CASES"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().and_then(|v| v.parse().ok()))
+        .unwrap_or(512);
     Config { cases: n, failure_persistence: None, ..Config::default() }
 }
 
@@ -58,7 +63,7 @@ fn show(body: &[u8]) -> String {
         if spaces > 8 {
             out.push_str(&format!("<{spaces} spaces>"));
         } else {
-            out.extend(std::iter::repeat(' ').take(spaces));
+            out.extend(core::iter::repeat(' ').take(spaces));
         }
         spaces = 0;
         out.push(c);
@@ -66,18 +71,21 @@ fn show(body: &[u8]) -> String {
     out
 }
 
-/// `RECEIVER_SKIP_KNOWN=1`: leave out bodies with the variants of findings already
-/// reported in /work/notes/model-findings.md (`"0"` members of `Event.SharingGroup`,
-/// local tags), to look for other ones.
+/// `RECEIVER_SKIP_KNOWN`: leave out bodies with the variants of findings already
+/// reported in /work/notes/model-findings.md, to look for other ones: `1` (all),
+/// or a comma-separated list of `zero` (`"0"` members of `Event.SharingGroup`),
+/// `local` (local tags), `deleted` (tags marked deleted).
 fn skip_known(ev: &EventSpec) -> bool {
-    if std::env::var_os("RECEIVER_SKIP_KNOWN").is_none() {
-        return false;
-    }
-    let local = |t: &[gen::TagSpec]| t.iter().any(|t| t.local);
-    ev.dist.sg.as_ref().is_some_and(|s| s.zero_member)
-        || local(&ev.tags)
-        || ev.attrs.iter().any(|a| local(&a.tags))
-        || ev.objects.iter().any(|o| o.attrs.iter().any(|a| local(&a.tags)))
+    let Ok(list) = std::env::var("RECEIVER_SKIP_KNOWN") else { return false };
+    let on = |k: &str| list == "1" || list.split(',').any(|x| x.trim() == k);
+    let tags = |f: &dyn Fn(&gen::TagSpec) -> bool| {
+        ev.tags.iter().any(f)
+            || ev.attrs.iter().any(|a| a.tags.iter().any(f))
+            || ev.objects.iter().any(|o| o.attrs.iter().any(|a| a.tags.iter().any(f)))
+    };
+    (on("zero") && ev.dist.sg.as_ref().is_some_and(|s| s.zero_member))
+        || (on("local") && tags(&|t| t.local))
+        || (on("deleted") && tags(&|t| t.deleted))
 }
 
 fn check_a(cfg: &ConfigSpec, ev: &EventSpec) -> Result<(), TestCaseError> {
@@ -372,4 +380,43 @@ fn conformance_event_fixtures_agree() {
         checked += 1;
     }
     assert!(checked > 10, "{checked} fixtures");
+}
+
+/// As [`stored_violation_is_blocked`], on the `/events/edit` path.
+fn stored_violation_on_edit_is_blocked(config: &str, body: &str, rule: Rule) {
+    let (v, _) = model(config, Endpoint::EventEdit, body.as_bytes());
+    assert!(
+        v.iter().any(|x| x.rule == rule),
+        "model: {v:?} lacks {rule:?}\n{}",
+        show(body.as_bytes())
+    );
+    let verdict = core(config, 1, body.as_bytes());
+    assert!(
+        !verdict.is_allow(),
+        "guard allows what MISP stores as {rule:?}:\n{}",
+        show(body.as_bytes())
+    );
+}
+
+#[test]
+fn class3_deleted_required_tag_on_edit() {
+    // EventTag::handleEventTag: a tag marked deleted is detached, not attached
+    let body = ev(r#","Tag":[{"name":"tlp:green","deleted":true}]"#);
+    stored_violation_on_edit_is_blocked(REQUIRED, &body, Rule::MissingTaxonomy("tlp".into()));
+}
+
+#[test]
+fn class3_deleted_required_attribute_tag_on_edit() {
+    // MispAttribute::editAttribute: detachments are applied after the attachments, so
+    // one deleted copy removes the tag whatever its position
+    let body = r#"{"Event":{"info":"x","distribution":"1","Object":[],"Tag":[{"name":"tlp:green"}],"Attribute":[{"type":"text","category":"Other","value":"v","distribution":"1","Tag":[{"name":"tlp:green"},{"name":"tlp:green","deleted":1}]}]}}"#;
+    stored_violation_on_edit_is_blocked(REQUIRED, body, Rule::MissingTaxonomy("tlp".into()));
+}
+
+#[test]
+fn class3_last_local_wins_on_attribute_edit() {
+    // MispAttribute::editAttribute: `$tagActions['attach'][$attributeId-$tagId]`, the
+    // last occurrence's `local` is saved
+    let body = r#"{"Event":{"info":"x","distribution":"1","Object":[],"Tag":[{"name":"tlp:green"}],"Attribute":[{"type":"text","category":"Other","value":"v","distribution":"1","Tag":[{"name":"tlp:green","local":0},{"name":"tlp:green","local":1}]}]}}"#;
+    stored_violation_on_edit_is_blocked(REQUIRED, body, Rule::MissingTaxonomy("tlp".into()));
 }
