@@ -30,15 +30,22 @@ fn cases() -> Config {
     Config { cases: n, failure_persistence: None, ..Config::default() }
 }
 
+/// The guard on an `/events/add` push.
 fn core(config: &str, count: u16, body: &[u8]) -> Verdict {
+    core_at(config, count, body, Endpoint::EventAdd)
+}
+
+/// The guard on a push to `endpoint`: `/events/add` bodies are their own kind (MISP
+/// stores them only as new events), `/events/edit` bodies are read as an event MISP may
+/// have already.
+fn core_at(config: &str, count: u16, body: &[u8], endpoint: Endpoint) -> Verdict {
     let p = Policy::from_json_slice(config.as_bytes()).unwrap_or_else(|e| panic!("{e}\n{config}"));
-    let insp = Inspection {
-        kind: BodyKind::Event,
-        side: Side::Request,
-        first: RuleSetId(0),
-        count,
-        user_org_check: false,
+    let kind = match endpoint {
+        Endpoint::EventEdit => BodyKind::Event,
+        _ => BodyKind::EventAdd,
     };
+    let insp =
+        Inspection { kind, side: Side::Request, first: RuleSetId(0), count, user_org_check: false };
     let mut g = Guard::new(&p, insp);
     g.feed(body);
     g.finish()
@@ -94,8 +101,8 @@ fn check_a(cfg: &ConfigSpec, ev: &EventSpec) -> Result<(), TestCaseError> {
     }
     let config = cfg.json();
     let body = ev.body();
-    let verdict = core(&config, cfg.rule_set_count(), &body);
     for endpoint in [Endpoint::EventAdd, Endpoint::EventEdit] {
+        let verdict = core_at(&config, cfg.rule_set_count(), &body, endpoint);
         let (v, _) = model(&config, endpoint, &body);
         if !v.is_empty() {
             prop_assert!(
@@ -390,7 +397,7 @@ fn stored_violation_on_edit_is_blocked(config: &str, body: &str, rule: Rule) {
         "model: {v:?} lacks {rule:?}\n{}",
         show(body.as_bytes())
     );
-    let verdict = core(config, 1, body.as_bytes());
+    let verdict = core_at(config, 1, body.as_bytes(), Endpoint::EventEdit);
     assert!(
         !verdict.is_allow(),
         "guard allows what MISP stores as {rule:?}:\n{}",
