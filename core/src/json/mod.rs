@@ -469,7 +469,7 @@ impl Tokenizer {
     /// A key wholly in this chunk, without escapes or non-ASCII (`data[i]` is its
     /// opening quote): delivered at once, the state moves to [`State::Colon`], and the
     /// index after the closing quote is returned. `None`: take the general path.
-    #[inline]
+    #[inline(always)]
     fn plain_key<S: Sink>(&mut self, data: &[u8], i: usize, sink: &mut S) -> Option<usize> {
         let rest = &data[i + 1..];
         let len = simd::plain_len(rest);
