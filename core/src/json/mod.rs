@@ -74,6 +74,13 @@ pub trait Sink {
     /// A key of a wanted object: decoded, valid UTF-8; `None` when longer than
     /// [`KEY_CAP`].
     fn key(&mut self, key: Option<&[u8]>);
+    /// Asked right after [`Sink::key`]: `false` promises that [`Sink::value_start`]
+    /// would answer `false`, without effect, for the value of that key, so the
+    /// tokenizer skips the call (and validates the value without a word to the sink).
+    #[inline]
+    fn member_wanted(&self) -> bool {
+        true
+    }
     /// Decoded content of a wanted string value, in pieces of whole characters
     /// (each piece is valid UTF-8).
     fn str_part(&mut self, s: &[u8]);
@@ -158,6 +165,9 @@ pub struct Tokenizer {
     quiet_scalar: bool,
     /// The current string is a key.
     in_key: bool,
+    /// The sink said it does not want the value of the key just read
+    /// ([`Sink::member_wanted`]): the next value is quiet without asking.
+    skip_member: bool,
     key: [u8; KEY_CAP],
     key_len: u8,
     key_over: bool,
@@ -224,6 +234,7 @@ impl Tokenizer {
             quiet_at: u16::MAX,
             quiet_scalar: false,
             in_key: false,
+            skip_member: false,
             key: [0; KEY_CAP],
             key_len: 0,
             key_over: false,
@@ -478,10 +489,45 @@ impl Tokenizer {
         }
         if self.loud() {
             sink.key(if len <= KEY_CAP { Some(&rest[..len]) } else { None });
+            self.skip_member = !sink.member_wanted();
         }
         self.state = State::Colon;
         Some(i + len + 2)
     }
+    /// A member value the sink does not want (`skip_member`), at `data[i..]` after
+    /// the colon: a plain string or a literal wholly in `data` is validated and passed
+    /// over at once (as the quiet path would, without its steps). Returns the index
+    /// after it, or `i` (with the flag kept) for anything else.
+    #[inline(always)]
+    fn skip_scalar(&mut self, data: &[u8], i: usize) -> usize {
+        let j = skip_ws(data, i);
+        match data.get(j) {
+            Some(b'"') => {
+                let rest = &data[j + 1..];
+                let len = simd::plain_len(rest);
+                if len < rest.len() && rest[len] == b'"' {
+                    self.skip_member = false;
+                    self.value_done();
+                    return j + len + 2;
+                }
+            }
+            Some(&b @ (b't' | b'f' | b'n')) => {
+                let lit = LITERALS[match b {
+                    b't' => 0,
+                    b'f' => 1,
+                    _ => 2,
+                }];
+                if data[j..].starts_with(lit) {
+                    self.skip_member = false;
+                    self.value_done();
+                    return j + lit.len();
+                }
+            }
+            _ => {}
+        }
+        i
+    }
+
     /// The hot path between tokens: white space, keys, `:`, `,`, brackets and whole
     /// scalars, as long as they are well-formed and inside `data`. Returns the index of
     /// the first byte it did not consume; the state is exactly what the byte-at-a-time
@@ -505,6 +551,9 @@ impl Tokenizer {
                             if i < n && data[i] == b':' {
                                 self.state = State::Value;
                                 i += 1;
+                                if self.skip_member {
+                                    i = self.skip_scalar(data, i);
+                                }
                             }
                             continue;
                         }
@@ -643,7 +692,8 @@ impl Tokenizer {
                 return;
             }
         };
-        let wanted = self.loud() && sink.value_start(t);
+        let skip = core::mem::replace(&mut self.skip_member, false);
+        let wanted = self.loud() && !skip && sink.value_start(t);
         match t {
             ValueType::Object | ValueType::Array => {
                 if self.depth as usize >= MAX_DEPTH {
@@ -897,6 +947,7 @@ impl Tokenizer {
                 let key = self.key;
                 let k = if self.key_over { None } else { Some(&key[..self.key_len as usize]) };
                 sink.key(k);
+                self.skip_member = !sink.member_wanted();
             }
             self.state = State::Colon;
         } else {
@@ -1080,6 +1131,71 @@ mod tests {
         let mut doc = Vec::new();
         doc.extend(core::iter::repeat(b'[').take(MAX_DEPTH + 1));
         assert_eq!(run(&[&doc]).1.map(|e| e.reason), Some(Reason::TooDeep));
+    }
+
+    /// Wants the members whose key starts with `w` (and every container it is in);
+    /// with `hint`, says so through `member_wanted` as well. (An unwanted member leaves
+    /// no trace, as `member_wanted` promises.)
+    struct Picky {
+        hint: bool,
+        member: Option<bool>,
+        out: Vec<String>,
+    }
+
+    impl Sink for Picky {
+        fn value_start(&mut self, t: ValueType) -> bool {
+            if self.member == Some(false) {
+                return false;
+            }
+            self.member = None;
+            self.out.push(std::format!("start {t:?}"));
+            true
+        }
+        fn key(&mut self, key: Option<&[u8]>) {
+            self.member = Some(key.is_some_and(|k| k.starts_with(b"w")));
+            self.out.push(std::format!("key {:?}", key.map(String::from_utf8_lossy)));
+        }
+        fn member_wanted(&self) -> bool {
+            !self.hint || self.member != Some(false)
+        }
+        fn str_part(&mut self, s: &[u8]) {
+            self.out.push(std::format!("part {:?}", String::from_utf8_lossy(s)));
+        }
+        fn scalar_end(&mut self, s: Scalar<'_>) {
+            self.out.push(std::format!("{s:?}"));
+        }
+        fn container_end(&mut self) {
+            self.member = None;
+            self.out.push("end".into());
+        }
+    }
+
+    #[test]
+    fn unwanted_members_skipped_on_the_hint_as_without_it() {
+        let docs: [&[u8]; 4] = [
+            b"{\"a\": \"x\", \"w\": \"y\", \"b\":true, \"c\" : null ,\"d\":false, \"e\": -1.5e3, \"f\": {\"w\": [1, \"z\"]}, \"g\": [\"\\u00e9\", \"caf\xc3\xa9\"], \"wx\": {\"w\": \"q\\n\", \"a\": \"r\"}, \"w2\": [{\"a\": \"x\"}, 5, \"s\"]}",
+            b"{\"a\": \"x\\\"\", \"b\": \"\xff\"}",
+            b"{\"a\": tru, \"w\": 1}",
+            b"{\"a\": \"x\", \"b\": nulll}",
+        ];
+        for doc in docs {
+            let run = |hint: bool, chunks: &[&[u8]]| {
+                let mut t = Tokenizer::new();
+                let mut p = Picky { hint, member: None, out: Vec::new() };
+                for c in chunks {
+                    t.feed(c, &mut p);
+                }
+                t.finish(&mut p);
+                (p.out, t.error())
+            };
+            let want = run(false, &[doc]);
+            assert_eq!(run(true, &[doc]), want, "{:?}", String::from_utf8_lossy(doc));
+            let bytes: Vec<&[u8]> = doc.chunks(1).collect();
+            assert_eq!(run(true, &bytes), want);
+            for split in 0..doc.len() {
+                assert_eq!(run(true, &[&doc[..split], &doc[split..]]), want, "split at {split}");
+            }
+        }
     }
 
     #[test]

@@ -665,15 +665,28 @@ impl Machine<'_> {
     }
 }
 
+impl Machine<'_> {
+    /// A member of an element that no rule reads: `value_start` answers `false`
+    /// without effect (the full path would find no pending action and answer the same).
+    #[inline]
+    fn unread_member(&self) -> bool {
+        self.rooted && self.pending.is_none() && self.frames.last().is_some_and(|f| !f.array)
+    }
+}
+
 impl Sink for Machine<'_> {
     #[inline]
     fn value_start(&mut self, t: ValueType) -> bool {
-        // the common case first: a member of an element that no rule reads (the full
-        // path would find no pending action and answer the same)
-        if self.rooted && self.pending.is_none() && self.frames.last().is_some_and(|f| !f.array) {
+        // the common case first
+        if self.unread_member() {
             return false;
         }
         self.value_start_slow(t)
+    }
+
+    #[inline]
+    fn member_wanted(&self) -> bool {
+        !self.unread_member()
     }
 
     #[inline]
