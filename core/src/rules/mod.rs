@@ -18,7 +18,6 @@ mod checks;
 mod schema;
 
 use crate::fold::{Fold, Folder};
-use crate::guard::Progress;
 use crate::json::{Scalar, Sink, Tokenizer, ValueType, KEY_CAP};
 use crate::policy::{BodyKind, Format, Inspection, Policy, Side, MAX_REQUIRED};
 use crate::verdict::{Block, Reason, Verdict};
@@ -240,6 +239,16 @@ struct Machine<'p> {
     user_org_set: bool,
     fatal: Option<Block>,
     best: Option<Best>,
+}
+
+/// What `feed` found so far. (Defined here, with the evaluator that answers it, so that
+/// `rules` does not depend on `guard`, its only driver.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing decided yet: feed more, then `finish`.
+    Continue,
+    /// The verdict will be a block, whatever follows.
+    Blocked,
 }
 
 /// The body evaluator: tokenizer + rule machine, fixed size, no allocation.
