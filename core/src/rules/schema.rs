@@ -590,16 +590,17 @@ static ACTS: [[Option<(u8, Act)>; NAMES.len()]; KINDS.len()] = {
 /// a static name when it is one (every read key but those of [`Kind::Search`]).
 #[inline]
 pub(crate) fn lookup(kind: Kind, key: &[u8]) -> Option<(u8, Act, Option<&'static str>)> {
-    let Some(ki) = kind_index(kind) else {
+    if matches!(kind, Kind::Search) {
         return key_action(kind, key).map(|(bit, act)| (bit, act, None));
-    };
-    if key.is_empty() {
-        return None;
     }
-    let slot = SLOT_NAME[name_hash(key)];
+    let slot = match key {
+        [] => return None,
+        _ => SLOT_NAME[name_hash(key)],
+    };
     if slot == 0 {
         return None;
     }
+    let Some(ki) = kind_index(kind) else { return None };
     let n = slot as usize - 1;
     let name = NAMES[n];
     if !same_bytes(name.as_bytes(), key) {
