@@ -411,7 +411,7 @@ const fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
     }
     let mut i = 0;
     while i < a.len() {
-        if a[i].to_ascii_lowercase() != b[i].to_ascii_lowercase() {
+        if !a[i].eq_ignore_ascii_case(&b[i]) {
             return false;
         }
         i += 1;
@@ -600,7 +600,7 @@ pub(crate) fn lookup(kind: Kind, key: &[u8]) -> Option<(u8, Act, Option<&'static
     if slot == 0 {
         return None;
     }
-    let Some(ki) = kind_index(kind) else { return None };
+    let ki = kind_index(kind)?;
     let n = slot as usize - 1;
     let name = NAMES[n];
     if !same_bytes(name.as_bytes(), key) {
