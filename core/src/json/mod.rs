@@ -81,6 +81,16 @@ pub trait Sink {
     fn member_wanted(&self) -> bool {
         true
     }
+    /// Asked when a wanted object starts and after a wanted container ends (then about
+    /// the object around it): a mask of [`key_hash`] slots. A clear bit promises that
+    /// any key of 1 to [`KEY_CAP`] bytes hashing there would be ignored by
+    /// [`Sink::key`] and its value refused by [`Sink::value_start`], without effect;
+    /// the tokenizer then neither delivers such a key nor announces its value (both
+    /// are still validated). All ones (the default): every key is delivered.
+    #[inline]
+    fn key_filter(&self) -> u128 {
+        u128::MAX
+    }
     /// Decoded content of a wanted string value, in pieces of whole characters
     /// (each piece is valid UTF-8).
     fn str_part(&mut self, s: &[u8]);
@@ -88,6 +98,13 @@ pub trait Sink {
     fn scalar_end(&mut self, s: Scalar<'_>);
     /// A wanted container ended.
     fn container_end(&mut self);
+}
+
+/// The slot (0 to 127) of a non-empty key in a [`Sink::key_filter`] mask: its length,
+/// first and last byte.
+#[inline]
+pub const fn key_hash(k: &[u8]) -> u32 {
+    (k.len() as u32).wrapping_add(k[0] as u32 * 26).wrapping_add(k[k.len() - 1] as u32 * 32) & 127
 }
 
 /// A tokenizer error: the reason, what was wrong, and the byte offset.
@@ -168,6 +185,8 @@ pub struct Tokenizer {
     /// The sink said it does not want the value of the key just read
     /// ([`Sink::member_wanted`]): the next value is quiet without asking.
     skip_member: bool,
+    /// The current object's [`Sink::key_filter`].
+    filter: u128,
     key: [u8; KEY_CAP],
     key_len: u8,
     key_over: bool,
@@ -235,6 +254,7 @@ impl Tokenizer {
             quiet_scalar: false,
             in_key: false,
             skip_member: false,
+            filter: u128::MAX,
             key: [0; KEY_CAP],
             key_len: 0,
             key_over: false,
@@ -488,8 +508,14 @@ impl Tokenizer {
             return None;
         }
         if self.loud() {
-            sink.key(if len <= KEY_CAP { Some(&rest[..len]) } else { None });
-            self.skip_member = !sink.member_wanted();
+            let k = &rest[..len];
+            if !k.is_empty() && len <= KEY_CAP && self.filter & (1 << key_hash(k)) == 0 {
+                // a key the sink ignores: its value is quiet, nothing is delivered
+                self.skip_member = true;
+            } else {
+                sink.key(if len <= KEY_CAP { Some(k) } else { None });
+                self.skip_member = !sink.member_wanted();
+            }
         }
         self.state = State::Colon;
         Some(i + len + 2)
@@ -694,6 +720,9 @@ impl Tokenizer {
         };
         let skip = core::mem::replace(&mut self.skip_member, false);
         let wanted = self.loud() && !skip && sink.value_start(t);
+        if wanted && t == ValueType::Object {
+            self.filter = sink.key_filter();
+        }
         match t {
             ValueType::Object | ValueType::Array => {
                 if self.depth as usize >= MAX_DEPTH {
@@ -753,6 +782,7 @@ impl Tokenizer {
             self.quiet_at = u16::MAX; // the unwanted container ended: no event
         } else if self.loud() {
             sink.container_end();
+            self.filter = sink.key_filter();
         }
         self.value_done();
     }
@@ -1138,6 +1168,8 @@ mod tests {
     /// no trace, as `member_wanted` promises.)
     struct Picky {
         hint: bool,
+        /// Filter keys by `key_hash`: every slot of a `w…` key of the documents below.
+        filter: bool,
         member: Option<bool>,
         out: Vec<String>,
     }
@@ -1152,11 +1184,20 @@ mod tests {
             true
         }
         fn key(&mut self, key: Option<&[u8]>) {
-            self.member = Some(key.is_some_and(|k| k.starts_with(b"w")));
-            self.out.push(std::format!("key {:?}", key.map(String::from_utf8_lossy)));
+            let wanted = key.is_some_and(|k| k.starts_with(b"w"));
+            self.member = Some(wanted);
+            if wanted || !self.filter {
+                self.out.push(std::format!("key {:?}", key.map(String::from_utf8_lossy)));
+            }
         }
         fn member_wanted(&self) -> bool {
             !self.hint || self.member != Some(false)
+        }
+        fn key_filter(&self) -> u128 {
+            if !self.filter {
+                return u128::MAX;
+            }
+            [&b"w"[..], b"wx", b"w2"].iter().fold(0, |m, k| m | 1 << key_hash(k))
         }
         fn str_part(&mut self, s: &[u8]) {
             self.out.push(std::format!("part {:?}", String::from_utf8_lossy(s)));
@@ -1171,7 +1212,7 @@ mod tests {
     }
 
     #[test]
-    fn unwanted_members_skipped_on_the_hint_as_without_it() {
+    fn unwanted_members_skipped_on_the_hint_and_filter_as_without() {
         let docs: [&[u8]; 4] = [
             b"{\"a\": \"x\", \"w\": \"y\", \"b\":true, \"c\" : null ,\"d\":false, \"e\": -1.5e3, \"f\": {\"w\": [1, \"z\"]}, \"g\": [\"\\u00e9\", \"caf\xc3\xa9\"], \"wx\": {\"w\": \"q\\n\", \"a\": \"r\"}, \"w2\": [{\"a\": \"x\"}, 5, \"s\"]}",
             b"{\"a\": \"x\\\"\", \"b\": \"\xff\"}",
@@ -1181,14 +1222,16 @@ mod tests {
         for doc in docs {
             let run = |hint: bool, chunks: &[&[u8]]| {
                 let mut t = Tokenizer::new();
-                let mut p = Picky { hint, member: None, out: Vec::new() };
+                let mut p = Picky { hint, filter: hint, member: None, out: Vec::new() };
                 for c in chunks {
                     t.feed(c, &mut p);
                 }
                 t.finish(&mut p);
                 (p.out, t.error())
             };
-            let want = run(false, &[doc]);
+            let mut want = run(false, &[doc]);
+            // keys the filter drops are not delivered
+            want.0.retain(|e| !e.starts_with("key ") || e.starts_with("key Some(\"w"));
             assert_eq!(run(true, &[doc]), want, "{:?}", String::from_utf8_lossy(doc));
             let bytes: Vec<&[u8]> = doc.chunks(1).collect();
             assert_eq!(run(true, &bytes), want);

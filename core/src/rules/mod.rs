@@ -698,6 +698,17 @@ impl Sink for Machine<'_> {
         !self.unread_member()
     }
 
+    /// The top element's read keys: any other key of it finds no action in `key`
+    /// (whose only effect then is clearing `pending`, which no later event reads
+    /// before a delivered key or the container's end clears it too) and its value
+    /// meets the `value_start` fast path.
+    fn key_filter(&self) -> u128 {
+        match self.frames.last() {
+            Some(f) if self.rooted && !f.array => schema::read_slots(f.kind),
+            _ => u128::MAX,
+        }
+    }
+
     #[inline]
     fn key(&mut self, key: Option<&[u8]>) {
         self.pending = None;

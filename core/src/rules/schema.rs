@@ -466,12 +466,12 @@ const NAMES: [&str; 39] = [
 /// Slots of the name hash: a power of two.
 const SLOTS: usize = 128;
 
-/// The name hash: length, first and last byte (`k` is not empty). The constants were
-/// searched so that the [`NAMES`] land in distinct slots; [`SLOT_NAME`] checks that at
-/// compile time.
+/// The name hash ([`crate::json::key_hash`], which the tokenizer filters keys by);
+/// `k` is not empty. Its constants were searched so that the [`NAMES`] land in distinct
+/// slots; [`SLOT_NAME`] checks that at compile time.
 #[inline]
 const fn name_hash(k: &[u8]) -> usize {
-    (k.len() + k[0] as usize * 26 + k[k.len() - 1] as usize * 32) & (SLOTS - 1)
+    crate::json::key_hash(k) as usize
 }
 
 /// Slot → 1 + index in [`NAMES`] (0: no name hashes there).
@@ -584,6 +584,34 @@ static ACTS: [[Option<(u8, Act)>; NAMES.len()]; KINDS.len()] = {
     }
     t
 };
+
+/// Per kind, the [`name_hash`] slots of the names it reads: the tokenizer's key filter
+/// (`Sink::key_filter`). A key in a clear slot is no name the kind reads.
+static READ_SLOTS: [u128; KINDS.len()] = {
+    let mut t = [0u128; KINDS.len()];
+    let mut k = 0;
+    while k < KINDS.len() {
+        let mut n = 0;
+        while n < NAMES.len() {
+            if ACTS[k][n].is_some() {
+                t[k] |= 1 << name_hash(NAMES[n].as_bytes());
+            }
+            n += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
+/// The slots of the keys `kind` reads (all ones for [`Kind::Search`], which reads any
+/// spelling of its keys).
+#[inline]
+pub(crate) fn read_slots(kind: Kind) -> u128 {
+    match kind_index(kind) {
+        Some(ki) => READ_SLOTS[ki],
+        None => u128::MAX,
+    }
+}
 
 /// [`key_action`] through the compiled tables: one hash, one table load and one
 /// compare per key; unread keys mostly end at an empty slot. Also returns the key as
@@ -899,6 +927,9 @@ mod tests {
                 }
                 if want.is_some() {
                     read += 1;
+                    // the tokenizer's key filter passes every key read
+                    let slot = crate::json::key_hash(k);
+                    assert!(read_slots(kind) & (1 << slot) != 0, "{kind:?} {lossy:?}");
                     assert!(
                         kind == Kind::Search || NAMES.iter().any(|n| n.as_bytes() == &k[..]),
                         "{kind:?} {k:?}"
