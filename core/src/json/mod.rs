@@ -10,6 +10,10 @@
 //! The sink decides, at the start of each value, whether it wants it
 //! ([`Sink::value_start`] → `true`). A value it does not want is still fully validated
 //! but produces no further events (its strings are skipped with `memchr`).
+//! Two hints spare the sink most calls on members it does not read: after a key,
+//! [`Sink::member_wanted`] (`false`: the value is skipped without `value_start`), and
+//! per object, [`Sink::key_filter`] (keys in clear [`key_hash`] slots are not even
+//! delivered). Both are tokenizer state, so they hold across chunk boundaries.
 //!
 //! Bounded state: the container stack is a bit set of [`MAX_DEPTH`] bits, keys are
 //! decoded into a [`KEY_CAP`]-byte buffer (longer keys are reported as `None`: no key
