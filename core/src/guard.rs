@@ -21,6 +21,7 @@
 
 use crate::policy::{Inspection, Policy};
 use crate::rules::Evaluator;
+pub use crate::rules::Progress;
 use crate::verdict::{Block, Verdict};
 
 #[cfg(feature = "decode")]
@@ -30,15 +31,6 @@ use crate::verdict::Reason;
 
 #[cfg(feature = "decode")]
 use crate::decode::{Decoder, Encoding, Limits};
-
-/// What `feed` found so far.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Progress {
-    /// Nothing decided yet: feed more, then `finish`.
-    Continue,
-    /// The verdict will be a block, whatever follows.
-    Blocked,
-}
 
 /// Inspects one body. See the module docs.
 pub struct Guard<'p> {

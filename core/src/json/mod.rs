@@ -10,6 +10,10 @@
 //! The sink decides, at the start of each value, whether it wants it
 //! ([`Sink::value_start`] → `true`). A value it does not want is still fully validated
 //! but produces no further events (its strings are skipped with `memchr`).
+//! Two hints spare the sink most calls on members it does not read: after a key,
+//! [`Sink::member_wanted`] (`false`: the value is skipped without `value_start`), and
+//! per object, [`Sink::key_filter`] (keys in clear [`key_hash`] slots are not even
+//! delivered). Both are tokenizer state, so they hold across chunk boundaries.
 //!
 //! Bounded state: the container stack is a bit set of [`MAX_DEPTH`] bits, keys are
 //! decoded into a [`KEY_CAP`]-byte buffer (longer keys are reported as `None`: no key
@@ -74,6 +78,23 @@ pub trait Sink {
     /// A key of a wanted object: decoded, valid UTF-8; `None` when longer than
     /// [`KEY_CAP`].
     fn key(&mut self, key: Option<&[u8]>);
+    /// Asked right after [`Sink::key`]: `false` promises that [`Sink::value_start`]
+    /// would answer `false`, without effect, for the value of that key, so the
+    /// tokenizer skips the call (and validates the value without a word to the sink).
+    #[inline]
+    fn member_wanted(&self) -> bool {
+        true
+    }
+    /// Asked when a wanted object starts and after a wanted container ends (then about
+    /// the object around it): a mask of [`key_hash`] slots. A clear bit promises that
+    /// any key of 1 to [`KEY_CAP`] bytes hashing there would be ignored by
+    /// [`Sink::key`] and its value refused by [`Sink::value_start`], without effect;
+    /// the tokenizer then neither delivers such a key nor announces its value (both
+    /// are still validated). All ones (the default): every key is delivered.
+    #[inline]
+    fn key_filter(&self) -> u128 {
+        u128::MAX
+    }
     /// Decoded content of a wanted string value, in pieces of whole characters
     /// (each piece is valid UTF-8).
     fn str_part(&mut self, s: &[u8]);
@@ -81,6 +102,13 @@ pub trait Sink {
     fn scalar_end(&mut self, s: Scalar<'_>);
     /// A wanted container ended.
     fn container_end(&mut self);
+}
+
+/// The slot (0 to 127) of a non-empty key in a [`Sink::key_filter`] mask: its length,
+/// first and last byte.
+#[inline]
+pub const fn key_hash(k: &[u8]) -> u32 {
+    (k.len() as u32).wrapping_add(k[0] as u32 * 26).wrapping_add(k[k.len() - 1] as u32 * 32) & 127
 }
 
 /// A tokenizer error: the reason, what was wrong, and the byte offset.
@@ -158,6 +186,11 @@ pub struct Tokenizer {
     quiet_scalar: bool,
     /// The current string is a key.
     in_key: bool,
+    /// The sink said it does not want the value of the key just read
+    /// ([`Sink::member_wanted`]): the next value is quiet without asking.
+    skip_member: bool,
+    /// The current object's [`Sink::key_filter`].
+    filter: u128,
     key: [u8; KEY_CAP],
     key_len: u8,
     key_over: bool,
@@ -224,6 +257,8 @@ impl Tokenizer {
             quiet_at: u16::MAX,
             quiet_scalar: false,
             in_key: false,
+            skip_member: false,
+            filter: u128::MAX,
             key: [0; KEY_CAP],
             key_len: 0,
             key_over: false,
@@ -469,7 +504,7 @@ impl Tokenizer {
     /// A key wholly in this chunk, without escapes or non-ASCII (`data[i]` is its
     /// opening quote): delivered at once, the state moves to [`State::Colon`], and the
     /// index after the closing quote is returned. `None`: take the general path.
-    #[inline]
+    #[inline(always)]
     fn plain_key<S: Sink>(&mut self, data: &[u8], i: usize, sink: &mut S) -> Option<usize> {
         let rest = &data[i + 1..];
         let len = simd::plain_len(rest);
@@ -477,11 +512,52 @@ impl Tokenizer {
             return None;
         }
         if self.loud() {
-            sink.key(if len <= KEY_CAP { Some(&rest[..len]) } else { None });
+            let k = &rest[..len];
+            if !k.is_empty() && len <= KEY_CAP && self.filter & (1 << key_hash(k)) == 0 {
+                // a key the sink ignores: its value is quiet, nothing is delivered
+                self.skip_member = true;
+            } else {
+                sink.key(if len <= KEY_CAP { Some(k) } else { None });
+                self.skip_member = !sink.member_wanted();
+            }
         }
         self.state = State::Colon;
         Some(i + len + 2)
     }
+    /// A member value the sink does not want (`skip_member`), at `data[i..]` after
+    /// the colon: a plain string or a literal wholly in `data` is validated and passed
+    /// over at once (as the quiet path would, without its steps). Returns the index
+    /// after it, or `i` (with the flag kept) for anything else.
+    #[inline(always)]
+    fn skip_scalar(&mut self, data: &[u8], i: usize) -> usize {
+        let j = skip_ws(data, i);
+        match data.get(j) {
+            Some(b'"') => {
+                let rest = &data[j + 1..];
+                let len = simd::plain_len(rest);
+                if len < rest.len() && rest[len] == b'"' {
+                    self.skip_member = false;
+                    self.value_done();
+                    return j + len + 2;
+                }
+            }
+            Some(&b @ (b't' | b'f' | b'n')) => {
+                let lit = LITERALS[match b {
+                    b't' => 0,
+                    b'f' => 1,
+                    _ => 2,
+                }];
+                if data[j..].starts_with(lit) {
+                    self.skip_member = false;
+                    self.value_done();
+                    return j + lit.len();
+                }
+            }
+            _ => {}
+        }
+        i
+    }
+
     /// The hot path between tokens: white space, keys, `:`, `,`, brackets and whole
     /// scalars, as long as they are well-formed and inside `data`. Returns the index of
     /// the first byte it did not consume; the state is exactly what the byte-at-a-time
@@ -505,6 +581,9 @@ impl Tokenizer {
                             if i < n && data[i] == b':' {
                                 self.state = State::Value;
                                 i += 1;
+                                if self.skip_member {
+                                    i = self.skip_scalar(data, i);
+                                }
                             }
                             continue;
                         }
@@ -643,7 +722,11 @@ impl Tokenizer {
                 return;
             }
         };
-        let wanted = self.loud() && sink.value_start(t);
+        let skip = core::mem::replace(&mut self.skip_member, false);
+        let wanted = self.loud() && !skip && sink.value_start(t);
+        if wanted && t == ValueType::Object {
+            self.filter = sink.key_filter();
+        }
         match t {
             ValueType::Object | ValueType::Array => {
                 if self.depth as usize >= MAX_DEPTH {
@@ -703,6 +786,7 @@ impl Tokenizer {
             self.quiet_at = u16::MAX; // the unwanted container ended: no event
         } else if self.loud() {
             sink.container_end();
+            self.filter = sink.key_filter();
         }
         self.value_done();
     }
@@ -897,6 +981,7 @@ impl Tokenizer {
                 let key = self.key;
                 let k = if self.key_over { None } else { Some(&key[..self.key_len as usize]) };
                 sink.key(k);
+                self.skip_member = !sink.member_wanted();
             }
             self.state = State::Colon;
         } else {
@@ -1080,6 +1165,84 @@ mod tests {
         let mut doc = Vec::new();
         doc.extend(core::iter::repeat(b'[').take(MAX_DEPTH + 1));
         assert_eq!(run(&[&doc]).1.map(|e| e.reason), Some(Reason::TooDeep));
+    }
+
+    /// Wants the members whose key starts with `w` (and every container it is in);
+    /// with `hint`, says so through `member_wanted` as well. (An unwanted member leaves
+    /// no trace, as `member_wanted` promises.)
+    struct Picky {
+        hint: bool,
+        /// Filter keys by `key_hash`: every slot of a `w…` key of the documents below.
+        filter: bool,
+        member: Option<bool>,
+        out: Vec<String>,
+    }
+
+    impl Sink for Picky {
+        fn value_start(&mut self, t: ValueType) -> bool {
+            if self.member == Some(false) {
+                return false;
+            }
+            self.member = None;
+            self.out.push(std::format!("start {t:?}"));
+            true
+        }
+        fn key(&mut self, key: Option<&[u8]>) {
+            let wanted = key.is_some_and(|k| k.starts_with(b"w"));
+            self.member = Some(wanted);
+            if wanted || !self.filter {
+                self.out.push(std::format!("key {:?}", key.map(String::from_utf8_lossy)));
+            }
+        }
+        fn member_wanted(&self) -> bool {
+            !self.hint || self.member != Some(false)
+        }
+        fn key_filter(&self) -> u128 {
+            if !self.filter {
+                return u128::MAX;
+            }
+            [&b"w"[..], b"wx", b"w2"].iter().fold(0, |m, k| m | 1 << key_hash(k))
+        }
+        fn str_part(&mut self, s: &[u8]) {
+            self.out.push(std::format!("part {:?}", String::from_utf8_lossy(s)));
+        }
+        fn scalar_end(&mut self, s: Scalar<'_>) {
+            self.out.push(std::format!("{s:?}"));
+        }
+        fn container_end(&mut self) {
+            self.member = None;
+            self.out.push("end".into());
+        }
+    }
+
+    #[test]
+    fn unwanted_members_skipped_on_the_hint_and_filter_as_without() {
+        let docs: [&[u8]; 4] = [
+            b"{\"a\": \"x\", \"w\": \"y\", \"b\":true, \"c\" : null ,\"d\":false, \"e\": -1.5e3, \"f\": {\"w\": [1, \"z\"]}, \"g\": [\"\\u00e9\", \"caf\xc3\xa9\"], \"wx\": {\"w\": \"q\\n\", \"a\": \"r\"}, \"w2\": [{\"a\": \"x\"}, 5, \"s\"]}",
+            b"{\"a\": \"x\\\"\", \"b\": \"\xff\"}",
+            b"{\"a\": tru, \"w\": 1}",
+            b"{\"a\": \"x\", \"b\": nulll}",
+        ];
+        for doc in docs {
+            let run = |hint: bool, chunks: &[&[u8]]| {
+                let mut t = Tokenizer::new();
+                let mut p = Picky { hint, filter: hint, member: None, out: Vec::new() };
+                for c in chunks {
+                    t.feed(c, &mut p);
+                }
+                t.finish(&mut p);
+                (p.out, t.error())
+            };
+            let mut want = run(false, &[doc]);
+            // keys the filter drops are not delivered
+            want.0.retain(|e| !e.starts_with("key ") || e.starts_with("key Some(\"w"));
+            assert_eq!(run(true, &[doc]), want, "{:?}", String::from_utf8_lossy(doc));
+            let bytes: Vec<&[u8]> = doc.chunks(1).collect();
+            assert_eq!(run(true, &bytes), want);
+            for split in 0..doc.len() {
+                assert_eq!(run(true, &[&doc[..split], &doc[split..]]), want, "split at {split}");
+            }
+        }
     }
 
     #[test]

@@ -20,11 +20,10 @@ mod schema;
 mod shape;
 
 use crate::fold::{Fold, Folder};
-use crate::guard::Progress;
 use crate::json::{Scalar, Sink, Tokenizer, ValueType, KEY_CAP};
 use crate::policy::{BodyKind, Format, Inspection, Policy, Side, MAX_REQUIRED};
 use crate::verdict::{Block, Reason, Verdict};
-use schema::{key_action, rank, root, Act, Check, Field, Kind};
+use schema::{lookup, rank, root, Act, Check, Field, Kind};
 
 /// Most interpreted containers open at once (MISP nests far less; deeper is refused).
 pub const MAX_FRAMES: usize = 40;
@@ -165,19 +164,33 @@ pub(crate) struct RawLen {
 }
 
 impl RawLen {
+    /// Adds a piece of the value: as if byte by byte, a byte that starts a character
+    /// counting one character and each byte but U+0020 marking the solid end.
     #[inline]
     fn push(&mut self, s: &[u8]) {
-        for &b in s {
-            self.bytes = self.bytes.saturating_add(1);
-            if b & 0xC0 != 0x80 {
-                self.chars = self.chars.saturating_add(1);
-                self.wide |= b >= 0xF0;
+        let sat = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let ascii = s.is_ascii();
+        let chars = |t: &[u8]| {
+            if ascii {
+                sat(t.len())
+            } else {
+                sat(t.iter().filter(|&&b| b & 0xC0 != 0x80).count())
             }
-            if b != b' ' {
-                self.solid = self.chars;
-                self.solid_bytes = self.bytes;
+        };
+        // the spaces after the last solid byte are one character each
+        let (head, spaces) = match s.iter().rposition(|&b| b != b' ') {
+            Some(k) => {
+                let head = chars(&s[..=k]);
+                self.solid = self.chars.saturating_add(head);
+                self.solid_bytes = self.bytes.saturating_add(sat(k + 1));
+                (head, s.len() - k - 1)
             }
-        }
+            None => (0, s.len()),
+        };
+        self.chars = self.chars.saturating_add(head).saturating_add(sat(spaces));
+        self.bytes = self.bytes.saturating_add(sat(s.len()));
+        // lead bytes of 4-byte sequences (continuation bytes are below 0xF0)
+        self.wide |= !ascii && s.iter().any(|&b| b >= 0xF0);
     }
 
     /// Bytes in all.
@@ -225,6 +238,8 @@ struct Machine<'p> {
     pending: Option<(u8, Act)>,
     /// Whether the root value was seen.
     rooted: bool,
+    /// The last key read (for pointers and details): a static name, or else `key`.
+    key_name: Option<&'static str>,
     key: heapless::Vec<u8, KEY_CAP>,
     pointer: heapless::String<POINTER_CAP>,
     pointer_over: bool,
@@ -242,6 +257,16 @@ struct Machine<'p> {
     copies: [copies::Table; copies::DEPTH],
     fatal: Option<Block>,
     best: Option<Best>,
+}
+
+/// What `feed` found so far. (Defined here, with the evaluator that answers it, so that
+/// `rules` does not depend on `guard`, its only driver.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing decided yet: feed more, then `finish`.
+    Continue,
+    /// The verdict will be a block, whatever follows.
+    Blocked,
 }
 
 /// The body evaluator: tokenizer + rule machine, fixed size, no allocation.
@@ -266,6 +291,7 @@ impl<'p> Evaluator<'p> {
                 frames: heapless::Vec::new(),
                 pending: None,
                 rooted: false,
+                key_name: None,
                 key: heapless::Vec::new(),
                 pointer: heapless::String::new(),
                 pointer_over: false,
@@ -405,8 +431,16 @@ impl Machine<'_> {
 
     fn pointer_with_key(&self) -> heapless::String<POINTER_CAP> {
         let mut p = self.pointer.clone();
-        write_key_segment(&self.key, &mut p);
+        write_key_segment(self.cur_key(), &mut p);
         p
+    }
+
+    /// The last key read.
+    fn cur_key(&self) -> &[u8] {
+        match self.key_name {
+            Some(name) => name.as_bytes(),
+            None => &self.key,
+        }
     }
 
     /// Records a violation found in element frame `el` by `check` (ordinal `ord`,
@@ -488,7 +522,14 @@ impl Machine<'_> {
                 }
             }
             None => {
-                if !write_key_segment(&self.key, &mut self.pointer) {
+                let ok = match self.key_name {
+                    // a name: ASCII, nothing to escape
+                    Some(name) => {
+                        self.pointer.push('/').is_ok() && self.pointer.push_str(name).is_ok()
+                    }
+                    None => write_key_segment(&self.key, &mut self.pointer),
+                };
+                if !ok {
                     self.pointer_over = true;
                 }
             }
@@ -552,7 +593,7 @@ impl Machine<'_> {
                 let ptr = self.pointer_with_key();
                 let b = self
                     .block(Reason::AmbiguousBody)
-                    .with_detail_fmt(format_args!("`{}` {}", key_str(&self.key), what))
+                    .with_detail_fmt(format_args!("`{}` {}", key_str(self.cur_key()), what))
                     .with_pointer(&ptr);
                 self.violate_root(b);
                 false
@@ -652,26 +693,17 @@ impl Machine<'_> {
     }
 }
 
-impl Sink for Machine<'_> {
-    #[inline]
-    fn value_start(&mut self, t: ValueType) -> bool {
-        // the common case first: a member of an element that no rule reads (the full
-        // path would find no pending action and answer the same)
-        if self.rooted && self.pending.is_none() && self.frames.last().is_some_and(|f| !f.array) {
-            return false;
-        }
-        self.value_start_slow(t)
-    }
-
-    fn key(&mut self, key: Option<&[u8]>) {
-        self.pending = None;
-        let Some(k) = key else { return };
-        let Some(top) = self.frames.last() else { return };
-        let Some((bit, act)) = key_action(top.kind, k) else { return };
+impl Machine<'_> {
+    /// [`Sink::key`] for a key the rules read.
+    #[inline(never)]
+    fn read_key(&mut self, k: &[u8], bit: u8, act: Act, name: Option<&'static str>) {
         // only keys the rules read are kept (for pointers)
-        self.key.clear();
-        let _ = self.key.extend_from_slice(k);
-        if top.has(bit) {
+        self.key_name = name;
+        if name.is_none() {
+            self.key.clear();
+            let _ = self.key.extend_from_slice(k);
+        }
+        if self.frames.last().is_some_and(|top| top.has(bit)) {
             let ptr = self.pointer_with_key();
             let b = self
                 .block(Reason::DuplicateKey)
@@ -684,6 +716,52 @@ impl Sink for Machine<'_> {
             top.seen |= 1 << bit;
         }
         self.pending = Some((bit, act));
+    }
+}
+
+impl Machine<'_> {
+    /// A member of an element that no rule reads: `value_start` answers `false`
+    /// without effect (the full path would find no pending action and answer the same).
+    #[inline]
+    fn unread_member(&self) -> bool {
+        self.rooted && self.pending.is_none() && self.frames.last().is_some_and(|f| !f.array)
+    }
+}
+
+impl Sink for Machine<'_> {
+    #[inline]
+    fn value_start(&mut self, t: ValueType) -> bool {
+        // the common case first
+        if self.unread_member() {
+            return false;
+        }
+        self.value_start_slow(t)
+    }
+
+    #[inline]
+    fn member_wanted(&self) -> bool {
+        !self.unread_member()
+    }
+
+    /// The top element's read keys: any other key of it finds no action in `key`
+    /// (whose only effect then is clearing `pending`, which no later event reads
+    /// before a delivered key or the container's end clears it too) and its value
+    /// meets the `value_start` fast path.
+    fn key_filter(&self) -> u128 {
+        match self.frames.last() {
+            Some(f) if self.rooted && !f.array => schema::read_slots(f.kind),
+            _ => u128::MAX,
+        }
+    }
+
+    #[inline]
+    fn key(&mut self, key: Option<&[u8]>) {
+        self.pending = None;
+        let Some(k) = key else { return };
+        let Some(top) = self.frames.last() else { return };
+        // most keys are not read: they end here, inlined in the tokenizer
+        let Some((bit, act, name)) = lookup(top.kind, k) else { return };
+        self.read_key(k, bit, act, name);
     }
 
     fn str_part(&mut self, s: &[u8]) {
@@ -757,16 +835,6 @@ fn write_key_segment(key: &[u8], p: &mut heapless::String<POINTER_CAP>) -> bool 
     if p.push('/').is_err() {
         return false;
     }
-    if key.iter().all(|&b| b.is_ascii() && b != b'~' && b != b'/') {
-        // ASCII, nothing to escape: all-or-nothing like `push_str`, without a UTF-8 check
-        if p.len() + key.len() > POINTER_CAP {
-            return false;
-        }
-        for &b in key {
-            let _ = p.push(b as char);
-        }
-        return true;
-    }
     if !key.iter().any(|&b| b == b'~' || b == b'/') {
         return p.push_str(key_str(key)).is_ok();
     }
@@ -839,4 +907,60 @@ pub(crate) fn reason_for(kind: Kind, check: Check) -> Reason {
 fn _assert_bounds() {
     let _ = MAX_REQUIRED;
     let _ = Format::Current;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RawLen;
+
+    /// The definition: byte by byte.
+    fn naive(r: &mut RawLen, s: &[u8]) {
+        for &b in s {
+            r.bytes = r.bytes.saturating_add(1);
+            if b & 0xC0 != 0x80 {
+                r.chars = r.chars.saturating_add(1);
+                r.wide |= b >= 0xF0;
+            }
+            if b != b' ' {
+                r.solid = r.chars;
+                r.solid_bytes = r.bytes;
+            }
+        }
+    }
+
+    fn same(a: &RawLen, b: &RawLen) -> bool {
+        (a.chars, a.solid, a.solid_bytes, a.bytes, a.wide)
+            == (b.chars, b.solid, b.solid_bytes, b.bytes, b.wide)
+    }
+
+    #[test]
+    fn raw_len_counts_as_byte_by_byte() {
+        let atoms: [&str; 7] = [" ", "a", "é", "\u{2013}", "😀", "  ", "tlp"];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..20_000 {
+            let (mut fast, mut slow) = (RawLen::default(), RawLen::default());
+            for _ in 0..(seed % 4) {
+                let mut piece = std::string::String::new();
+                for _ in 0..(seed >> 8) % 6 {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    piece.push_str(atoms[(seed % atoms.len() as u64) as usize]);
+                }
+                fast.push(piece.as_bytes());
+                naive(&mut slow, piece.as_bytes());
+                assert!(same(&fast, &slow), "{piece:?}: {fast:?} vs {slow:?}");
+            }
+            seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
+        }
+        // saturation
+        let (mut fast, mut slow) = (RawLen::default(), RawLen::default());
+        fast.bytes = u32::MAX - 1;
+        fast.chars = u32::MAX - 1;
+        slow.bytes = u32::MAX - 1;
+        slow.chars = u32::MAX - 1;
+        fast.push("é a ".as_bytes());
+        naive(&mut slow, "é a ".as_bytes());
+        assert!(same(&fast, &slow), "{fast:?} vs {slow:?}");
+    }
 }

@@ -185,7 +185,10 @@ pub(crate) enum Act {
 }
 
 /// Keys read in each kind: `(bit, action)`. The bit detects duplicates.
-pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
+///
+/// The truth for every kind; a `const fn`, so that [`lookup`]'s per-kind tables are
+/// compiled from it (the hot path) and cannot disagree with it.
+pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
     use Act::{Array as A, Field as F, Object as O};
     use Check as C;
     let lenient_attr = Kind::Attribute { strict: false };
@@ -197,13 +200,10 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         // `Event::_add` captures `Sighting` next to `Event` (`Sighting::captureSightings`)
         (Kind::EventWrapper, b"Sighting") => (17, A(Kind::SightingItem, C::Sightings)),
         // lists next to `Event` could be saved with it: judge them as the event's
-        (Kind::EventWrapper, k) => {
-            let (bit, act) = key_action(Kind::Event { full: false }, k)?;
-            match act {
-                Act::Array(..) | Act::Object(..) => (bit + 2, act),
-                _ => return None,
-            }
-        }
+        (Kind::EventWrapper, k) => match key_action(Kind::Event { full: false }, k) {
+            Some((bit, act @ (Act::Array(..) | Act::Object(..)))) => (bit + 2, act),
+            _ => return None,
+        },
 
         (Kind::Event { .. } | Kind::IndexEvent, k) => {
             let strict = matches!(kind, Kind::Event { .. });
@@ -221,7 +221,9 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
                 b"Object" => (10, A(Kind::Object { strict }, C::Objects)),
                 b"ShadowAttribute" => (11, A(lenient_attr, C::Shadows)),
                 b"Galaxy" => (12, A(Kind::Galaxy, C::Galaxies)),
-                b"Event" if kind == Kind::IndexEvent => (13, O(Kind::IndexEvent, C::Content)),
+                b"Event" if matches!(kind, Kind::IndexEvent) => {
+                    (13, O(Kind::IndexEvent, C::Content))
+                }
                 b"sharing_group_id" => (14, F(Field::SgId)),
                 _ => return None,
             }
@@ -399,12 +401,12 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         (Kind::Search, k) => {
             // `EventsController::index` reads `minimal`, `Minimal`, `searchMINIMAL`, … as
             // one parameter (the last one wins): every spelling is that key
-            let name = k.strip_prefix(b"search").unwrap_or(k);
-            if name.eq_ignore_ascii_case(b"minimal") {
+            let name = strip_search(k);
+            if eq_ignore_ascii_case(name, b"minimal") {
                 (0, F(Field::Minimal))
-            } else if name.eq_ignore_ascii_case(b"published") {
+            } else if eq_ignore_ascii_case(name, b"published") {
                 (1, F(Field::Published))
-            } else if k == b"request" {
+            } else if matches!(k, b"request") {
                 // MISP unwraps `{"request": {…}}`: parameters there would escape the check
                 (2, O(Kind::Search, C::Content))
             } else {
@@ -414,6 +416,290 @@ pub(crate) fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         _ => return None,
     };
     Some(a)
+}
+
+/// `k` without a leading `search` (`<[u8]>::strip_prefix` is not `const`).
+const fn strip_search(k: &[u8]) -> &[u8] {
+    match k {
+        [b's', b'e', b'a', b'r', b'c', b'h', rest @ ..] => rest,
+        _ => k,
+    }
+}
+
+/// ASCII case-insensitive equality, usable in `const fn`.
+const fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if !a[i].eq_ignore_ascii_case(&b[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Every key [`key_action`] reads literally (every kind but [`Kind::Search`], which
+/// reads spellings of its keys); an unread key of any other kind is not here.
+const NAMES: [&str; 42] = [
+    "0",
+    "Attribute",
+    "AttributeTag",
+    "Event",
+    "EventReport",
+    "EventTag",
+    "Galaxy",
+    "GalaxyCluster",
+    "GalaxyClusterRelation",
+    "GalaxyClusterRelationTag",
+    "Note",
+    "Object",
+    "Opinion",
+    "Organisation",
+    "Relationship",
+    "ShadowAttribute",
+    "SharingGroup",
+    "SharingGroupOrg",
+    "SharingGroupServer",
+    "Sighting",
+    "Tag",
+    "all_orgs",
+    "category",
+    "deleted",
+    "distribution",
+    "info",
+    "local",
+    "minimal",
+    "name",
+    "note_type_name",
+    "published",
+    "related_object",
+    "related_object_type",
+    "relationship_type",
+    "request",
+    "response",
+    "search",
+    "sharing_group_id",
+    "tag_id",
+    "tag_name",
+    "type",
+    "uuid",
+];
+
+/// Slots of the name hash: a power of two.
+const SLOTS: usize = 128;
+
+/// The name hash ([`crate::json::key_hash`], which the tokenizer filters keys by);
+/// `k` is not empty. Its constants were searched so that the [`NAMES`] land in distinct
+/// slots; [`SLOT_NAME`] checks that at compile time.
+#[inline]
+const fn name_hash(k: &[u8]) -> usize {
+    crate::json::key_hash(k) as usize
+}
+
+/// Slot → 1 + index in [`NAMES`] (0: no name hashes there).
+const SLOT_NAME: [u8; SLOTS] = {
+    let mut t = [0u8; SLOTS];
+    let mut i = 0;
+    while i < NAMES.len() {
+        let h = name_hash(NAMES[i].as_bytes());
+        assert!(t[h] == 0, "two names share a hash slot: pick other constants");
+        t[h] = i as u8 + 1;
+        i += 1;
+    }
+    t
+};
+
+/// Every kind but [`Kind::Search`], in [`kind_index`] order.
+const KINDS: [Kind; 35] = [
+    Kind::EventWrapper,
+    Kind::Event { full: true },
+    Kind::Event { full: false },
+    Kind::IndexEvent,
+    Kind::Attribute { strict: true },
+    Kind::Attribute { strict: false },
+    Kind::Object { strict: true },
+    Kind::Object { strict: false },
+    Kind::EventReport { strict: true },
+    Kind::EventReport { strict: false },
+    Kind::Analyst { strict: true },
+    Kind::Analyst { strict: false },
+    Kind::Relationship { strict: true },
+    Kind::Relationship { strict: false },
+    Kind::Related,
+    Kind::Cluster { strict: true },
+    Kind::Cluster { strict: false },
+    Kind::ClusterRelation,
+    Kind::Galaxy,
+    Kind::Sighting,
+    Kind::ShadowItem,
+    Kind::ClusterItem { strict: true },
+    Kind::ClusterItem { strict: false },
+    Kind::AnalystItem,
+    Kind::SightingItem,
+    Kind::IndexItem,
+    Kind::IndexResponse,
+    Kind::ClusterResponse,
+    Kind::Tag,
+    Kind::TagWrap { stored: true },
+    Kind::TagWrap { stored: false },
+    Kind::SharingGroup,
+    Kind::SgOrg,
+    Kind::Organisation,
+    Kind::SgServer,
+];
+
+/// Index of `kind` in [`KINDS`]; `None` for [`Kind::Search`]. (An exhaustive match: a
+/// new kind does not compile until it is placed here.)
+#[inline]
+const fn kind_index(kind: Kind) -> Option<usize> {
+    Some(match kind {
+        Kind::EventWrapper => 0,
+        Kind::Event { full: true } => 1,
+        Kind::Event { full: false } => 2,
+        Kind::IndexEvent => 3,
+        Kind::Attribute { strict: true } => 4,
+        Kind::Attribute { strict: false } => 5,
+        Kind::Object { strict: true } => 6,
+        Kind::Object { strict: false } => 7,
+        Kind::EventReport { strict: true } => 8,
+        Kind::EventReport { strict: false } => 9,
+        Kind::Analyst { strict: true } => 10,
+        Kind::Analyst { strict: false } => 11,
+        Kind::Relationship { strict: true } => 12,
+        Kind::Relationship { strict: false } => 13,
+        Kind::Related => 14,
+        Kind::Cluster { strict: true } => 15,
+        Kind::Cluster { strict: false } => 16,
+        Kind::ClusterRelation => 17,
+        Kind::Galaxy => 18,
+        Kind::Sighting => 19,
+        Kind::ShadowItem => 20,
+        Kind::ClusterItem { strict: true } => 21,
+        Kind::ClusterItem { strict: false } => 22,
+        Kind::AnalystItem => 23,
+        Kind::SightingItem => 24,
+        Kind::IndexItem => 25,
+        Kind::IndexResponse => 26,
+        Kind::ClusterResponse => 27,
+        Kind::Tag => 28,
+        Kind::TagWrap { stored: true } => 29,
+        Kind::TagWrap { stored: false } => 30,
+        Kind::SharingGroup => 31,
+        Kind::SgOrg => 32,
+        Kind::Organisation => 33,
+        Kind::SgServer => 34,
+        // `Search` reads spellings of its keys; `Shape` bodies are read by `shape.rs`
+        Kind::Search | Kind::Shape => return None,
+    })
+}
+
+/// [`key_action`] of every (kind, name), compiled: `ACTS[kind_index][name index]`.
+static ACTS: [[Option<(u8, Act)>; NAMES.len()]; KINDS.len()] = {
+    let mut t = [[None; NAMES.len()]; KINDS.len()];
+    let mut k = 0;
+    while k < KINDS.len() {
+        let mut n = 0;
+        while n < NAMES.len() {
+            t[k][n] = key_action(KINDS[k], NAMES[n].as_bytes());
+            n += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
+/// Per kind, the [`name_hash`] slots of the names it reads: the tokenizer's key filter
+/// (`Sink::key_filter`). A key in a clear slot is no name the kind reads.
+static READ_SLOTS: [u128; KINDS.len()] = {
+    let mut t = [0u128; KINDS.len()];
+    let mut k = 0;
+    while k < KINDS.len() {
+        let mut n = 0;
+        while n < NAMES.len() {
+            if ACTS[k][n].is_some() {
+                t[k] |= 1 << name_hash(NAMES[n].as_bytes());
+            }
+            n += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
+/// The slots of the keys `kind` reads (all ones for [`Kind::Search`], which reads any
+/// spelling of its keys).
+#[inline]
+pub(crate) fn read_slots(kind: Kind) -> u128 {
+    match kind_index(kind) {
+        Some(ki) => READ_SLOTS[ki],
+        None => u128::MAX,
+    }
+}
+
+/// [`key_action`] through the compiled tables: one hash, one table load and one
+/// compare per key; unread keys mostly end at an empty slot. Also returns the key as
+/// a static name when it is one (every read key but those of [`Kind::Search`]).
+#[inline]
+pub(crate) fn lookup(kind: Kind, key: &[u8]) -> Option<(u8, Act, Option<&'static str>)> {
+    if matches!(kind, Kind::Search) {
+        return key_action(kind, key).map(|(bit, act)| (bit, act, None));
+    }
+    let slot = match key {
+        [] => return None,
+        _ => SLOT_NAME[name_hash(key)],
+    };
+    if slot == 0 {
+        return None;
+    }
+    let ki = kind_index(kind)?;
+    let n = slot as usize - 1;
+    let name = NAMES[n];
+    if !same_bytes(name.as_bytes(), key) {
+        return None;
+    }
+    ACTS[ki][n].map(|(bit, act)| (bit, act, Some(name)))
+}
+
+/// `a == b` for short slices without a `memcmp` call: overlapping word loads.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if let (Some(a8), Some(b8)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        let (mut a, mut b) = (a, b);
+        let w = |c: &[u8; 8]| u64::from_le_bytes(*c);
+        if w(a8) != w(b8) {
+            return false;
+        }
+        while a.len() > 16 {
+            a = &a[8..];
+            b = &b[8..];
+            if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+                if w(x) != w(y) {
+                    return false;
+                }
+            }
+        }
+        return match (a.last_chunk::<8>(), b.last_chunk::<8>()) {
+            (Some(x), Some(y)) => w(x) == w(y),
+            _ => false,
+        };
+    }
+    if let (Some(a4), Some(b4)) = (a.first_chunk::<4>(), b.first_chunk::<4>()) {
+        let w = |c: &[u8; 4]| u32::from_le_bytes(*c);
+        return w(a4) == w(b4)
+            && matches!((a.last_chunk::<4>(), b.last_chunk::<4>()), (Some(x), Some(y)) if w(x) == w(y));
+    }
+    // 0 to 3 bytes: first, middle and last cover them all
+    match (a, b) {
+        ([a0, .., az], [b0, .., bz]) => a0 == b0 && az == bz && a[a.len() / 2] == b[b.len() / 2],
+        ([x], [y]) => x == y,
+        _ => a.is_empty(), // equal lengths: both empty
+    }
 }
 
 /// What MISP does with a [`Act::Refuse`] key (the refusal's detail).
@@ -567,4 +853,118 @@ fn current(kind: Kind, check: Check) -> u16 {
         _ => &[Distribution, SharingGroup, UserOrg, Tag, Notes, Opinions, Relationships, Content],
     };
     order.iter().position(|c| *c == check).unwrap_or(order.len() + check as usize) as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let pool: [&[u8]; 12] = [
+            b"",
+            b"a",
+            b"ab",
+            b"abc",
+            b"abd",
+            b"abcd",
+            b"abcdefg",
+            b"abcdefgh",
+            b"abcdefgi",
+            b"abcdefghijklmnopq",
+            b"abcdefghijklmnopr",
+            b"bbcdefghijklmnopq",
+        ];
+        for a in pool {
+            for b in pool {
+                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+        for n in NAMES {
+            for m in NAMES {
+                assert_eq!(same_bytes(n.as_bytes(), m.as_bytes()), n == m);
+            }
+        }
+    }
+
+    #[test]
+    fn kinds_are_indexed_in_order() {
+        for (i, k) in KINDS.iter().enumerate() {
+            assert_eq!(kind_index(*k), Some(i), "{k:?}");
+        }
+        assert_eq!(kind_index(Kind::Search), None);
+    }
+
+    /// Keys MISP bodies carry (every key of every generated body kind), the names and
+    /// near misses of them: the compiled lookup answers exactly as `key_action`.
+    #[test]
+    fn lookup_agrees_with_key_action() {
+        use misp_guard_benches::gen::{Body, Spec};
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        fn walk(v: &serde_json::Value, keys: &mut Vec<Vec<u8>>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    for (k, v) in m {
+                        keys.push(k.as_bytes().to_vec());
+                        walk(v, keys);
+                    }
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, keys)),
+                _ => {}
+            }
+        }
+        for body in [
+            Body::Event,
+            Body::EventsIndex,
+            Body::ShadowAttributes,
+            Body::GalaxyClusters,
+            Body::AnalystDataList,
+        ] {
+            let doc = Spec::new(body, 64 * 1024, 7).with_analyst_data(true).generate();
+            walk(&serde_json::from_slice(&doc).unwrap(), &mut keys);
+        }
+        for n in NAMES.map(str::as_bytes) {
+            keys.push(n.to_vec());
+            keys.push(n.to_ascii_uppercase());
+            keys.push(n.to_ascii_lowercase());
+            keys.push(n[..n.len() - 1].to_vec());
+            keys.push(n[1..].to_vec());
+            for c in [b'x', b'_', b' ', 0xc3] {
+                let mut k = n.to_vec();
+                k.push(c);
+                keys.push(k);
+                let mut k = std::vec![c];
+                k.extend_from_slice(n);
+                keys.push(k);
+            }
+        }
+        keys.extend([&b""[..], b"searchminimal", b"Minimal", b"id", b"value"].map(|k| k.to_vec()));
+        keys.sort();
+        keys.dedup();
+        assert!(keys.len() > 300, "{}", keys.len());
+        let mut read = 0;
+        for kind in KINDS.iter().copied().chain([Kind::Search]) {
+            for k in &keys {
+                let want = key_action(kind, k);
+                let got = lookup(kind, k);
+                let lossy = std::string::String::from_utf8_lossy(k);
+                assert_eq!(got.map(|(b, a, _)| (b, a)), want, "{kind:?} {lossy:?}");
+                if let Some((_, _, Some(name))) = got {
+                    assert_eq!(name.as_bytes(), &k[..]);
+                }
+                if want.is_some() {
+                    read += 1;
+                    // the tokenizer's key filter passes every key read
+                    let slot = crate::json::key_hash(k);
+                    assert!(read_slots(kind) & (1 << slot) != 0, "{kind:?} {lossy:?}");
+                    assert!(
+                        kind == Kind::Search || NAMES.iter().any(|n| n.as_bytes() == &k[..]),
+                        "{kind:?} {k:?}"
+                    );
+                }
+            }
+        }
+        assert!(read > 100, "{read}");
+    }
 }
