@@ -23,7 +23,7 @@ secs="${FUZZ_SECONDS:-60}"
 runs="${FUZZ_RUNS:-10000}"
 seed="${FUZZ_SEED:-1}"
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(evaluator config decode request ffi)
+[ ${#targets[@]} -eq 0 ] && targets=(evaluator config decode request ffi receiver)
 conformance="${MISP_GUARD_CONFORMANCE:-$root/../shared/conformance}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 
