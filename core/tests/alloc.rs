@@ -67,6 +67,10 @@ fn no_allocation_while_evaluating_and_bounded_state() {
     let size = std::mem::size_of::<Evaluator<'_>>();
     println!("size_of::<Evaluator>() = {size} bytes");
     assert!(size <= Evaluator::STATE_SIZE_BOUND, "{size}");
+    // C callers place the evaluator in their own memory (`misp_guard_evaluator_init`):
+    // word alignment is what `malloc` and a `uint64_t` array give them
+    assert!(std::mem::align_of::<Evaluator<'_>>() <= 8);
+    assert!(std::mem::align_of::<Guard<'_>>() <= 8);
     assert!(std::mem::size_of::<Guard<'_>>() <= Evaluator::STATE_SIZE_BOUND + 64);
     let _ = Verdict::Allow;
 }

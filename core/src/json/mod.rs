@@ -104,6 +104,18 @@ pub trait Sink {
     fn container_end(&mut self);
 }
 
+/// A [`Sink::key_filter`] mask as two words (low, high).
+#[inline]
+fn split_filter(f: u128) -> [u64; 2] {
+    [f as u64, (f >> 64) as u64]
+}
+
+/// Whether slot `slot` (0 to 127) is set in a split mask.
+#[inline]
+fn filter_has(f: [u64; 2], slot: u32) -> bool {
+    f[(slot >> 6) as usize & 1] & (1u64 << (slot & 63)) != 0
+}
+
 /// The slot (0 to 127) of a non-empty key in a [`Sink::key_filter`] mask: its length,
 /// first and last byte.
 #[inline]
@@ -189,8 +201,10 @@ pub struct Tokenizer {
     /// The sink said it does not want the value of the key just read
     /// ([`Sink::member_wanted`]): the next value is quiet without asking.
     skip_member: bool,
-    /// The current object's [`Sink::key_filter`].
-    filter: u128,
+    /// The current object's [`Sink::key_filter`], as two words: a `u128` field would
+    /// raise the evaluator's alignment to 16, which C callers placing it in their own
+    /// memory (`misp_guard_evaluator_init`) should not have to meet.
+    filter: [u64; 2],
     key: [u8; KEY_CAP],
     key_len: u8,
     key_over: bool,
@@ -258,7 +272,7 @@ impl Tokenizer {
             quiet_scalar: false,
             in_key: false,
             skip_member: false,
-            filter: u128::MAX,
+            filter: [u64::MAX; 2],
             key: [0; KEY_CAP],
             key_len: 0,
             key_over: false,
@@ -513,7 +527,7 @@ impl Tokenizer {
         }
         if self.loud() {
             let k = &rest[..len];
-            if !k.is_empty() && len <= KEY_CAP && self.filter & (1 << key_hash(k)) == 0 {
+            if !k.is_empty() && len <= KEY_CAP && !filter_has(self.filter, key_hash(k)) {
                 // a key the sink ignores: its value is quiet, nothing is delivered
                 self.skip_member = true;
             } else {
@@ -725,7 +739,7 @@ impl Tokenizer {
         let skip = core::mem::replace(&mut self.skip_member, false);
         let wanted = self.loud() && !skip && sink.value_start(t);
         if wanted && t == ValueType::Object {
-            self.filter = sink.key_filter();
+            self.filter = split_filter(sink.key_filter());
         }
         match t {
             ValueType::Object | ValueType::Array => {
@@ -786,7 +800,7 @@ impl Tokenizer {
             self.quiet_at = u16::MAX; // the unwanted container ended: no event
         } else if self.loud() {
             sink.container_end();
-            self.filter = sink.key_filter();
+            self.filter = split_filter(sink.key_filter());
         }
         self.value_done();
     }
