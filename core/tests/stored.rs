@@ -587,3 +587,51 @@ fn ob1_a_local_tag_voids_only_its_own_copies() {
     let body = event(&format!(r#""Tag":[{{"name":"tlp:green"}},{}]"#, locals[..4].join(",")));
     assert_eq!(reason(&judge(&PUSH_1_4, &body)), None);
 }
+
+/// Red-team round 2, S2 — `MispAttribute::afterSave` attaches every receiver tag id
+/// listed in an attribute's `tag_ids` (no existence or permission check): refused.
+#[test]
+fn s2_attribute_tag_ids_are_refused() {
+    for ids in ["[1,2,3]", "[]", r#""1""#] {
+        let body = format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Object":[],"Attribute":[{{"type":"text","category":"Other","value":"v","distribution":"1","tag_ids":{ids}}}]}}}}"#
+        );
+        assert_eq!(reason(&judge(&PUSH, body.as_bytes())), Some(Reason::AmbiguousBody), "{ids}");
+    }
+}
+
+/// Red-team round 2, S1 — on `_edit` and pulls MISP stores the attributes, then their
+/// sightings and analyst data, then their tags: a throw in between drops every tag.
+/// Closed triggers: nested analyst data MISP cannot type, and tag fields MISP saves
+/// that are not scalars, where taxonomies are required.
+#[test]
+fn s1_what_makes_misp_throw_before_the_tags_is_refused() {
+    let edit =
+        RequestInfo { path: "/events/edit/5f0f2d3a-1111-4000-8000-000000000001", ..PUSH_1_4 };
+    let attr = |extra: &str| {
+        format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Object":[],"Tag":[{{"name":"tlp:green"}}],"Attribute":[{{"type":"text","category":"Other","value":"v","distribution":"1","Tag":[{{"name":"tlp:green"{extra}}}]{{NOTE}}}}]}}}}"#
+        )
+    };
+    let nested = |child: &str| {
+        attr("").replace(
+            "{NOTE}",
+            &format!(r#","Note":[{{"uuid":"a1000000-0000-4000-8000-000000000000","note":"x","distribution":"1","Opinion":[{child}]}}]"#),
+        )
+    };
+    let untyped = nested(
+        r#"{"uuid":"a2000000-0000-4000-8000-000000000000","opinion":"50","distribution":"1"}"#,
+    );
+    assert_eq!(reason(&judge(&edit, untyped.as_bytes())), Some(Reason::AmbiguousBody));
+    let bad_type = nested(r#"{"note_type_name":"Event","opinion":"50","distribution":"1"}"#);
+    assert_eq!(reason(&judge(&edit, bad_type.as_bytes())), Some(Reason::AmbiguousBody));
+    let typed = nested(r#"{"note_type_name":"Opinion","opinion":"50","distribution":"1"}"#);
+    assert_eq!(reason(&judge(&edit, typed.as_bytes())), None);
+    for field in [r##","colour":["#ffffff"]"##, r#","exportable":{}"#, r#","local_only":[1]"#] {
+        let body = attr(field).replace("{NOTE}", "");
+        assert_eq!(reason(&judge(&edit, body.as_bytes())), Some(Reason::WrongType), "{field}");
+    }
+    let body =
+        attr(r##","colour":"#ffffff","exportable":true,"local_only":false"##).replace("{NOTE}", "");
+    assert_eq!(reason(&judge(&edit, body.as_bytes())), None);
+}

@@ -11,47 +11,9 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::corpus::*;
 use common::{send, Conf, Nginx, Proto, Reply, Req, Upstream};
 use serde_json::Value;
-
-const PUSH_PATH: &str = "/events/add/metadata:1";
-const PUSH_SRC: &str = "20.0.0.2";
-const PUSH_DST: &str = "instance1-comp2.com:443";
-const PULL_PATH: &str = "/events/view/385283a1-b5e0-4e10-a532-dce11c365a56/deleted[]:0/deleted[]:1/excludeGalaxy:1/includeEventCorrelations:0/includeFeedCorrelations:0/includeWarninglistHits:0/excludeLocalTags:1";
-const PULL_SRC: &str = "10.0.0.2";
-const PULL_DST: &str = "instance1-comp1.com:443";
-const TAG_LOG: &str = "event has blocked tag: tlp:red";
-
-fn current() -> PathBuf {
-    common::conformance_dir().join("current")
-}
-
-fn rules() -> PathBuf {
-    current().join("config.json")
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(current().join("fixtures").join(name)).expect("fixture")
-}
-
-fn allowed_event() -> Vec<u8> {
-    fixture("test_event_non-blocked.json")
-}
-
-fn blocked_event() -> Vec<u8> {
-    fixture("test_event_blocked_tags.json")
-}
-
-fn push(id: &str, body: &[u8]) -> Req {
-    Req::new("POST", PUSH_PATH)
-        .wiring(id, Some(PUSH_SRC), PUSH_DST)
-        .header("Content-Type", "application/json")
-        .body(body.to_vec())
-}
-
-fn pull(id: &str) -> Req {
-    Req::new("GET", PULL_PATH).wiring(id, Some(PULL_SRC), PULL_DST)
-}
 
 fn gzip(b: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

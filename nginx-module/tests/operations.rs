@@ -4,51 +4,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-
+use common::corpus::*;
 use common::{send, Conf, Nginx, Proto, Reply, Req, Upstream};
 use serde_json::Value;
-
-const PUSH_PATH: &str = "/events/add/metadata:1";
-const PUSH_SRC: &str = "20.0.0.2";
-const PUSH_DST: &str = "instance1-comp2.com:443";
-const PULL_PATH: &str = "/events/view/385283a1-b5e0-4e10-a532-dce11c365a56/deleted[]:0/deleted[]:1/excludeGalaxy:1/includeEventCorrelations:0/includeFeedCorrelations:0/includeWarninglistHits:0/excludeLocalTags:1";
-const PULL_SRC: &str = "10.0.0.2";
-const PULL_DST: &str = "instance1-comp1.com:443";
-const TAG_LOG: &str = "event has blocked tag: tlp:red";
-/// A domain of the corpus rules' `allowlist.domains`.
-const ALLOWLISTED: &str = "snort-org-site.s3.amazonaws.com:443";
-
-fn current() -> PathBuf {
-    common::conformance_dir().join("current")
-}
-
-fn rules() -> PathBuf {
-    current().join("config.json")
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(current().join("fixtures").join(name)).expect("fixture")
-}
-
-fn allowed_event() -> Vec<u8> {
-    fixture("test_event_non-blocked.json")
-}
-
-fn blocked_event() -> Vec<u8> {
-    fixture("test_event_blocked_tags.json")
-}
-
-fn push(id: &str, body: &[u8]) -> Req {
-    Req::new("POST", PUSH_PATH)
-        .wiring(id, Some(PUSH_SRC), PUSH_DST)
-        .header("Content-Type", "application/json")
-        .body(body.to_vec())
-}
-
-fn pull(id: &str) -> Req {
-    Req::new("GET", PULL_PATH).wiring(id, Some(PULL_SRC), PULL_DST)
-}
 
 fn read(n: &Nginx, file: &str) -> String {
     String::from_utf8_lossy(&std::fs::read(n.dir.join(file)).unwrap_or_default()).into_owned()

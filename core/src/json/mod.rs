@@ -116,11 +116,14 @@ fn filter_has(f: [u64; 2], slot: u32) -> bool {
     f[(slot >> 6) as usize & 1] & (1u64 << (slot & 63)) != 0
 }
 
-/// The slot (0 to 127) of a non-empty key in a [`Sink::key_filter`] mask: its length,
-/// first and last byte.
+/// The slot (0 to 127) of a non-empty key in a [`Sink::key_filter`] mask: its first
+/// byte, last byte and length, multiplied and shifted (the multiplier was searched so
+/// that the names the rules read land in distinct slots; `rules::schema` checks that at
+/// compile time).
 #[inline]
 pub const fn key_hash(k: &[u8]) -> u32 {
-    (k.len() as u32).wrapping_add(k[0] as u32 * 26).wrapping_add(k[k.len() - 1] as u32 * 32) & 127
+    let x = (k[0] as u32) << 16 | (k[k.len() - 1] as u32) << 8 | (k.len() as u32 & 0xff);
+    x.wrapping_mul(0x012b_3adb) >> 25
 }
 
 /// A tokenizer error: the reason, what was wrong, and the byte offset.

@@ -127,7 +127,8 @@ pub(super) fn field_check(field: Field) -> Check {
         Field::RelatedType => Check::RelatedType,
         Field::Minimal | Field::Published => Check::Content,
         Field::SgId => Check::SharingGroup,
-        Field::TagRelation | Field::TagDeleted => Check::Tag,
+        Field::TagRelation | Field::TagDeleted | Field::TagScalar => Check::Tag,
+        Field::NoteType => Check::Content,
     }
 }
 
@@ -141,7 +142,8 @@ pub(super) fn field_expects(field: Field) -> &'static str {
         | Field::TagLocal
         | Field::SgId
         | Field::TagRelation
-        | Field::TagDeleted => "a scalar",
+        | Field::TagDeleted
+        | Field::TagScalar => "a scalar",
         _ => "a string",
     }
 }
@@ -480,6 +482,13 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
                 Scalar::String => !matches!(m.cap.exact.get(), Some(b"" | b"0")),
             };
             m.frames[el].sg_id |= set;
+        }
+        // a container was refused as a wrong type; a scalar is saved as is
+        Field::TagScalar => {}
+        Field::NoteType => {
+            let typed = s == Scalar::String
+                && matches!(m.cap.exact.get(), Some(b"Note" | b"Opinion" | b"Relationship"));
+            m.frames[el].typed |= typed;
         }
         Field::TagDeleted => {
             // PHP's `empty()`: null, false, 0, 0.0, "" and "0" are not deleted
@@ -876,7 +885,11 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
             // attribute, and sends related objects without one (nothing to judge)
         }
         Kind::Cluster { .. } => cluster_tag_as_filed(m, i),
-        Kind::Relationship { strict } => relationship_end(m, i, f, strict, 2),
+        Kind::Relationship { strict } => {
+            untyped_analyst_data(m, i, f);
+            relationship_end(m, i, f, strict, 2)
+        }
+        Kind::Analyst { strict: false } => untyped_analyst_data(m, i, f),
         Kind::Related => {
             // tell the relationship which readings were there
             let bits = (f.has(0) as u8)
@@ -1008,6 +1021,36 @@ fn required_taxonomies(
             .with_ruleset(Some(m.inspection.first));
         m.violate(i, Check::Required, k as u32, 0, b);
     }
+}
+
+/// Nested analyst data MISP cannot type: `AnalystData::deduceAnalystDataType` takes a
+/// valid `note_type_name`, else a `Note`/`Opinion`/`Relationship` key, else throws — on
+/// `_edit` and pulls after the attributes are stored and before their tags are
+/// (`MispAttribute::editAttributePostProcessing`), so they lose every tag. Refused where
+/// taxonomies are required.
+fn untyped_analyst_data(m: &mut Machine<'_>, i: usize, f: super::Frame) {
+    if f.kind.strict() || f.typed || f.has(4) || f.has(5) || f.has(6) {
+        return;
+    }
+    // only children of analyst data are typed so (elements type theirs by the key)
+    let parent = if i > 0 { m.element_at(i - 1) } else { None };
+    if !parent.is_some_and(|p| {
+        matches!(m.frames[p].kind, Kind::Analyst { .. } | Kind::Relationship { .. })
+    }) {
+        return;
+    }
+    if !requires_any_taxonomy(m) {
+        return;
+    }
+    let ptr = m.pointer.clone();
+    let b = m
+        .block(Reason::AmbiguousBody)
+        .with_detail(
+            "analyst data without a `note_type_name` MISP reads: MISP throws after storing \
+             the attributes and before their tags",
+        )
+        .with_pointer(&ptr);
+    m.violate(i, Check::Content, 0, 0, b);
 }
 
 /// `Frame::related` bit: a `related_object` was there (with or without readings).

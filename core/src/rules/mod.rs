@@ -83,6 +83,8 @@ struct Frame {
     sg_object: bool,
     /// A `distribution` other than `null` was read.
     dist_set: bool,
+    /// Analyst data: a `note_type_name` `AnalystData::deduceAnalystDataType` accepts.
+    typed: bool,
     /// A `sharing_group_id` that PHP's `empty()` calls non-empty was read.
     sg_id: bool,
 
@@ -120,6 +122,7 @@ impl Frame {
             sg_object: false,
             dist_set: false,
             sg_id: false,
+            typed: false,
             local: false,
             tax: 0,
             id: 0,

@@ -132,6 +132,11 @@ pub(crate) enum Field {
     /// `deleted` of a tag or tag item: on `_edit` MISP detaches such a tag
     /// (`EventTag::handleEventTag`, `MispAttribute::editAttribute`).
     TagDeleted,
+    /// A tag field MISP saves when it creates the tag (`colour`, `exportable`,
+    /// `local_only`): a scalar, or the save throws.
+    TagScalar,
+    /// `note_type_name` of analyst data.
+    NoteType,
     /// `relationship_type` of a tag or tag item (saved into `varchar(191)` of a
     /// `latin1` table with the element's tags, in one transaction).
     TagRelation,
@@ -243,6 +248,8 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"Galaxy" => (10, A(Kind::Galaxy, C::Galaxies)),
             b"Sighting" => (11, A(Kind::Sighting, C::Sightings)),
             b"sharing_group_id" => (12, F(Field::SgId)),
+            // `MispAttribute::afterSave` attaches each receiver tag id listed here
+            b"tag_ids" => (13, Act::Refuse(ATTACHES_BY_ID)),
             _ => return None,
         },
 
@@ -305,6 +312,8 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"Relationship" => (6, A(Kind::Relationship { strict: false }, C::Relationships)),
             b"Tag" => (7, A(Kind::Tag, C::Tag)),
             b"sharing_group_id" => (8, F(Field::SgId)),
+            // nested analyst data: `AnalystData::deduceAnalystDataType` types it by this
+            b"note_type_name" => (9, F(Field::NoteType)),
             _ => {
                 let _ = strict;
                 return None;
@@ -374,6 +383,11 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         (Kind::Tag, b"local") => (1, F(Field::TagLocal)),
         (Kind::Tag, b"relationship_type") => (2, F(Field::TagRelation)),
         (Kind::Tag, b"deleted") => (3, F(Field::TagDeleted)),
+        // saved into `tags` when MISP creates the tag: a list or an object there makes the
+        // save throw after the element is stored, dropping its tags
+        (Kind::Tag, b"colour") => (4, F(Field::TagScalar)),
+        (Kind::Tag, b"exportable") => (5, F(Field::TagScalar)),
+        (Kind::Tag, b"local_only") => (6, F(Field::TagScalar)),
         (Kind::TagWrap { stored }, k) => match k {
             b"Tag" => (0, O(Kind::Tag, C::Tag)),
             // `Event::__captureObjects` reads `local` on the item, not on its `Tag`
@@ -443,7 +457,7 @@ const fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
 
 /// Every key [`key_action`] reads literally (every kind but [`Kind::Search`], which
 /// reads spellings of its keys); an unread key of any other kind is not here.
-const NAMES: [&str; 42] = [
+const NAMES: [&str; 46] = [
     "0",
     "Attribute",
     "AttributeTag",
@@ -467,10 +481,13 @@ const NAMES: [&str; 42] = [
     "Tag",
     "all_orgs",
     "category",
+    "colour",
     "deleted",
     "distribution",
+    "exportable",
     "info",
     "local",
+    "local_only",
     "minimal",
     "name",
     "note_type_name",
@@ -483,6 +500,7 @@ const NAMES: [&str; 42] = [
     "search",
     "sharing_group_id",
     "tag_id",
+    "tag_ids",
     "tag_name",
     "type",
     "uuid",

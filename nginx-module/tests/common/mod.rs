@@ -12,6 +12,8 @@
 //! (default: `../shared/conformance` relative to the repository root).
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
