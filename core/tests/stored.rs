@@ -635,3 +635,34 @@ fn s1_what_makes_misp_throw_before_the_tags_is_refused() {
         attr(r##","colour":"#ffffff","exportable":true,"local_only":false"##).replace("{NOTE}", "");
     assert_eq!(reason(&judge(&edit, body.as_bytes())), None);
 }
+
+/// `POST /sightings/restSearch/event` answers `{"response": [sightings]}`: every item is
+/// judged, as in the bare list.
+#[test]
+fn sightings_in_a_response_wrapper_are_judged() {
+    let p = policy();
+    let req = RequestInfo {
+        method: "POST",
+        path: "/sightings/restSearch/event",
+        scheme: "https",
+        src_ip: "20.0.0.2",
+        dst_host: "instance1-comp2.com",
+        dst_port: 443,
+    };
+    let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("refused") };
+    let insp = plan.response.expect("judged");
+    let run = |body: &[u8]| {
+        let mut g = Guard::for_body(&p, insp, &[], Default::default());
+        g.feed(body);
+        g.finish()
+    };
+    for body in [
+        &br#"{"response":[{"Sighting":{"distribution":"0"}}]}"#[..],
+        br#"{"response":[{"distribution":0}]}"#,
+        br#"[{"Sighting":{"distribution":"0"}}]"#,
+    ] {
+        let v = run(body);
+        assert_eq!(reason(&v), Some(Reason::SightingBlockedDistribution), "{v:?}");
+    }
+    assert_eq!(reason(&run(br#"{"response":[{"Sighting":{"distribution":"1"}}]}"#)), None);
+}

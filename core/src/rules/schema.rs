@@ -294,6 +294,8 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"distribution" => (0, F(Field::Distribution)),
             b"SharingGroup" => (1, O(Kind::SharingGroup, C::SharingGroup)),
             b"Sighting" => (2, O(Kind::Sighting, C::Content)),
+            // `/sightings/restSearch` answers `{"response": [sightings]}`
+            b"response" => (3, A(Kind::SightingItem, C::Content)),
             _ => return None,
         },
 
