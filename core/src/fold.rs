@@ -389,17 +389,6 @@ impl<const N: usize> Folder<N> {
     }
 }
 
-/// Folds a whole string into `out` (used when compiling the configuration).
-/// Returns `None` when it does not fit.
-pub fn fold_into<'b>(fold: Fold, s: &str, out: &'b mut [u8]) -> Option<&'b [u8]> {
-    let mut f: Folder<{ crate::policy::MAX_STR }> = Folder::new(fold);
-    f.push_str(s);
-    let v = f.get()?;
-    let dst = out.get_mut(..v.len())?;
-    dst.copy_from_slice(v);
-    Some(dst)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

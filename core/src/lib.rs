@@ -24,6 +24,7 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+mod escape;
 pub mod fold;
 pub mod json;
 pub mod policy;

@@ -8,6 +8,7 @@
 
 use core::fmt::{self, Write as _};
 
+pub use crate::escape::write_escaped;
 use crate::policy::{Format, Policy, RuleSetId, Side};
 
 /// Capacity (bytes) of the offending value kept in a [`Block`]; longer values are cut
@@ -319,24 +320,6 @@ impl<const N: usize> fmt::Write for Bounded<'_, N> {
         }
         Ok(())
     }
-}
-
-/// Writes `s` with every control character (and `\`) escaped as `\xNN`, so traffic
-/// can never start a new log line or forge one.
-pub fn write_escaped(f: &mut dyn fmt::Write, s: &str) -> fmt::Result {
-    for c in s.chars() {
-        if c.is_control() || c == '\\' || c == '\u{2028}' || c == '\u{2029}' {
-            let v = c as u32;
-            if v <= 0xff {
-                write!(f, "\\x{:02x}", v)?;
-            } else {
-                write!(f, "\\u{{{:x}}}", v)?;
-            }
-        } else {
-            f.write_char(c)?;
-        }
-    }
-    Ok(())
 }
 
 struct Esc<'a>(&'a str);

@@ -5,7 +5,7 @@ use super::{
     ConfigError, ConfigErrorKind, EndpointList, Format, Instance, List, Policy, RuleSet, RuleSetId,
     Str, MAX_REQUIRED, MAX_STR,
 };
-use crate::fold::{fold_into, Fold};
+use crate::fold::{Fold, Folder};
 
 /// Incremental construction of a [`Policy`]; errors name the offending JSON path.
 pub struct Builder {
@@ -314,4 +314,14 @@ impl PathBuf {
         }
         &self.cur
     }
+}
+
+/// Folds a whole configuration string into `out`; `None` when it does not fit.
+fn fold_into<'b>(fold: Fold, s: &str, out: &'b mut [u8]) -> Option<&'b [u8]> {
+    let mut f: Folder<MAX_STR> = Folder::new(fold);
+    f.push_str(s);
+    let v = f.get()?;
+    let dst = out.get_mut(..v.len())?;
+    dst.copy_from_slice(v);
+    Some(dst)
 }

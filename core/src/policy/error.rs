@@ -91,10 +91,10 @@ impl fmt::Display for ConfigError {
         // keys from the file are in the message and the path: escape control
         // characters so that an error is always one line
         write!(f, "{}:{}: ", self.line, self.column)?;
-        crate::verdict::write_escaped(f, &self.message)?;
+        crate::escape::write_escaped(f, &self.message)?;
         if !self.path.is_empty() {
             f.write_str(" (at ")?;
-            crate::verdict::write_escaped(f, &self.path)?;
+            crate::escape::write_escaped(f, &self.path)?;
             f.write_str(")")?;
         }
         Ok(())

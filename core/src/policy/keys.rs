@@ -25,7 +25,7 @@
 use core::fmt::Write as _;
 
 use super::error::push_cut;
-use super::load_core::{line_col, unescape, Scan};
+use super::scan::{line_col, unescape, Scan};
 use super::{ConfigError, ConfigErrorKind, Format, Policy};
 
 /// Most ignored keys kept (with their position) in a [`Policy`].
@@ -47,7 +47,7 @@ impl core::fmt::Display for IgnoredKey {
     /// characters of the key escaped); a front end prefixes the file name.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}:{}: key ignored (no rule reads it) (at ", self.line, self.column)?;
-        crate::verdict::write_escaped(f, &self.path)?;
+        crate::escape::write_escaped(f, &self.path)?;
         f.write_str(")")
     }
 }

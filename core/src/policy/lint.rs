@@ -5,7 +5,8 @@
 use core::fmt::Write as _;
 
 use super::error::{push_cut, push_cut_marked};
-use super::load_core::{line_col, position_of_path, unescape, Scan};
+use super::load_core::position_of_path;
+use super::scan::{line_col, unescape, Scan};
 use super::{Format, Policy};
 
 /// What a [`Lint`] is about.
@@ -59,10 +60,10 @@ impl core::fmt::Display for Lint {
     /// `LINE:COL: message (at PATH)` on one line; a front end prefixes the file name.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}:{}: ", self.line, self.column)?;
-        crate::verdict::write_escaped(f, &self.message)?;
+        crate::escape::write_escaped(f, &self.message)?;
         if !self.path.is_empty() {
             f.write_str(" (at ")?;
-            crate::verdict::write_escaped(f, &self.path)?;
+            crate::escape::write_escaped(f, &self.path)?;
             f.write_str(")")?;
         }
         Ok(())

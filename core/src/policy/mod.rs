@@ -17,6 +17,7 @@ mod error;
 mod keys;
 mod lint;
 mod request;
+mod scan;
 
 mod load_core;
 #[cfg(feature = "std")]

@@ -133,7 +133,7 @@ impl fmt::Display for AllowLine<'_> {
                 f.write_str("domain ")?;
             }
         }
-        crate::verdict::write_escaped(f, &esc)?;
+        crate::escape::write_escaped(f, &esc)?;
         f.write_str(" was allowed by the allowlist")
     }
 }
