@@ -666,3 +666,41 @@ fn sightings_in_a_response_wrapper_are_judged() {
     }
     assert_eq!(reason(&run(br#"{"response":[{"Sighting":{"distribution":"1"}}]}"#)), None);
 }
+
+/// The copies tables' bounds (`rules/copies.rs`): 4 voiding tags per element are kept
+/// (3, 4: only themselves voided), a 5th and ×10 void the taxonomy (fail closed); three
+/// nested elements that require taxonomies have a table, a fourth falls back to voiding
+/// the taxonomy on any local tag in it (fail closed).
+#[test]
+fn copies_bounds_fail_closed() {
+    let locals = |n: usize| -> String {
+        (0..n).map(|i| format!(r#",{{"name":"tlp:x{i}","local":1}}"#)).collect()
+    };
+    for (n, want) in [
+        (3, None),
+        (4, None),
+        (5, Some(Reason::MissingRequiredTaxonomy)),
+        (40, Some(Reason::MissingRequiredTaxonomy)),
+    ] {
+        let body = event(&format!(r#""Tag":[{{"name":"tlp:green"}}{}]"#, locals(n)));
+        assert_eq!(reason(&judge(&PUSH_1_4, &body)), want, "{n} local tags");
+    }
+    // an attribute related to an attribute related to … : `depth` requiring elements
+    let tags = r#""Tag":[{"name":"tlp:green"},{"name":"tlp:amber","local":1}]"#;
+    let nest = |depth: usize| {
+        let mut inner =
+            format!(r#"{{"category":"Other","type":"text","distribution":"1",{tags}}}"#);
+        for _ in 2..depth {
+            inner = format!(
+                r#"{{"category":"Other","type":"text","distribution":"1",{tags},"Relationship":[{{"distribution":"1","related_object_type":"Attribute","related_object":{{"Attribute":{inner}}}}}]}}"#
+            );
+        }
+        format!(
+            r#"{{"Event":{{"info":"x","distribution":"1",{tags},"Object":[],"Attribute":[{inner}]}}}}"#
+        )
+    };
+    for (depth, want) in [(2, None), (3, None), (4, Some(Reason::MissingRequiredTaxonomy))] {
+        let body = nest(depth);
+        assert_eq!(reason(&judge(&PUSH_1_4, body.as_bytes())), want, "depth {depth}");
+    }
+}
