@@ -835,7 +835,6 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
     if distribution_required(f.kind) && lacks(b"distribution") {
         missing(m, i, Check::Distribution, "distribution");
     }
-    let _ = lacks;
     if f.sg_level && stored_with_sharing_group(f.kind) && !f.sg_object {
         // `null` is no object: MISP takes the local group `sharing_group_id` names
         missing(m, i, Check::SharingGroup, "SharingGroup");
