@@ -746,6 +746,30 @@ impl<W: Write> Gen<'_, W> {
         self.spec.plant.as_ref().map(|p| &p.what).filter(|v| v.is_event_level())
     }
 
+    /// Writes elements with `one` while `more(position)` holds (at least one when
+    /// `first`), flushing after each; the plant of `slot` goes into the element its
+    /// position in `[start, start+budget)` names, or after the stream (`plant_tail`).
+    fn fill(
+        &mut self,
+        slot: Option<Slot>,
+        (start, budget): (u64, u64),
+        first: bool,
+        more: impl Fn(u64) -> bool,
+        mut one: impl FnMut(&mut Self, Option<Violation>),
+    ) -> io::Result<()> {
+        let mut first = first;
+        while first || more(self.out.pos()) {
+            first = false;
+            let plant = slot.and_then(|s| self.plant_here(s, start, budget));
+            one(self, plant);
+            self.out.maybe_flush()?;
+        }
+        if let Some(p) = slot.and_then(|s| self.plant_tail(s)) {
+            one(self, Some(p));
+        }
+        Ok(())
+    }
+
     // ----- shared pieces ------------------------------------------------------------
 
     fn org(&mut self, k: &str) {
@@ -1119,17 +1143,14 @@ impl<W: Write> Gen<'_, W> {
         self.key("Attribute");
         self.raw("[");
         let start = self.out.pos();
-        loop {
-            let plant = self.plant_here(Slot::Attr, start, attr_budget);
-            self.attribute(None, plant.as_ref(), false);
-            self.out.maybe_flush()?;
-            if self.out.pos() >= start + attr_budget {
-                break;
-            }
-        }
-        if let Some(p) = self.plant_tail(Slot::Attr) {
-            self.attribute(None, Some(&p), false);
-        }
+        let end = start + attr_budget;
+        self.fill(
+            Some(Slot::Attr),
+            (start, attr_budget),
+            true,
+            |pos| pos < end,
+            |g, p| g.attribute(None, p.as_ref(), false),
+        )?;
         self.raw("]");
         self.kraw("ShadowAttribute", "[]");
         self.key("RelatedEvent");
@@ -1148,37 +1169,34 @@ impl<W: Write> Gen<'_, W> {
         self.key("Galaxy");
         self.raw("[");
         let start = self.out.pos();
-        while self.out.pos() < (start + gal_budget).min(target) {
-            self.galaxy();
-            self.out.maybe_flush()?;
-        }
+        let end = (start + gal_budget).min(target);
+        self.fill(None, (start, gal_budget), false, |pos| pos < end, |g, _| g.galaxy())?;
         self.raw("]");
 
         self.key("Object");
         self.raw("[");
         let start = self.out.pos();
-        while self.out.pos() < (start + obj_budget).min(target) {
-            let plant = self.plant_here(Slot::Object, start, obj_budget);
-            self.object(plant.as_ref());
-            self.out.maybe_flush()?;
-        }
-        if let Some(p) = self.plant_tail(Slot::Object) {
-            self.object(Some(&p));
-        }
+        let end = (start + obj_budget).min(target);
+        self.fill(
+            Some(Slot::Object),
+            (start, obj_budget),
+            false,
+            |pos| pos < end,
+            |g, p| g.object(p.as_ref()),
+        )?;
         self.raw("]");
 
         self.key("EventReport");
         self.raw("[");
         let start = self.out.pos();
         let rep_budget = target.saturating_sub(start);
-        while self.out.pos() + 64 < target {
-            let plant = self.plant_here(Slot::Report, start, rep_budget);
-            self.report(plant.as_ref());
-            self.out.maybe_flush()?;
-        }
-        if let Some(p) = self.plant_tail(Slot::Report) {
-            self.report(Some(&p));
-        }
+        self.fill(
+            Some(Slot::Report),
+            (start, rep_budget),
+            false,
+            |pos| pos + 64 < target,
+            |g, p| g.report(p.as_ref()),
+        )?;
         self.raw("]");
         self.kraw("CryptographicKey", "[]");
         self.raw("}}");
@@ -1369,43 +1387,45 @@ impl<W: Write> Gen<'_, W> {
     fn events_index(&mut self) -> io::Result<()> {
         let target = self.spec.target_bytes as u64;
         self.raw("[");
-        loop {
-            self.comma();
-            self.raw("{");
-            let l = self.level(false);
-            let info = self.words(10, 80);
-            self.event_meta(&info, l);
-            self.knum_str("sighting_timestamp", 0);
-            self.org("Org");
-            self.org("Orgc");
-            self.key("EventTag");
-            self.raw("[");
-            for _ in 0..self.rng.range(0, 3) {
-                self.comma();
-                self.raw("{");
-                let id = self.id();
-                self.knum_str("id", id);
-                self.kstr("event_id", "1");
-                self.knum_str("tag_id", id % 97);
-                self.kbool("local", false);
-                self.kraw("relationship_type", "null");
-                self.key("Tag");
-                self.raw("{");
-                self.knum_str("id", id % 97);
-                let t = *self.rng.pick(TAGS);
-                self.kstr("name", t);
-                self.kstr("colour", "#ffffff");
-                self.kbool("is_galaxy", false);
-                self.raw("}");
-                self.raw("}");
-            }
-            self.raw("]");
-            self.raw("}");
-            self.out.maybe_flush()?;
-            if self.out.pos() >= target {
-                break;
-            }
-        }
+        self.fill(
+            None,
+            (0, 0),
+            true,
+            |pos| pos < target,
+            |g, _| {
+                g.comma();
+                g.raw("{");
+                let l = g.level(false);
+                let info = g.words(10, 80);
+                g.event_meta(&info, l);
+                g.knum_str("sighting_timestamp", 0);
+                g.org("Org");
+                g.org("Orgc");
+                g.key("EventTag");
+                g.raw("[");
+                for _ in 0..g.rng.range(0, 3) {
+                    g.comma();
+                    g.raw("{");
+                    let id = g.id();
+                    g.knum_str("id", id);
+                    g.kstr("event_id", "1");
+                    g.knum_str("tag_id", id % 97);
+                    g.kbool("local", false);
+                    g.kraw("relationship_type", "null");
+                    g.key("Tag");
+                    g.raw("{");
+                    g.knum_str("id", id % 97);
+                    let t = *g.rng.pick(TAGS);
+                    g.kstr("name", t);
+                    g.kstr("colour", "#ffffff");
+                    g.kbool("is_galaxy", false);
+                    g.raw("}");
+                    g.raw("}");
+                }
+                g.raw("]");
+                g.raw("}");
+            },
+        )?;
         self.raw("]");
         Ok(())
     }
@@ -1414,22 +1434,18 @@ impl<W: Write> Gen<'_, W> {
         let target = self.spec.target_bytes as u64;
         self.raw("[");
         let start = self.out.pos();
-        loop {
-            let plant = self.plant_here(Slot::Attr, start, target);
-            self.comma();
-            self.raw("{\"ShadowAttribute\":");
-            self.attribute(None, plant.as_ref(), true);
-            self.raw("}");
-            self.out.maybe_flush()?;
-            if self.out.pos() >= target {
-                break;
-            }
-        }
-        if let Some(p) = self.plant_tail(Slot::Attr) {
-            self.raw(",{\"ShadowAttribute\":");
-            self.attribute(None, Some(&p), true);
-            self.raw("}");
-        }
+        self.fill(
+            Some(Slot::Attr),
+            (start, target),
+            true,
+            |pos| pos < target,
+            |g, p| {
+                g.comma();
+                g.raw("{\"ShadowAttribute\":");
+                g.attribute(None, p.as_ref(), true);
+                g.raw("}");
+            },
+        )?;
         self.raw("]");
         Ok(())
     }
@@ -1448,17 +1464,7 @@ impl<W: Write> Gen<'_, W> {
             g.cluster_body_in_list(l.as_deref(), true);
             g.raw("}");
         };
-        loop {
-            let plant = self.plant_here(Slot::Cluster, start, target);
-            one(self, plant);
-            self.out.maybe_flush()?;
-            if self.out.pos() >= target {
-                break;
-            }
-        }
-        if let Some(p) = self.plant_tail(Slot::Cluster) {
-            one(self, Some(p));
-        }
+        self.fill(Some(Slot::Cluster), (start, target), true, |pos| pos < target, one)?;
         self.raw("]");
         Ok(())
     }
@@ -1480,17 +1486,7 @@ impl<W: Write> Gen<'_, W> {
             g.analyst_elem(kind, "Attribute", &u, &l);
             g.raw("}");
         };
-        loop {
-            let plant = self.plant_here(Slot::Analyst, start, target);
-            one(self, plant);
-            self.out.maybe_flush()?;
-            if self.out.pos() >= target {
-                break;
-            }
-        }
-        if let Some(p) = self.plant_tail(Slot::Analyst) {
-            one(self, Some(p));
-        }
+        self.fill(Some(Slot::Analyst), (start, target), true, |pos| pos < target, one)?;
         self.raw("]");
         Ok(())
     }
