@@ -25,13 +25,13 @@ use std::io::Write;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use misp_guard_benches::gen::{analyst_data_push, Analyst, Body, Spec, Violation};
-use misp_guard_benches::reference::{Kind, Outcome, Reference, Search, Side as RSide};
 use misp_guard_benches::typed::{self, Limit, Parser};
-use misp_guard_benches::{bench_config, instance_rules, DST_HOST, SRC_INSTANCE, SRC_IP};
 use misp_guard_core::decode::Limits;
 use misp_guard_core::policy::Header;
 use misp_guard_core::{Guard, Inspection, Policy, Progress, RequestInfo, RequestVerdict, Verdict};
+use misp_guard_testkit::bodies::{analyst_data_push, Analyst, Body, Spec, Violation};
+use misp_guard_testkit::reference::{Kind, Outcome, Reference, Search, Side as RSide};
+use misp_guard_testkit::setup::{bench_config, instance_rules, DST_HOST, SRC_INSTANCE, SRC_IP};
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;

@@ -17,12 +17,12 @@ use std::io::{BufWriter, Read};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use misp_guard_benches::gen::{Spec, Violation};
-use misp_guard_benches::reference::{Kind, Reference, Side};
 use misp_guard_benches::typed::{self, Parser};
-use misp_guard_benches::{bench_config, instance_rules, DST_HOST, SRC_INSTANCE, SRC_IP};
 use misp_guard_core::decode::Limits;
 use misp_guard_core::{Guard, Policy, RequestInfo, RequestVerdict, Verdict};
+use misp_guard_testkit::bodies::{Spec, Violation};
+use misp_guard_testkit::reference::{Kind, Reference, Side};
+use misp_guard_testkit::setup::{bench_config, instance_rules, DST_HOST, SRC_INSTANCE, SRC_IP};
 
 fn main() -> ExitCode {
     match run() {

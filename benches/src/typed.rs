@@ -1,7 +1,7 @@
 //! The strongest conventional alternative: typed `#[derive(Deserialize)]` structs that
 //! hold only the fields the rules read (strings borrowed from the body when they
 //! have no escapes), deserialized by serde_json or by sonic-rs, then the same rules
-//! as [`crate::reference`]. Plus [`Limit`], a memchr byte scan that reads every byte
+//! as [`misp_guard_testkit::reference`]. Plus [`Limit`], a memchr byte scan that reads every byte
 //! once and decides nothing: the practical speed limit.
 //!
 //! No `#[serde(flatten)]` or `untagged` (both buffer through serde's `Content` and
@@ -19,7 +19,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::reference::{msg, satisfies_required, Kind, Outcome, Rules, Side};
+use misp_guard_testkit::reference::{msg, satisfies_required, Kind, Outcome, Rules, Side};
 
 /// A scalar read where misp-guard applies `str()` (levels, categories).
 #[derive(Clone, Debug, PartialEq)]
@@ -676,9 +676,9 @@ impl Limit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::{analyst_data_push, Analyst, Body, Spec, Violation};
-    use crate::reference::Reference;
-    use crate::{bench_config, instance_rules, SRC_INSTANCE};
+    use misp_guard_testkit::bodies::{analyst_data_push, Analyst, Body, Spec, Violation};
+    use misp_guard_testkit::reference::Reference;
+    use misp_guard_testkit::setup::{bench_config, instance_rules, SRC_INSTANCE};
 
     #[test]
     fn typed_agrees_with_reference_on_generated_bodies() {
@@ -691,7 +691,7 @@ mod tests {
         for v in [
             EventTag("tlp:red".into()),
             AttributeTag("tlp:red".into()),
-            AttributeSharingGroup(crate::gen::BLOCKED_SG_UUID.into()),
+            AttributeSharingGroup(misp_guard_testkit::bodies::BLOCKED_SG_UUID.into()),
             AttributeNoteDistribution("0".into()),
             ObjectType("person".into()),
             ObjectAttributeType("email".into()),

@@ -7,7 +7,7 @@
 //! * (c) it agrees with naive reference models: a `serde_json::Value` DOM walk written
 //!   here ([`oracle`]), independent of the core, applying misp-guard's rules in
 //!   misp-guard's order with MISP's reading of levels (reason compared exactly), and
-//!   the team's reference evaluator (`benches/src/reference.rs`, misp-guard's Python
+//!   the team's reference evaluator (`testkit/src/reference.rs`, misp-guard's Python
 //!   semantics: compared on integer levels, verdict and message).
 //!
 //! Where the core and the DOM model disagree *by design* (the core is stricter), the
@@ -23,8 +23,8 @@
 //!
 //! Cases: 256 per property by default (`PROPTEST_CASES` overrides).
 
-use misp_guard_benches::reference;
 use misp_guard_core::{BodyKind, Guard, Inspection, Policy, Reason, RuleSetId, Side, Verdict};
+use misp_guard_testkit::reference;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::Value;
@@ -873,7 +873,7 @@ proptest! {
     }
 }
 
-/// The team's reference evaluator (`benches/src/reference.rs`) for `r`.
+/// The team's reference evaluator (`testkit/src/reference.rs`) for `r`.
 fn team_reference(r: &Rules) -> reference::Reference {
     let cfg: Value = serde_json::from_str(&r.config()).unwrap();
     reference::Reference::new(&cfg["instances"]["i"]).unwrap()

@@ -920,7 +920,7 @@ mod tests {
     /// near misses of them: the compiled lookup answers exactly as `key_action`.
     #[test]
     fn lookup_agrees_with_key_action() {
-        use misp_guard_benches::gen::{Body, Spec};
+        use misp_guard_testkit::bodies::{Body, Spec};
         let mut keys: Vec<Vec<u8>> = Vec::new();
         fn walk(v: &serde_json::Value, keys: &mut Vec<Vec<u8>>) {
             match v {

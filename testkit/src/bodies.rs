@@ -17,7 +17,7 @@
 //! except that a tiny target still gets one complete element.
 //!
 //! Violations: a [`Plant`] puts exactly one rule violation (against
-//! [`crate::bench_config`]'s rules) into an element chosen by position, so the same
+//! [`crate::setup::bench_config`]'s rules) into an element chosen by position, so the same
 //! generator serves "allowed" and "blocked" cases. Nothing else in a generated body
 //! violates those rules.
 //!
@@ -148,7 +148,7 @@ impl Violation {
     }
 
     /// The core's reason code and misp-guard's message for this violation under
-    /// [`crate::bench_config`]'s rules (the message without the `request blocked:`
+    /// [`crate::setup::bench_config`]'s rules (the message without the `request blocked:`
     /// prefix), assuming the planted value is the literal offending value.
     pub fn expected(&self) -> (&'static str, String) {
         use Violation::*;

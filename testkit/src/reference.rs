@@ -65,7 +65,7 @@
 //! level to both). It is more lenient where MISP leaves parts out: an object without
 //! `Attribute`, an empty `related_object`.
 //! Property tests must state these cases instead of comparing verdicts on them; the
-//! generator ([`crate::gen`]) produces none of them unless planted.
+//! generator ([`crate::bodies`]) produces none of them unless planted.
 
 use serde_json::Value;
 
@@ -841,8 +841,8 @@ fn py_type(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::{analyst_data_push, Analyst, Body, Spec, Violation};
-    use crate::{bench_config, instance_rules, SRC_INSTANCE};
+    use crate::bodies::{analyst_data_push, Analyst, Body, Spec, Violation};
+    use crate::setup::{bench_config, instance_rules, SRC_INSTANCE};
 
     fn reference(required: bool) -> Reference {
         let cfg = bench_config(required);
@@ -890,13 +890,13 @@ mod tests {
             EventTag("tlp:red".into()),
             EventTag("TLP:Red".into()),
             EventDistribution("0".into()),
-            EventSharingGroup(crate::gen::BLOCKED_SG_UUID.to_uppercase()),
+            EventSharingGroup(crate::bodies::BLOCKED_SG_UUID.to_uppercase()),
             AttributeTag("tlp:red".into()),
             AttributeType("passport-number".into()),
             AttributeType("EMAIL".into()),
             AttributeCategory("Person".into()),
             AttributeDistribution("0".into()),
-            AttributeSharingGroup(crate::gen::BLOCKED_SG_UUID.into()),
+            AttributeSharingGroup(crate::bodies::BLOCKED_SG_UUID.into()),
             AttributeNoteDistribution("0".into()),
             ObjectType("person".into()),
             ObjectDistribution("0".into()),
@@ -963,9 +963,12 @@ mod tests {
     fn user_org_check() {
         let r = reference(false);
         let b = Spec::event(64 * 1024, 4)
-            .with_plant(Violation::AttributeSharingGroup(crate::gen::ALLOWED_SG_UUID.into()), 0.5)
+            .with_plant(
+                Violation::AttributeSharingGroup(crate::bodies::ALLOWED_SG_UUID.into()),
+                0.5,
+            )
             .generate();
-        let member = crate::gen::HOST_ORG_UUID;
+        let member = crate::bodies::HOST_ORG_UUID;
         assert!(r.evaluate(Kind::Event, Side::Response, &b, Some(member)).is_allow());
         let stranger = "00000000-0000-4000-8000-000000000000";
         assert_eq!(
