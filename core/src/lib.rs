@@ -28,7 +28,9 @@ mod escape;
 pub mod fold;
 pub mod json;
 pub mod policy;
+mod request;
 pub mod rules;
+mod uuid;
 pub mod verdict;
 
 #[cfg(feature = "decode")]

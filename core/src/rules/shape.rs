@@ -16,7 +16,8 @@
 use core::fmt::Write;
 
 use crate::json::{Scalar, Sink, ValueType};
-use crate::policy::{is_uuid, BodyKind, Side};
+use crate::policy::{BodyKind, Side};
+use crate::uuid::is_uuid;
 use crate::verdict::{Block, Reason};
 
 /// The keys of MISP's API description, in the bit order of [`Shape::seen`].

@@ -8,9 +8,15 @@
 
 use core::fmt;
 
-use super::endpoint::{is_canonical, Endpoint, Traffic};
-use super::{BodyKind, EndpointList, Format, Inspection, MinimalSearch, Policy, RuleSetId, Side};
+mod endpoint;
+
+pub use endpoint::{Endpoint, ENDPOINTS, MAX_UUIDS_PER_PULL};
+
+use crate::policy::{
+    BodyKind, EndpointList, Format, Inspection, MinimalSearch, Policy, RuleSetId, Side,
+};
 use crate::verdict::{Block, Reason};
+use endpoint::{is_canonical, Traffic};
 
 /// The request as seen on the wire.
 #[derive(Clone, Copy, Debug)]
