@@ -19,7 +19,7 @@
 //! itself would have reported first, and a syntax error anywhere in the body takes
 //! precedence, as in misp-guard, which parses before it checks.
 
-use crate::policy::{Inspection, Policy};
+use crate::policy::{Inspection, PolicyRef};
 use crate::rules::Evaluator;
 pub use crate::rules::Progress;
 use crate::verdict::{Block, Verdict};
@@ -41,8 +41,10 @@ pub struct Guard<'p> {
 }
 
 impl<'p> Guard<'p> {
-    /// A guard for an identity-encoded body.
-    pub fn new(policy: &'p Policy, inspection: Inspection) -> Self {
+    /// A guard for an identity-encoded body, judging with `policy`: a `&Policy`, or (with
+    /// the `alloc` feature) an `Arc<Policy>` the guard then keeps alive itself, for
+    /// callers that cannot name a borrow that outlives the guard (see [`PolicyRef`]).
+    pub fn new(policy: impl Into<PolicyRef<'p>>, inspection: Inspection) -> Self {
         Guard {
             eval: Evaluator::new(policy, inspection),
             #[cfg(feature = "decode")]
@@ -58,7 +60,7 @@ impl<'p> Guard<'p> {
     /// (several headers: no organisation matches, as with misp-guard's joined value).
     #[cfg(feature = "decode")]
     pub fn for_body(
-        policy: &'p Policy,
+        policy: impl Into<PolicyRef<'p>>,
         inspection: Inspection,
         headers: &[Header<'_>],
         limits: Limits,

@@ -81,7 +81,7 @@ enum Phase {
 
 /// What the handle points to.
 struct State {
-    // Drop order is declaration order: `guard` borrows `*policy`, so it goes first.
+    /// Holds its own reference count on `policy`.
     guard: Guard<'static>,
     policy: Arc<Policy>,
     side: Side,
@@ -149,14 +149,9 @@ impl State {
     }
 }
 
-/// Builds the guard for a body, borrowing the policy for `'static`.
+/// Builds the guard for a body; it shares the policy (one more reference count).
 fn guard_for(policy: &Arc<Policy>, insp: Inspection, headers: &[Header<'_>]) -> Guard<'static> {
-    // SAFETY: the `Arc`'s allocation never moves and is kept alive by the `policy`
-    // field of the `State` that stores this guard; that field is declared after
-    // `guard`, so it is dropped after it, and `reset` replaces the guard while the
-    // same `Arc` is held. The reference never leaves the `State`.
-    let p: &'static Policy = unsafe { &*Arc::as_ptr(policy) };
-    Guard::for_body(p, insp, headers, Limits::default())
+    Guard::for_body(Arc::clone(policy), insp, headers, Limits::default())
 }
 
 /// The state behind a handle.

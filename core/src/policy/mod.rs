@@ -14,6 +14,7 @@
 mod build;
 mod endpoint;
 mod error;
+mod handle;
 mod keys;
 mod lint;
 mod request;
@@ -27,6 +28,7 @@ mod model;
 pub use build::Builder;
 pub use endpoint::{is_uuid, Endpoint, ENDPOINTS, MAX_UUIDS_PER_PULL};
 pub use error::{ConfigError, ConfigErrorKind};
+pub use handle::PolicyRef;
 pub use keys::{IgnoredKey, MAX_IGNORED};
 pub use lint::{Lint, LintKind};
 #[cfg(feature = "alloc")]
