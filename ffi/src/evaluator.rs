@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use misp_guard_core::decode::Limits;
 use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::LogLine;
+use misp_guard_core::verdict::RefusalLines;
 use misp_guard_core::{Block, Guard, Inspection, Policy, Progress, Side, Verdict};
 
 use crate::policy::misp_guard_policy;
@@ -532,7 +532,8 @@ pub unsafe extern "C" fn misp_guard_evaluator_log_line(
         let (Phase::Finished, Some(block)) = (st.phase, &st.block) else {
             return misp_guard_result::InvalidState;
         };
-        let line = LogLine { method, path, block, policy: &st.policy };
+        // a body's refusal has no preamble (endpoint refusals are request-level)
+        let line = RefusalLines::new(method, path, block, &st.policy).line;
         let need = rendered_len(format_args!("{line}"));
         // SAFETY: `written` is non-NULL and writable per the contract.
         unsafe { written.write(need) };
