@@ -19,7 +19,8 @@
 //!   decoder's window and `misp_guard_evaluator_new` itself (use `_init` to avoid it).
 //!
 //! All `unsafe` of the project's C surface lives in this crate, each block with a
-//! `// SAFETY:` note; the core is `forbid(unsafe_code)`.
+//! `// SAFETY:` note; the core is `deny(unsafe_code)`, allowed in one module only (its
+//! SIMD scanners, `core/src/json/simd.rs`).
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_camel_case_types)]
