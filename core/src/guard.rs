@@ -19,18 +19,16 @@
 //! itself would have reported first, and a syntax error anywhere in the body takes
 //! precedence, as in misp-guard, which parses before it checks.
 
-use crate::policy::{Inspection, PolicyRef};
+use core::fmt;
+
+use crate::decode::{Encoding, Limits};
+use crate::policy::{Header, Inspection, PolicyRef, Side};
 use crate::rules::Evaluator;
 pub use crate::rules::Progress;
-use crate::verdict::{Block, Verdict};
+use crate::verdict::{Block, Reason, Verdict};
 
 #[cfg(feature = "decode")]
-use crate::policy::{Header, Side};
-#[cfg(feature = "decode")]
-use crate::verdict::Reason;
-
-#[cfg(feature = "decode")]
-use crate::decode::{Decoder, Encoding, Limits};
+use crate::decode::Decoder;
 
 /// Inspects one body. See the module docs.
 pub struct Guard<'p> {
@@ -54,11 +52,11 @@ impl<'p> Guard<'p> {
     }
 
     /// A guard for a body with these headers: `Content-Encoding` (decoded within
-    /// `limits`; unknown encodings refused), `Content-Type` (charset must be UTF-8; on
-    /// requests, absent or `application/json`, once: PHP reads form bodies into the
-    /// request data whatever they also parse as) and, on responses, `X-UserOrgUUID`
-    /// (several headers: no organisation matches, as with misp-guard's joined value).
-    #[cfg(feature = "decode")]
+    /// `limits`; unknown encodings refused, and without the `decode` feature every
+    /// encoding but identity), `Content-Type` (charset must be UTF-8; on requests,
+    /// absent or `application/json`, once: PHP reads form bodies into the request data
+    /// whatever they also parse as) and, on responses, `X-UserOrgUUID` (several headers:
+    /// no organisation matches, as with misp-guard's joined value).
     pub fn for_body(
         policy: impl Into<PolicyRef<'p>>,
         inspection: Inspection,
@@ -66,6 +64,8 @@ impl<'p> Guard<'p> {
         limits: Limits,
     ) -> Self {
         let mut g = Guard::new(policy, inspection);
+        #[cfg(not(feature = "decode"))]
+        let _ = limits; // nothing to decode
         let side = inspection.side;
         let (mut encodings, mut types, mut user_orgs) = (0, 0, 0);
         for h in headers {
@@ -81,24 +81,21 @@ impl<'p> Guard<'p> {
                 }
                 match Encoding::parse(h.value) {
                     Ok(Encoding::Identity) => {}
+                    #[cfg(feature = "decode")]
                     Ok(enc) => g.decoder = Some(std::boxed::Box::new(Decoder::new(enc, limits))),
-                    Err(()) => {
-                        g.early = Some(
-                            Block::new(Reason::UnsupportedEncoding, side)
-                                .with_detail(&std::string::String::from_utf8_lossy(h.value)),
-                        )
-                    }
+                    #[cfg(not(feature = "decode"))]
+                    Ok(_) => g.early = Some(unsupported_encoding(side, h.value)),
+                    Err(()) => g.early = Some(unsupported_encoding(side, h.value)),
                 }
             } else if h.name.eq_ignore_ascii_case(b"content-type") {
                 types += 1;
                 if side == Side::Request && (types > 1 || !is_json_type(h.value)) {
-                    let shown = if types > 1 {
-                        std::borrow::Cow::Borrowed("several Content-Type headers")
+                    let b = Block::new(Reason::UnsupportedContentType, side);
+                    g.early = Some(if types > 1 {
+                        b.with_detail("several Content-Type headers")
                     } else {
-                        std::string::String::from_utf8_lossy(h.value)
-                    };
-                    g.early =
-                        Some(Block::new(Reason::UnsupportedContentType, side).with_detail(&shown));
+                        b.with_detail_fmt(format_args!("{}", Lossy(h.value)))
+                    });
                 } else if let Some(cs) = bad_charset(h.value) {
                     g.early = Some(Block::new(Reason::UnsupportedCharset, side).with_detail(cs));
                 }
@@ -159,15 +156,34 @@ impl<'p> Guard<'p> {
     }
 }
 
+/// The refusal of a `Content-Encoding` this build does not decode.
+fn unsupported_encoding(side: Side, value: &[u8]) -> Block {
+    Block::new(Reason::UnsupportedEncoding, side).with_detail_fmt(format_args!("{}", Lossy(value)))
+}
+
+/// Header bytes shown as text, invalid UTF-8 as U+FFFD (`String::from_utf8_lossy`'s
+/// rendering, without allocating).
+struct Lossy<'a>(&'a [u8]);
+
+impl fmt::Display for Lossy<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            f.write_str(chunk.valid())?;
+            if !chunk.invalid().is_empty() {
+                f.write_str("\u{fffd}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `application/json`, with parameters or not (the media type is case-insensitive).
-#[cfg(feature = "decode")]
 fn is_json_type(v: &[u8]) -> bool {
     let media = v.split(|&b| b == b';').next().unwrap_or(b"");
     media.trim_ascii().eq_ignore_ascii_case(b"application/json")
 }
 
 /// The charset parameter of a `Content-Type`, when it is not UTF-8.
-#[cfg(feature = "decode")]
 fn bad_charset(v: &[u8]) -> Option<&str> {
     let s = core::str::from_utf8(v).ok()?;
     for param in s.split(';').skip(1) {

@@ -31,7 +31,6 @@ pub mod policy;
 pub mod rules;
 pub mod verdict;
 
-#[cfg(feature = "decode")]
 pub mod decode;
 
 mod guard;
