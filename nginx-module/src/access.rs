@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use misp_guard_core::policy::Header;
-use misp_guard_core::{Block, Policy, Reason, RequestInfo, RequestVerdict, Side};
+use misp_guard_core::{Block, Reason, RequestInfo, RequestVerdict, Side};
 use ngx::core::NgxStr;
 use ngx::ffi::{
     ngx_http_request_t, ngx_int_t, ngx_str_t, ngx_uint_t, NGX_AGAIN, NGX_DECLINED,
@@ -50,7 +50,7 @@ fn access(req: &mut Request) -> ngx_int_t {
         };
     }
     let Some(mcf) = Module::main_conf(req) else { return INTERNAL };
-    let Some(policy) = mcf.policy.as_deref() else {
+    let Some(policy) = mcf.policy.clone() else {
         ngx_log_error!(
             NGX_LOG_ERR,
             req.log(),
@@ -58,9 +58,6 @@ fn access(req: &mut Request) -> ngx_int_t {
         );
         return INTERNAL;
     };
-    // SAFETY: the policy is owned by this cycle's http main configuration, which lives
-    // until the cycle ends; every request of this worker ends before that.
-    let policy: &'static Policy = unsafe { &*(policy as *const Policy) };
     let report = lcf.report();
 
     let method = lossy(request_str(req, |r| r.method_name));
@@ -148,7 +145,7 @@ fn access(req: &mut Request) -> ngx_int_t {
                 log_line(req, level, &pre);
             }
             log_line(req, level, &line);
-            ctx.outcome.block(Stage::Request, &block, policy, report);
+            ctx.outcome.block(Stage::Request, &block, &ctx.policy, report);
             if !report {
                 ctx.request = ReqState::Refused;
             }

@@ -28,6 +28,7 @@ use std::collections::HashMap;
 use std::ffi::{c_char, c_void};
 use std::mem::offset_of;
 use std::ptr::null_mut;
+use std::sync::Arc;
 
 use misp_guard_core::decode::Limits;
 use misp_guard_core::policy::DestinationError;
@@ -62,8 +63,9 @@ const UNSET_INT: ngx_int_t = -1;
 
 /// http-level configuration: the compiled rules.
 pub(crate) struct MainConf {
-    /// The compiled `misp_guard_config` (boxed: the policy tables are large).
-    pub(crate) policy: Option<Box<Policy>>,
+    /// The compiled `misp_guard_config`, shared with the guards of this cycle's requests
+    /// (each holds a reference count, so a request outliving a reload keeps its rules).
+    pub(crate) policy: Option<Arc<Policy>>,
     /// The rules file, for messages.
     pub(crate) path: String,
     /// `$server_name`, `$server_name:$server_port` and `$host:$server_port`, compiled
@@ -315,7 +317,7 @@ extern "C" fn set_config(
                 policy.lint(&bytes, |l| {
                     ngx_conf_log_error!(NGX_LOG_WARN, cf, "misp_guard_config: {path}:{l}");
                 });
-                mcf.policy = Some(Box::new(policy));
+                mcf.policy = Some(Arc::new(policy));
                 mcf.path = path;
                 NGX_CONF_OK
             }

@@ -5,11 +5,12 @@
 //! and decisions out.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use misp_guard_core::decode::Limits;
 use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::{LogLine, PreambleLine};
+use misp_guard_core::verdict::RefusalLines;
 use misp_guard_core::{Block, Guard, Inspection, Policy, Progress, Reason, Side, Verdict};
 
 /// One body under inspection: the guard plus the `misp_guard_max_body_size` bound.
@@ -32,7 +33,7 @@ impl BodyCheck {
     /// A check for a body sent with these headers (`Content-Encoding`, `Content-Type`,
     /// `X-UserOrgUUID`).
     pub(crate) fn new(
-        policy: &'static Policy,
+        policy: Arc<Policy>,
         inspection: Inspection,
         headers: &[Header<'_>],
         limits: Limits,
@@ -149,8 +150,8 @@ pub(crate) enum RespState {
 
 /// Per-request state, allocated from the request pool (dropped with it).
 pub(crate) struct RequestCtx {
-    /// The rules (owned by the cycle's configuration, which outlives the request).
-    pub(crate) policy: &'static Policy,
+    /// The rules (shared with the cycle's configuration and this request's guards).
+    pub(crate) policy: Arc<Policy>,
     /// `misp_guard_mode report`.
     pub(crate) report: bool,
     /// The error_log level of refusal lines (`misp_guard_log_level`).
@@ -174,13 +175,13 @@ pub(crate) struct RequestCtx {
 impl RequestCtx {
     /// A new check for this request's bodies.
     pub(crate) fn check(&self, inspection: Inspection, headers: &[Header<'_>]) -> BodyCheck {
-        BodyCheck::new(self.policy, inspection, headers, self.limits, self.max_body)
+        BodyCheck::new(Arc::clone(&self.policy), inspection, headers, self.limits, self.max_body)
     }
 
     /// The lines to log for a refusal (misp-guard's preamble when it has one, then the
     /// `request blocked: …` line), with a report-mode marker.
     pub(crate) fn block_lines(&self, block: &Block) -> (Option<String>, String) {
-        block_lines(self.policy, &self.method, &self.path, block, self.report)
+        block_lines(&self.policy, &self.method, &self.path, block, self.report)
     }
 }
 
@@ -293,8 +294,9 @@ pub(crate) fn block_lines(
     block: &Block,
     report: bool,
 ) -> (Option<String>, String) {
-    let pre = block.has_preamble().then(|| PreambleLine { path }.to_string());
-    let mut line = LogLine { method, path, block, policy }.to_string();
+    let lines = RefusalLines::new(method, path, block, policy);
+    let pre = lines.preamble.map(|p| p.to_string());
+    let mut line = lines.line.to_string();
     if report {
         let _ = write!(line, " (misp_guard_mode report: forwarded)");
     }

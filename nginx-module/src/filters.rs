@@ -263,7 +263,7 @@ fn decide_request(req: &Request) -> Option<bool> {
             ctx.request = ReqState::Allowed;
             if matches!(ctx.response, RespState::Idle) {
                 // Nothing more to judge: the push is allowed.
-                ctx.outcome.allow(Stage::RequestBody, check.ruleset(ctx.policy));
+                ctx.outcome.allow(Stage::RequestBody, check.ruleset(&ctx.policy));
             }
             Some(false)
         }
@@ -271,7 +271,7 @@ fn decide_request(req: &Request) -> Option<bool> {
             let report = ctx.report;
             ctx.request = if report { ReqState::Allowed } else { ReqState::Refused };
             log_block(req, ctx.log_level, ctx.block_lines(&block));
-            ctx.outcome.block(Stage::RequestBody, &block, ctx.policy, report);
+            ctx.outcome.block(Stage::RequestBody, &block, &ctx.policy, report);
             Some(!report)
         }
     }
@@ -382,12 +382,12 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_cha
                 match verdict {
                     Verdict::Allow => {
                         ctx.response = RespState::Done(held);
-                        ctx.outcome.allow(Stage::ResponseBody, check.ruleset(ctx.policy));
+                        ctx.outcome.allow(Stage::ResponseBody, check.ruleset(&ctx.policy));
                         Action::Release
                     }
                     Verdict::Block(block) => {
                         log_block(req, ctx.log_level, ctx.block_lines(&block));
-                        ctx.outcome.block(Stage::ResponseBody, &block, ctx.policy, false);
+                        ctx.outcome.block(Stage::ResponseBody, &block, &ctx.policy, false);
                         Action::Replace
                     }
                 }
@@ -409,11 +409,11 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_cha
                     ctx.outcome.count(&check);
                     match verdict {
                         Verdict::Allow => {
-                            ctx.outcome.allow(Stage::ResponseBody, check.ruleset(ctx.policy))
+                            ctx.outcome.allow(Stage::ResponseBody, check.ruleset(&ctx.policy))
                         }
                         Verdict::Block(block) => {
                             log_block(req, ctx.log_level, ctx.block_lines(&block));
-                            ctx.outcome.block(Stage::ResponseBody, &block, ctx.policy, true);
+                            ctx.outcome.block(Stage::ResponseBody, &block, &ctx.policy, true);
                         }
                     }
                 }
