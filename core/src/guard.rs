@@ -36,23 +36,29 @@ pub struct Guard<'p> {
     #[cfg(feature = "decode")]
     decoder: Option<std::boxed::Box<Decoder>>,
     early: Option<Block>,
+    /// Body bytes fed (as sent) and their bound, [`Limits::max_body`].
+    fed: u64,
+    max_body: u64,
 }
 
 impl<'p> Guard<'p> {
     /// A guard for an identity-encoded body, judging with `policy`: a `&Policy`, or (with
     /// the `alloc` feature) an `Arc<Policy>` the guard then keeps alive itself, for
     /// callers that cannot name a borrow that outlives the guard (see [`PolicyRef`]).
+    /// The body is bounded by the default [`Limits::max_body`].
     pub fn new(policy: impl Into<PolicyRef<'p>>, inspection: Inspection) -> Self {
         Guard {
             eval: Evaluator::new(policy, inspection),
             #[cfg(feature = "decode")]
             decoder: None,
             early: None,
+            fed: 0,
+            max_body: Limits::default().max_body,
         }
     }
 
-    /// A guard for a body with these headers: `Content-Encoding` (decoded within
-    /// `limits`; unknown encodings refused, and without the `decode` feature every
+    /// A guard for a body of at most `limits.max_body` bytes (as sent) with these
+    /// headers: `Content-Encoding` (decoded within `limits`; unknown encodings refused, and without the `decode` feature every
     /// encoding but identity), `Content-Type` (charset must be UTF-8; on requests,
     /// absent or `application/json`, once: PHP reads form bodies into the request data
     /// whatever they also parse as) and, on responses, `X-UserOrgUUID` (several headers:
@@ -64,8 +70,7 @@ impl<'p> Guard<'p> {
         limits: Limits,
     ) -> Self {
         let mut g = Guard::new(policy, inspection);
-        #[cfg(not(feature = "decode"))]
-        let _ = limits; // nothing to decode
+        g.max_body = limits.max_body;
         let side = inspection.side;
         let (mut encodings, mut types, mut user_orgs) = (0, 0, 0);
         for h in headers {
@@ -115,6 +120,18 @@ impl<'p> Guard<'p> {
 
     /// Feeds the next chunk of the (encoded) body.
     pub fn feed(&mut self, chunk: &[u8]) -> Progress {
+        if self.over_body_bound() {
+            return Progress::Blocked;
+        }
+        self.fed = self.fed.saturating_add(chunk.len() as u64);
+        if self.over_body_bound() {
+            // the size refusal wins over anything found so far: none of the body past
+            // the bound is read, so no later finding could be the first one
+            let b = Block::new(Reason::BodyTooLarge, self.eval.side())
+                .with_detail_fmt(format_args!("{}", self.max_body));
+            self.early = Some(b);
+            return Progress::Blocked;
+        }
         if self.early.is_some() {
             return Progress::Blocked;
         }
@@ -133,6 +150,17 @@ impl<'p> Guard<'p> {
             return self.eval.progress();
         }
         self.eval.feed(chunk)
+    }
+
+    /// Body bytes fed so far, as sent (still encoded).
+    pub fn fed(&self) -> u64 {
+        self.fed
+    }
+
+    /// Whether the body passed [`Limits::max_body`]: the verdict is then
+    /// `body_too_large`, and the caller may stop feeding (and keeping) bytes.
+    pub fn over_body_bound(&self) -> bool {
+        self.fed > self.max_body
     }
 
     /// Ends the body and returns the verdict.

@@ -193,7 +193,8 @@ unsafe fn new_state(
 /// - `headers`, `headers_len`: that message's headers (may be NULL when `headers_len`
 ///   is 0): `Content-Encoding` (gzip, deflate, br decoded within bounds; anything else
 ///   blocks), `Content-Type` (a charset other than UTF-8 blocks) and, for responses,
-///   `X-UserOrgUUID`.
+///   `X-UserOrgUUID`. A body of more than 256 MiB as sent is refused
+///   (`body_too_large`), as is one that decodes to more.
 /// - `evaluator_out`: receives the evaluator.
 ///
 /// # Returns

@@ -100,9 +100,12 @@ impl Encoding {
     }
 }
 
-/// Bounds on decoding.
+/// Bounds on a body: its size as sent, and its decoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
+    /// Most body bytes as sent (before any decoding), identity bodies included; past it
+    /// the guard refuses the body (`body_too_large`) whatever else it found.
+    pub max_body: u64,
     /// Most decoded bytes.
     pub max_decoded: u64,
     /// Most decoded bytes per encoded byte consumed (checked once output exceeds
@@ -120,9 +123,14 @@ pub struct Limits {
 /// of millions and are still refused past [`RATIO_GRACE`].
 pub const DEFAULT_MAX_RATIO: u64 = 8192;
 
+/// The default [`Limits::max_body`]: the default [`Limits::max_decoded`], so that an
+/// identity body is bounded as a decoded one is (a frontend may bound tighter: nginx's
+/// `misp_guard_max_body_size` defaults to 64 MiB).
+pub const DEFAULT_MAX_BODY: u64 = 256 << 20;
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_decoded: 256 << 20, max_ratio: DEFAULT_MAX_RATIO }
+        Limits { max_body: DEFAULT_MAX_BODY, max_decoded: 256 << 20, max_ratio: DEFAULT_MAX_RATIO }
     }
 }
 
