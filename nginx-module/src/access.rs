@@ -130,7 +130,6 @@ fn access(req: &mut Request) -> ngx_int_t {
         method: method.into_owned(),
         path: path.into_owned(),
         limits: lcf.limits(),
-        max_body: lcf.max_body_size as u64,
         request: ReqState::Idle,
         response: RespState::Idle,
         outcome: Outcome::default(),

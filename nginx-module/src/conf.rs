@@ -143,9 +143,13 @@ impl LocConf {
         self.log_level as u32
     }
 
-    /// Decoding bounds for `Guard::for_body`.
+    /// Body bounds for `Guard::for_body` (`misp_guard_max_body_size` and decoding).
     pub(crate) fn limits(&self) -> Limits {
-        Limits { max_decoded: self.max_decoded_size as u64, max_ratio: self.max_ratio as u64 }
+        Limits {
+            max_body: self.max_body_size as u64,
+            max_decoded: self.max_decoded_size as u64,
+            max_ratio: self.max_ratio as u64,
+        }
     }
 }
 

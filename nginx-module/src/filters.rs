@@ -323,7 +323,7 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
             return next_header(r);
         }
         let expected = usize::try_from(rr.headers_out.content_length_n).unwrap_or(0);
-        let held = Vec::with_capacity(expected.min(ctx.max_body as usize).min(16 << 20));
+        let held = Vec::with_capacity(expected.min(ctx.limits.max_body as usize).min(16 << 20));
         ctx.response = RespState::Holding { check, held };
         // Held back: sent (or replaced) by the body filter once the verdict is known.
         OK
