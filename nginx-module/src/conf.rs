@@ -43,7 +43,9 @@ use ngx::ffi::{
     NGX_HTTP_SRV_CONF, NGX_LOG_EMERG, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN,
     NGX_OK,
 };
-use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, Merge, MergeConfigError};
+use ngx::http::{
+    HttpModuleLocationConf, HttpModuleMainConf, Merge, MergeConfigError, NgxHttpCoreModule,
+};
 use ngx::{ngx_conf_log_error, ngx_string};
 
 use crate::Module;
@@ -79,7 +81,7 @@ pub(crate) struct MainConf {
     /// The shared zone of the decision counters (see `metrics.rs`).
     pub(crate) metrics: *mut ngx::ffi::ngx_shm_zone_t,
     /// The request contexts of this cycle's live requests, by request address (see
-    /// `filters::ctx_mut`: found again after an internal redirect cleared `r->ctx`).
+    /// `ctx::ctx_mut`: found again after an internal redirect cleared `r->ctx`).
     pub(crate) contexts: RefCell<HashMap<usize, usize>>,
 }
 
@@ -273,7 +275,7 @@ pub(crate) static mut COMMANDS: [ngx_command_t; 10] = [
     ngx_command_t {
         name: ngx_string!("misp_guard_status"),
         type_: (NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS) as ngx_uint_t,
-        set: Some(crate::metrics::set_status),
+        set: Some(set_status),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: 0,
         post: null_mut(),
@@ -579,6 +581,24 @@ extern "C" fn set_ratio(
             );
             return NGX_CONF_ERROR;
         }
+        NGX_CONF_OK
+    })
+}
+
+/// `misp_guard_status;`: this location answers the counters (and is never guarded).
+extern "C" fn set_status(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    crate::no_panic(NGX_CONF_ERROR, || {
+        // SAFETY: nginx passes this module's location configuration and a valid `cf`.
+        let (lcf, cf) = unsafe { (&mut *(conf as *mut LocConf), &mut *cf) };
+        lcf.enable = 0;
+        let Some(clcf) = NgxHttpCoreModule::location_conf_mut(cf) else {
+            return NGX_CONF_ERROR;
+        };
+        clcf.handler = Some(crate::metrics::status_handler);
         NGX_CONF_OK
     })
 }
