@@ -27,17 +27,17 @@ use misp_guard_core::Verdict;
 use ngx::ffi::{
     ngx_buf_t, ngx_chain_t, ngx_http_clean_header, ngx_http_core_run_phases,
     ngx_http_discard_request_body, ngx_http_finalize_request, ngx_http_output_body_filter_pt,
-    ngx_http_output_filter, ngx_http_output_header_filter_pt, ngx_http_read_client_request_body,
-    ngx_http_request_body_filter_pt, ngx_http_request_t, ngx_http_send_header,
-    ngx_http_top_body_filter, ngx_http_top_header_filter, ngx_http_top_request_body_filter,
-    ngx_int_t, ngx_read_file, NGX_DONE, NGX_ERROR, NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR,
-    NGX_HTTP_SPECIAL_RESPONSE, NGX_OK,
+    ngx_http_output_header_filter_pt, ngx_http_read_client_request_body,
+    ngx_http_request_body_filter_pt, ngx_http_request_t, ngx_http_top_body_filter,
+    ngx_http_top_header_filter, ngx_http_top_request_body_filter, ngx_int_t, ngx_read_file,
+    NGX_DONE, NGX_ERROR, NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_HTTP_SPECIAL_RESPONSE,
+    NGX_OK,
 };
 use ngx::http::Request;
 
 use crate::ctx::{ctx_mut, log_line};
 use crate::decide::{BodyCheck, ReqState, RespState, Stage};
-use crate::reply::{add_request_id, last_chain, raw, set_forbidden_headers, FORBIDDEN};
+use crate::reply::{add_request_id, last_chain, raw, send, set_forbidden_headers, FORBIDDEN};
 
 const OK: ngx_int_t = NGX_OK as ngx_int_t;
 const ERROR: ngx_int_t = NGX_ERROR as ngx_int_t;
@@ -425,16 +425,7 @@ fn send_refusal(req: &mut Request) -> ngx_int_t {
     }
     set_forbidden_headers(r);
     add_request_id(req);
-    // SAFETY: `r` is live and its response headers are set.
-    let rc = unsafe { ngx_http_send_header(r) };
-    if rc == ERROR || rc > OK || req.header_only() {
-        return rc;
-    }
-    match last_chain(req, FORBIDDEN) {
-        // SAFETY: `r` is live and `cl` a valid chain from its pool.
-        Some(cl) => unsafe { ngx_http_output_filter(r, cl) },
-        None => ERROR,
-    }
+    send(req, FORBIDDEN)
 }
 
 // --- buffers --------------------------------------------------------------------------

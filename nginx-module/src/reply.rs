@@ -99,12 +99,19 @@ pub(crate) fn send_text(req: &mut Request, content_type: &'static [u8], body: &[
         h.content_type_lowcase = ptr::null_mut();
         h.content_length_n = body.len() as i64;
     }
+    send(req, copy)
+}
+
+/// Sends the response headers already set on `req`, then `body` as the whole body,
+/// through the whole filter chain; returns the rc to finalize the request with.
+pub(crate) fn send(req: &mut Request, body: &'static [u8]) -> ngx_int_t {
+    let r = raw(req);
     // SAFETY: `r` is live and its response headers are set.
     let rc = unsafe { ngx_http_send_header(r) };
     if rc == ERROR || rc > OK || req.header_only() {
         return rc;
     }
-    match last_chain(req, copy) {
+    match last_chain(req, body) {
         // SAFETY: `r` is live and `cl` a valid chain from its pool.
         Some(cl) => unsafe { ngx_http_output_filter(r, cl) },
         None => ERROR,
