@@ -152,7 +152,8 @@ impl<'p> Guard<'p> {
         self.eval.feed(chunk)
     }
 
-    /// Body bytes fed so far, as sent (still encoded).
+    /// Body bytes read so far, as sent (still encoded); chunks fed once past
+    /// [`Limits::max_body`] are not read, nor counted.
     pub fn fed(&self) -> u64 {
         self.fed
     }

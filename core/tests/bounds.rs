@@ -584,8 +584,8 @@ fn a_gibibyte_of_zeros_through_the_bare_decoder() {
 
 /// Feeds `head`, then spaces (valid after the JSON value) up to `n` bytes in all, in
 /// chunks of up to 1 MiB; returns the verdict and whether the guard said it was over
-/// its bound.
-fn padded(g: &mut Guard<'_>, head: &[u8], n: u64) -> (Verdict, bool) {
+/// its bound `max` (reading stops with the chunk that crosses it).
+fn padded(g: &mut Guard<'_>, head: &[u8], n: u64, max: u64) -> (Verdict, bool) {
     let pad = vec![b' '; 1 << 20];
     let _ = g.feed(head);
     let mut left = n - head.len() as u64;
@@ -594,8 +594,14 @@ fn padded(g: &mut Guard<'_>, head: &[u8], n: u64) -> (Verdict, bool) {
         let _ = g.feed(&pad[..k]);
         left -= k as u64;
     }
-    assert_eq!(g.fed(), n);
     let over = g.over_body_bound();
+    if over {
+        // reading stopped with the chunk that crossed the bound
+        let fed = g.fed();
+        assert!(fed <= n && fed > max && fed - max <= pad.len() as u64, "{fed} of {n}");
+    } else {
+        assert_eq!(g.fed(), n);
+    }
     (g.finish(), over)
 }
 
@@ -614,7 +620,7 @@ const TAGGED: &[u8] = br#"{"Event":{"info":"x","distribution":"1","Attribute":[]
 fn max_body_table(max: u64, new: impl Fn() -> Guard<'static>) {
     for (step, n) in [("-1", max - 1), ("=", max), ("+1", max + 1), ("x10", max * 10)] {
         for (head, under) in [(ALLOWED, None), (TAGGED, Some(Reason::EventBlockedTag))] {
-            let (v, over) = padded(&mut new(), head, n);
+            let (v, over) = padded(&mut new(), head, n, max);
             assert_eq!(over, n > max, "{step}");
             if n <= max {
                 assert_eq!(reason(&v), under, "{step}: {v:?}");
