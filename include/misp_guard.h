@@ -553,7 +553,8 @@ misp_guard_result misp_guard_check_request(const struct misp_guard_policy *polic
 // - `headers`, `headers_len`: that message's headers (may be NULL when `headers_len`
 //   is 0): `Content-Encoding` (gzip, deflate, br decoded within bounds; anything else
 //   blocks), `Content-Type` (a charset other than UTF-8 blocks) and, for responses,
-//   `X-UserOrgUUID`.
+//   `X-UserOrgUUID`. A body of more than 256 MiB as sent is refused
+//   (`body_too_large`), as is one that decodes to more.
 // - `evaluator_out`: receives the evaluator.
 //
 // # Returns

@@ -71,3 +71,6 @@ cargo test -p misp-guard-core --release --test bounds -- --ignored --test-thread
 # other ignored tests there are open findings, not heavy ones
 cargo test -p misp-guard-cli --release --test integration -- --ignored bounds_decode_max_decoded
 cargo test -p misp-guard-ffi --release --test bounds -- --ignored bounds_decode_max_decoded
+# and the 256 MiB bound on a body as sent (Limits::max_body)
+cargo test -p misp-guard-cli --release --test integration -- --ignored bounds_body_max_body
+cargo test -p misp-guard-ffi --release --test bounds -- --ignored bounds_body_max_body

@@ -25,6 +25,9 @@ RUSTFLAGS="--cfg misp_guard_disable_simd" CARGO_TARGET_DIR=target/portable \
 
 stage "core without an OS (no_std, no alloc)"
 cargo build -p misp-guard-core --no-default-features --target thumbv7em-none-eabihf
+# and its header checks, run: a workspace of its own, where core's dev-dependencies
+# cannot switch the default features back on
+CARGO_TARGET_DIR=target/nodefault cargo test --manifest-path core/nodefault/Cargo.toml
 
 stage "conformance corpus through the CLI"
 target/release/misp-guard conformance "$MISP_GUARD_CONFORMANCE"

@@ -16,7 +16,7 @@ use std::io;
 
 use misp_guard_core::decode::Limits;
 use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::{LogLine, PreambleLine};
+use misp_guard_core::verdict::RefusalLines;
 use misp_guard_core::{Block, Guard, Inspection, Policy, RequestInfo, RequestVerdict, Verdict};
 
 use crate::body::Body;
@@ -142,10 +142,9 @@ fn refuse(
     block: Block,
     mut logs: Vec<String>,
 ) -> Decision {
-    if block.has_preamble() {
-        logs.push(PreambleLine { path: req.path }.to_string());
-    }
-    logs.push(LogLine { method: req.method, path: req.path, block: &block, policy }.to_string());
+    let lines = RefusalLines::new(req.method, req.path, &block, policy);
+    logs.extend(lines.preamble.map(|p| p.to_string()));
+    logs.push(lines.line.to_string());
     Decision { block: Some((stage, block)), logs }
 }
 

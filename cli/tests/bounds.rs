@@ -121,6 +121,14 @@ fn bounds_decode_max_decoded() {
     check("bounds_decode_max_decoded", rows::decode_heavy());
 }
 
+#[test]
+#[ignore = "heavy: 256 MiB per row, run in release (scripts/fuzz-smoke.sh)"]
+fn bounds_body_max_body() {
+    for step in 0..3 {
+        check(&format!("bounds_body_max_body_{step}"), vec![rows::body_heavy(step)]);
+    }
+}
+
 mgtest!(bounds_messages_cut_text_only, |dir: Dir, cmd: TestCommand| {
     let cfg = current_config();
     for (i, (row, full)) in rows::messages().into_iter().enumerate() {

@@ -19,18 +19,16 @@
 //! itself would have reported first, and a syntax error anywhere in the body takes
 //! precedence, as in misp-guard, which parses before it checks.
 
-use crate::policy::{Inspection, Policy};
+use core::fmt;
+
+use crate::decode::{Encoding, Limits};
+use crate::policy::{Header, Inspection, PolicyRef, Side};
 use crate::rules::Evaluator;
 pub use crate::rules::Progress;
-use crate::verdict::{Block, Verdict};
+use crate::verdict::{Block, Reason, Verdict};
 
 #[cfg(feature = "decode")]
-use crate::policy::{Header, Side};
-#[cfg(feature = "decode")]
-use crate::verdict::Reason;
-
-#[cfg(feature = "decode")]
-use crate::decode::{Decoder, Encoding, Limits};
+use crate::decode::Decoder;
 
 /// Inspects one body. See the module docs.
 pub struct Guard<'p> {
@@ -38,32 +36,41 @@ pub struct Guard<'p> {
     #[cfg(feature = "decode")]
     decoder: Option<std::boxed::Box<Decoder>>,
     early: Option<Block>,
+    /// Body bytes fed (as sent) and their bound, [`Limits::max_body`].
+    fed: u64,
+    max_body: u64,
 }
 
 impl<'p> Guard<'p> {
-    /// A guard for an identity-encoded body.
-    pub fn new(policy: &'p Policy, inspection: Inspection) -> Self {
+    /// A guard for an identity-encoded body, judging with `policy`: a `&Policy`, or (with
+    /// the `alloc` feature) an `Arc<Policy>` the guard then keeps alive itself, for
+    /// callers that cannot name a borrow that outlives the guard (see [`PolicyRef`]).
+    /// The body is bounded by the default [`Limits::max_body`].
+    pub fn new(policy: impl Into<PolicyRef<'p>>, inspection: Inspection) -> Self {
         Guard {
             eval: Evaluator::new(policy, inspection),
             #[cfg(feature = "decode")]
             decoder: None,
             early: None,
+            fed: 0,
+            max_body: Limits::default().max_body,
         }
     }
 
-    /// A guard for a body with these headers: `Content-Encoding` (decoded within
-    /// `limits`; unknown encodings refused), `Content-Type` (charset must be UTF-8; on
-    /// requests, absent or `application/json`, once: PHP reads form bodies into the
-    /// request data whatever they also parse as) and, on responses, `X-UserOrgUUID`
-    /// (several headers: no organisation matches, as with misp-guard's joined value).
-    #[cfg(feature = "decode")]
+    /// A guard for a body of at most `limits.max_body` bytes (as sent) with these
+    /// headers: `Content-Encoding` (decoded within `limits`; unknown encodings refused, and without the `decode` feature every
+    /// encoding but identity), `Content-Type` (charset must be UTF-8; on requests,
+    /// absent or `application/json`, once: PHP reads form bodies into the request data
+    /// whatever they also parse as) and, on responses, `X-UserOrgUUID` (several headers:
+    /// no organisation matches, as with misp-guard's joined value).
     pub fn for_body(
-        policy: &'p Policy,
+        policy: impl Into<PolicyRef<'p>>,
         inspection: Inspection,
         headers: &[Header<'_>],
         limits: Limits,
     ) -> Self {
         let mut g = Guard::new(policy, inspection);
+        g.max_body = limits.max_body;
         let side = inspection.side;
         let (mut encodings, mut types, mut user_orgs) = (0, 0, 0);
         for h in headers {
@@ -79,24 +86,21 @@ impl<'p> Guard<'p> {
                 }
                 match Encoding::parse(h.value) {
                     Ok(Encoding::Identity) => {}
+                    #[cfg(feature = "decode")]
                     Ok(enc) => g.decoder = Some(std::boxed::Box::new(Decoder::new(enc, limits))),
-                    Err(()) => {
-                        g.early = Some(
-                            Block::new(Reason::UnsupportedEncoding, side)
-                                .with_detail(&std::string::String::from_utf8_lossy(h.value)),
-                        )
-                    }
+                    #[cfg(not(feature = "decode"))]
+                    Ok(_) => g.early = Some(unsupported_encoding(side, h.value)),
+                    Err(()) => g.early = Some(unsupported_encoding(side, h.value)),
                 }
             } else if h.name.eq_ignore_ascii_case(b"content-type") {
                 types += 1;
                 if side == Side::Request && (types > 1 || !is_json_type(h.value)) {
-                    let shown = if types > 1 {
-                        std::borrow::Cow::Borrowed("several Content-Type headers")
+                    let b = Block::new(Reason::UnsupportedContentType, side);
+                    g.early = Some(if types > 1 {
+                        b.with_detail("several Content-Type headers")
                     } else {
-                        std::string::String::from_utf8_lossy(h.value)
-                    };
-                    g.early =
-                        Some(Block::new(Reason::UnsupportedContentType, side).with_detail(&shown));
+                        b.with_detail_fmt(format_args!("{}", Lossy(h.value)))
+                    });
                 } else if let Some(cs) = bad_charset(h.value) {
                     g.early = Some(Block::new(Reason::UnsupportedCharset, side).with_detail(cs));
                 }
@@ -116,6 +120,18 @@ impl<'p> Guard<'p> {
 
     /// Feeds the next chunk of the (encoded) body.
     pub fn feed(&mut self, chunk: &[u8]) -> Progress {
+        if self.over_body_bound() {
+            return Progress::Blocked;
+        }
+        self.fed = self.fed.saturating_add(chunk.len() as u64);
+        if self.over_body_bound() {
+            // the size refusal wins over anything found so far: none of the body past
+            // the bound is read, so no later finding could be the first one
+            let b = Block::new(Reason::BodyTooLarge, self.eval.side())
+                .with_detail_fmt(format_args!("{}", self.max_body));
+            self.early = Some(b);
+            return Progress::Blocked;
+        }
         if self.early.is_some() {
             return Progress::Blocked;
         }
@@ -134,6 +150,18 @@ impl<'p> Guard<'p> {
             return self.eval.progress();
         }
         self.eval.feed(chunk)
+    }
+
+    /// Body bytes read so far, as sent (still encoded); chunks fed once past
+    /// [`Limits::max_body`] are not read, nor counted.
+    pub fn fed(&self) -> u64 {
+        self.fed
+    }
+
+    /// Whether the body passed [`Limits::max_body`]: the verdict is then
+    /// `body_too_large`, and the caller may stop feeding (and keeping) bytes.
+    pub fn over_body_bound(&self) -> bool {
+        self.fed > self.max_body
     }
 
     /// Ends the body and returns the verdict.
@@ -157,15 +185,34 @@ impl<'p> Guard<'p> {
     }
 }
 
+/// The refusal of a `Content-Encoding` this build does not decode.
+fn unsupported_encoding(side: Side, value: &[u8]) -> Block {
+    Block::new(Reason::UnsupportedEncoding, side).with_detail_fmt(format_args!("{}", Lossy(value)))
+}
+
+/// Header bytes shown as text, invalid UTF-8 as U+FFFD (`String::from_utf8_lossy`'s
+/// rendering, without allocating).
+struct Lossy<'a>(&'a [u8]);
+
+impl fmt::Display for Lossy<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            f.write_str(chunk.valid())?;
+            if !chunk.invalid().is_empty() {
+                f.write_str("\u{fffd}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `application/json`, with parameters or not (the media type is case-insensitive).
-#[cfg(feature = "decode")]
 fn is_json_type(v: &[u8]) -> bool {
     let media = v.split(|&b| b == b';').next().unwrap_or(b"");
     media.trim_ascii().eq_ignore_ascii_case(b"application/json")
 }
 
 /// The charset parameter of a `Content-Type`, when it is not UTF-8.
-#[cfg(feature = "decode")]
 fn bad_charset(v: &[u8]) -> Option<&str> {
     let s = core::str::from_utf8(v).ok()?;
     for param in s.split(';').skip(1) {

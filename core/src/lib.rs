@@ -33,7 +33,6 @@ pub mod rules;
 mod uuid;
 pub mod verdict;
 
-#[cfg(feature = "decode")]
 pub mod decode;
 
 mod guard;

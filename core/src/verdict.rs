@@ -477,6 +477,25 @@ impl fmt::Display for PreambleLine<'_> {
     }
 }
 
+/// What misp-guard logs for a refusal, in order: the [`PreambleLine`] (endpoint
+/// refusals only), then the [`LogLine`]. Every frontend (CLI, C ABI, nginx) logs these.
+pub struct RefusalLines<'a> {
+    /// `rejecting non allowed request to PATH`, when [`Block::has_preamble`].
+    pub preamble: Option<PreambleLine<'a>>,
+    /// `request blocked: [METHOD]PATH - MESSAGE`.
+    pub line: LogLine<'a>,
+}
+
+impl<'a> RefusalLines<'a> {
+    /// The lines for `block` of the request `method` `path` (as sent).
+    pub fn new(method: &'a str, path: &'a str, block: &'a Block, policy: &'a Policy) -> Self {
+        RefusalLines {
+            preamble: block.has_preamble().then_some(PreambleLine { path }),
+            line: LogLine { method, path, block, policy },
+        }
+    }
+}
+
 impl Block {
     /// `true` when misp-guard writes a [`PreambleLine`] before the [`LogLine`].
     pub fn has_preamble(&self) -> bool {

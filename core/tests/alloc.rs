@@ -64,6 +64,20 @@ fn no_allocation_while_evaluating_and_bounded_state() {
         assert_eq!(!v.is_allow(), blocked, "{name}: {v:?}");
         drop(v);
     }
+    // a guard that shares the policy (what the C ABI and nginx hold): taking and
+    // dropping its reference count allocates nothing either
+    let shared = std::sync::Arc::new(common::policy());
+    let body = std::fs::read(common::current("fixtures/test_event_blocked_tags.json")).unwrap();
+    let before = allocs();
+    let mut g: Guard<'static> = Guard::new(std::sync::Arc::clone(&shared), insp);
+    for c in body.chunks(13) {
+        g.feed(c);
+    }
+    let v = g.finish();
+    drop(g);
+    assert_eq!(allocs() - before, 0, "a shared policy allocated");
+    assert!(!v.is_allow(), "{v:?}");
+    assert_eq!(std::sync::Arc::strong_count(&shared), 1, "the guard released its count");
     let size = std::mem::size_of::<Evaluator<'_>>();
     println!("size_of::<Evaluator>() = {size} bytes");
     assert!(size <= Evaluator::STATE_SIZE_BOUND, "{size}");
@@ -94,7 +108,8 @@ fn compiled_rules_are_shareable_across_threads() {
                     dst_port: 443,
                 };
                 let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!() };
-                let mut g = Guard::new(&p, plan.request.unwrap());
+                // the guard keeps its own count: it needs no borrow of `p`
+                let mut g = Guard::new(p, plan.request.unwrap());
                 g.feed(&b);
                 g.finish().is_allow()
             })

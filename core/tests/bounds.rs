@@ -541,7 +541,10 @@ fn a_gibibyte_of_zeros_through_the_bare_decoder() {
         (Encoding::Gzip, Limits { max_ratio: 1000, ..Limits::default() }),
         (Encoding::Brotli, Limits::default()),
         // ratio off: the size bound stops it
-        (Encoding::Deflate, Limits { max_decoded: 8 << 20, max_ratio: u64::MAX }),
+        (
+            Encoding::Deflate,
+            Limits { max_decoded: 8 << 20, max_ratio: u64::MAX, ..Limits::default() },
+        ),
     ] {
         let mut d = Decoder::new(enc, limits);
         let mut out = 0u64;
@@ -575,4 +578,94 @@ fn a_gibibyte_of_zeros_through_the_bare_decoder() {
             other => panic!("{enc:?}: {other:?}"),
         }
     }
+}
+
+// --- Limits::max_body: the body as sent ------------------------------------------------
+
+/// Feeds `head`, then spaces (valid after the JSON value) up to `n` bytes in all, in
+/// chunks of up to 1 MiB; returns the verdict and whether the guard said it was over
+/// its bound `max` (reading stops with the chunk that crosses it).
+fn padded(g: &mut Guard<'_>, head: &[u8], n: u64, max: u64) -> (Verdict, bool) {
+    let pad = vec![b' '; 1 << 20];
+    let _ = g.feed(head);
+    let mut left = n - head.len() as u64;
+    while left > 0 {
+        let k = left.min(pad.len() as u64) as usize;
+        let _ = g.feed(&pad[..k]);
+        left -= k as u64;
+    }
+    let over = g.over_body_bound();
+    if over {
+        // reading stopped with the chunk that crossed the bound
+        let fed = g.fed();
+        assert!(fed <= n && fed > max && fed - max <= pad.len() as u64, "{fed} of {n}");
+    } else {
+        assert_eq!(g.fed(), n);
+    }
+    (g.finish(), over)
+}
+
+fn reason(v: &Verdict) -> Option<Reason> {
+    match v {
+        Verdict::Allow => None,
+        Verdict::Block(b) => Some(b.reason),
+    }
+}
+
+const ALLOWED: &[u8] = br#"{"Event":{"info":"x","distribution":"1","Attribute":[],"Object":[]}}"#;
+const TAGGED: &[u8] = br#"{"Event":{"info":"x","distribution":"1","Attribute":[],"Object":[],"Tag":[{"name":"tlp:red"}]}}"#;
+
+/// The verdict table at a bound: −1, =, +1, ×10; past the bound the size refusal wins
+/// over what the body holds (as nginx's `misp_guard_max_body_size` always did).
+fn max_body_table(max: u64, new: impl Fn() -> Guard<'static>) {
+    for (step, n) in [("-1", max - 1), ("=", max), ("+1", max + 1), ("x10", max * 10)] {
+        for (head, under) in [(ALLOWED, None), (TAGGED, Some(Reason::EventBlockedTag))] {
+            let (v, over) = padded(&mut new(), head, n, max);
+            assert_eq!(over, n > max, "{step}");
+            if n <= max {
+                assert_eq!(reason(&v), under, "{step}: {v:?}");
+            } else {
+                let b = block(&v);
+                assert_eq!((b.reason, b.detail()), (Reason::BodyTooLarge, &*max.to_string()));
+            }
+        }
+    }
+}
+
+#[test]
+fn max_body_at_its_bound() {
+    let p = std::sync::Arc::new(policy());
+    let insp = push(&p);
+    let lim = Limits { max_body: 1000, ..Limits::default() };
+    max_body_table(1000, || Guard::for_body(p.clone(), insp, &[], lim));
+    // the bound counts bytes as sent: 1000 encoded bytes may decode to far more
+    let hdrs = [Header { name: b"Content-Encoding", value: b"gzip" }];
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(ALLOWED).unwrap();
+    z.write_all(&vec![b' '; 1 << 20]).unwrap();
+    let gz = z.finish().unwrap();
+    for (n, lim, want) in [
+        (gz.len() as u64, gz.len() as u64, None),
+        (gz.len() as u64, gz.len() as u64 - 1, Some(Reason::BodyTooLarge)),
+    ] {
+        let mut g =
+            Guard::for_body(&*p, insp, &hdrs, Limits { max_body: lim, ..Limits::default() });
+        let _ = g.feed(&gz);
+        assert_eq!(g.fed(), n);
+        let v = g.finish();
+        assert_eq!(reason(&v), want, "{v:?}");
+    }
+}
+
+#[test]
+#[ignore = "heavy: 256 MiB judged per row, run in release (scripts/fuzz-smoke.sh)"]
+fn max_body_at_its_default_bound() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let p = std::sync::Arc::new(policy());
+    let insp = push(&p);
+    let max = misp_guard_core::decode::DEFAULT_MAX_BODY;
+    assert_eq!(Limits::default().max_body, max);
+    // `Guard::new` and `Guard::for_body` with the default limits
+    max_body_table(max, || Guard::new(p.clone(), insp));
+    max_body_table(max, || Guard::for_body(p.clone(), insp, &[], Limits::default()));
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::{LogLine, PreambleLine};
+use misp_guard_core::verdict::RefusalLines;
 use misp_guard_core::{Guard, Policy, RequestInfo, RequestVerdict, Verdict};
 use serde_json::Value;
 
@@ -49,10 +49,9 @@ fn run(policy: &Policy, folder: &Path, s: &Value, push: bool, step: usize) -> (u
     };
     let mut logs = vec![];
     let log_block = |b: &misp_guard_core::Block, logs: &mut Vec<String>| {
-        if b.has_preamble() {
-            logs.push(PreambleLine { path: url }.to_string());
-        }
-        logs.push(LogLine { method, path: url, block: b, policy }.to_string());
+        let lines = RefusalLines::new(method, url, b, policy);
+        logs.extend(lines.preamble.map(|p| p.to_string()));
+        logs.push(lines.line.to_string());
     };
     let plan = match policy.check_request(&req, &[]) {
         RequestVerdict::Block(b) => {

@@ -293,7 +293,7 @@ fn identity_passes_through_and_is_bounded() {
     let (out, r) = decode_by(Encoding::Identity, b"{\"a\":1}", 1);
     assert_eq!(r, Ok(()));
     assert_eq!(out, b"{\"a\":1}");
-    let lim = Limits { max_decoded: 10, max_ratio: 1000 };
+    let lim = Limits { max_decoded: 10, max_ratio: 1000, ..Limits::default() };
     let (out, r) = decode_chunks(Encoding::Identity, lim, [&b"0123456789"[..], b"x"]);
     assert_eq!(r, Err(DecodeError::TooLarge(10)));
     assert_eq!(out, b"0123456789");
@@ -692,7 +692,7 @@ fn one_gigabyte_of_zeros_is_refused_by_ratio_early() {
 #[test]
 fn max_decoded_is_enforced_exactly() {
     let cap = 3 << 20;
-    let lim = Limits { max_decoded: cap, max_ratio: u64::MAX };
+    let lim = Limits { max_decoded: cap, max_ratio: u64::MAX, ..Limits::default() };
     for enc in ALL {
         let s = zeros_bomb(enc, 1 << 30, lim);
         assert_eq!(s.err, Some(DecodeError::TooLarge(cap)), "{enc:?}");
@@ -708,11 +708,11 @@ fn ratio_bound_depends_on_the_limit() {
     let data: Vec<u8> = b"{\"a\":1},".iter().copied().cycle().take(4 << 20).collect();
     for enc in ALL {
         let z = enc.encode(&data);
-        let strict = Limits { max_decoded: u64::MAX, max_ratio: 50 };
+        let strict = Limits { max_decoded: u64::MAX, max_ratio: 50, ..Limits::default() };
         let (out, r) = decode_chunks(enc.encoding(), strict, z.chunks(4096));
         assert_eq!(r, Err(DecodeError::Ratio(50)), "{enc:?} ratio {}", data.len() / z.len());
         assert!(out.len() as u64 <= RATIO_GRACE + WINDOW as u64);
-        let lax = Limits { max_decoded: u64::MAX, max_ratio: 1_000_000 };
+        let lax = Limits { max_decoded: u64::MAX, max_ratio: 1_000_000, ..Limits::default() };
         let (out, r) = decode_chunks(enc.encoding(), lax, z.chunks(1));
         assert_eq!(r, Ok(()), "{enc:?} lax");
         assert_eq!(out.len(), data.len());
@@ -761,7 +761,7 @@ impl RawBomb {
 fn handmade_deflate_bomb_is_refused_at_max_decoded() {
     // Its ratio (≈159:1) stays under the default ratio bound: the total bound stops it,
     // after at most one window past the limit of work.
-    let lim = Limits { max_decoded: 64 << 20, max_ratio: 1000 };
+    let lim = Limits { max_decoded: 64 << 20, max_ratio: 1000, ..Limits::default() };
     let mut d = Decoder::new(Encoding::Deflate, lim);
     let mut bomb = RawBomb::new();
     let mut out = 0u64;
@@ -1003,7 +1003,7 @@ mod through_guard {
             t.push(0);
             let v = judge(&p, name(enc), &t, 3, Limits::default());
             assert_eq!(reason(&v), Some(Reason::DecodeError), "{enc:?} trailing");
-            let tight = Limits { max_decoded: 20, max_ratio: 1000 };
+            let tight = Limits { max_decoded: 20, max_ratio: 1000, ..Limits::default() };
             let v = judge(&p, name(enc), &z, 3, tight);
             assert_eq!(reason(&v), Some(Reason::DecodedTooLarge), "{enc:?} too large");
         }

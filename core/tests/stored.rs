@@ -45,7 +45,7 @@ fn judge_with(p: &Policy, req: &RequestInfo<'_>, body: &[u8]) -> Verdict {
     let RequestVerdict::Allow(plan) = p.check_request(req, &[]) else { panic!("refused") };
     let insp = plan.request.expect("inspected");
     let run = |chunks: &[&[u8]], hdrs: &[Header]| {
-        let mut g = Guard::for_body(&p, insp, hdrs, Default::default());
+        let mut g = Guard::for_body(p, insp, hdrs, Default::default());
         for c in chunks {
             g.feed(c);
         }

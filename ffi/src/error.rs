@@ -48,24 +48,19 @@ impl misp_guard_result {
             InvalidState => c"call not allowed in the evaluator's current state",
         }
     }
-
-    /// The variant for a raw number, if it is one.
-    fn from_u32(v: u32) -> Option<Self> {
-        use misp_guard_result::*;
-        Some(match v {
-            0 => Ok,
-            1 => NullParameter,
-            2 => InvalidUtf8,
-            3 => ConfigError,
-            4 => BufferTooSmall,
-            5 => Panic,
-            6 => Misaligned,
-            7 => InvalidInspection,
-            8 => InvalidState,
-            _ => return None,
-        })
-    }
 }
+
+c_enum_from_u32!(misp_guard_result {
+    Ok,
+    NullParameter,
+    InvalidUtf8,
+    ConfigError,
+    BufferTooSmall,
+    Panic,
+    Misaligned,
+    InvalidInspection,
+    InvalidState,
+});
 
 /// A short English description of a result code.
 ///

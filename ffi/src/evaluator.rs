@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use misp_guard_core::decode::Limits;
 use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::LogLine;
+use misp_guard_core::verdict::RefusalLines;
 use misp_guard_core::{Block, Guard, Inspection, Policy, Progress, Side, Verdict};
 
 use crate::policy::misp_guard_policy;
@@ -81,7 +81,7 @@ enum Phase {
 
 /// What the handle points to.
 struct State {
-    // Drop order is declaration order: `guard` borrows `*policy`, so it goes first.
+    /// Holds its own reference count on `policy`.
     guard: Guard<'static>,
     policy: Arc<Policy>,
     side: Side,
@@ -149,14 +149,9 @@ impl State {
     }
 }
 
-/// Builds the guard for a body, borrowing the policy for `'static`.
+/// Builds the guard for a body; it shares the policy (one more reference count).
 fn guard_for(policy: &Arc<Policy>, insp: Inspection, headers: &[Header<'_>]) -> Guard<'static> {
-    // SAFETY: the `Arc`'s allocation never moves and is kept alive by the `policy`
-    // field of the `State` that stores this guard; that field is declared after
-    // `guard`, so it is dropped after it, and `reset` replaces the guard while the
-    // same `Arc` is held. The reference never leaves the `State`.
-    let p: &'static Policy = unsafe { &*Arc::as_ptr(policy) };
-    Guard::for_body(p, insp, headers, Limits::default())
+    Guard::for_body(Arc::clone(policy), insp, headers, Limits::default())
 }
 
 /// The state behind a handle.
@@ -198,7 +193,8 @@ unsafe fn new_state(
 /// - `headers`, `headers_len`: that message's headers (may be NULL when `headers_len`
 ///   is 0): `Content-Encoding` (gzip, deflate, br decoded within bounds; anything else
 ///   blocks), `Content-Type` (a charset other than UTF-8 blocks) and, for responses,
-///   `X-UserOrgUUID`.
+///   `X-UserOrgUUID`. A body of more than 256 MiB as sent is refused
+///   (`body_too_large`), as is one that decodes to more.
 /// - `evaluator_out`: receives the evaluator.
 ///
 /// # Returns
@@ -537,7 +533,8 @@ pub unsafe extern "C" fn misp_guard_evaluator_log_line(
         let (Phase::Finished, Some(block)) = (st.phase, &st.block) else {
             return misp_guard_result::InvalidState;
         };
-        let line = LogLine { method, path, block, policy: &st.policy };
+        // a body's refusal has no preamble (endpoint refusals are request-level)
+        let line = RefusalLines::new(method, path, block, &st.policy).line;
         let need = rendered_len(format_args!("{line}"));
         // SAFETY: `written` is non-NULL and writable per the contract.
         unsafe { written.write(need) };

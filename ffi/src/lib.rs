@@ -19,7 +19,8 @@
 //!   decoder's window and `misp_guard_evaluator_new` itself (use `_init` to avoid it).
 //!
 //! All `unsafe` of the project's C surface lives in this crate, each block with a
-//! `// SAFETY:` note; the core is `forbid(unsafe_code)`.
+//! `// SAFETY:` note; the core is `deny(unsafe_code)`, allowed in one module only (its
+//! SIMD scanners, `core/src/json/simd.rs`).
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_camel_case_types)]
@@ -156,6 +157,49 @@ pub enum misp_guard_body_kind {
     EventAdd = 16,
 }
 
+/// `misp_guard_body_kind` ⇄ `BodyKind`, one line a kind (its number: in the enum).
+/// Both matches are exhaustive: a kind missing on either side does not compile.
+macro_rules! body_kinds {
+    ($($c:ident <=> [$($core:tt)+]),+ $(,)?) => {
+        c_enum_from_u32!(misp_guard_body_kind { $($c),+ });
+
+        impl misp_guard_body_kind {
+            fn from_core(k: BodyKind) -> Self {
+                match k {
+                    $($($core)+ => misp_guard_body_kind::$c,)+
+                }
+            }
+
+            fn to_core(self) -> BodyKind {
+                match self {
+                    $(misp_guard_body_kind::$c => $($core)+,)+
+                }
+            }
+        }
+    };
+}
+
+body_kinds! {
+    Event <=> [BodyKind::Event],
+    ShadowAttributeIndex <=> [BodyKind::ShadowAttributeIndex],
+    GalaxyClusterList <=> [BodyKind::GalaxyClusterList],
+    GalaxyCluster <=> [BodyKind::GalaxyCluster],
+    AnalystData <=> [BodyKind::AnalystData],
+    AnalystDataList <=> [BodyKind::AnalystDataList],
+    EventsIndex <=> [BodyKind::EventsIndex],
+    GalaxyClusterSearch <=> [BodyKind::GalaxyClusterSearch],
+    Sightings <=> [BodyKind::Sightings],
+    MinimalSearchEventsIndex <=> [BodyKind::MinimalSearch(MinimalSearch::EventsIndex)],
+    MinimalSearchEventsIndexExternal <=> [BodyKind::MinimalSearch(MinimalSearch::EventsIndexExternal)],
+    MinimalSearchGalaxyClusters <=> [BodyKind::MinimalSearch(MinimalSearch::GalaxyClusters)],
+    UuidList <=> [BodyKind::UuidList],
+    ApiDescription <=> [BodyKind::ApiDescription],
+    ProposalList <=> [BodyKind::ProposalList],
+    EventAdd <=> [BodyKind::EventAdd],
+}
+
+c_enum_from_u32!(misp_guard_side { Request, Response });
+
 /// A body to inspect, as returned by `misp_guard_check_request`. Treat it as opaque:
 /// pass it back unchanged to `misp_guard_evaluator_new`/`_init`/`_reset` together with
 /// the policy that produced it. Plain data: copy it freely, nothing to free.
@@ -181,31 +225,8 @@ impl misp_guard_inspection {
     }
 
     pub(crate) fn from_core(i: &Inspection) -> Self {
-        use misp_guard_body_kind as K;
-        let kind = match i.kind {
-            BodyKind::Event => K::Event,
-            BodyKind::ShadowAttributeIndex => K::ShadowAttributeIndex,
-            BodyKind::GalaxyClusterList => K::GalaxyClusterList,
-            BodyKind::GalaxyCluster => K::GalaxyCluster,
-            BodyKind::AnalystData => K::AnalystData,
-            BodyKind::AnalystDataList => K::AnalystDataList,
-            BodyKind::EventsIndex => K::EventsIndex,
-            BodyKind::GalaxyClusterSearch => K::GalaxyClusterSearch,
-            BodyKind::Sightings => K::Sightings,
-            BodyKind::MinimalSearch(MinimalSearch::EventsIndex) => K::MinimalSearchEventsIndex,
-            BodyKind::MinimalSearch(MinimalSearch::EventsIndexExternal) => {
-                K::MinimalSearchEventsIndexExternal
-            }
-            BodyKind::MinimalSearch(MinimalSearch::GalaxyClusters) => {
-                K::MinimalSearchGalaxyClusters
-            }
-            BodyKind::UuidList => K::UuidList,
-            BodyKind::ApiDescription => K::ApiDescription,
-            BodyKind::EventAdd => K::EventAdd,
-            BodyKind::ProposalList => K::ProposalList,
-        };
         misp_guard_inspection {
-            kind: kind as u32,
+            kind: misp_guard_body_kind::from_core(i.kind) as u32,
             side: side_to_c(i.side) as u32,
             first: i.first.0,
             count: i.count,
@@ -217,29 +238,10 @@ impl misp_guard_inspection {
     /// boundary and may have been altered).
     pub(crate) fn to_core(self, policy: &Policy) -> Result<Inspection, misp_guard_result> {
         let bad = misp_guard_result::InvalidInspection;
-        let kind = match self.kind {
-            1 => BodyKind::Event,
-            2 => BodyKind::ShadowAttributeIndex,
-            3 => BodyKind::GalaxyClusterList,
-            4 => BodyKind::GalaxyCluster,
-            5 => BodyKind::AnalystData,
-            6 => BodyKind::AnalystDataList,
-            7 => BodyKind::EventsIndex,
-            8 => BodyKind::GalaxyClusterSearch,
-            9 => BodyKind::Sightings,
-            10 => BodyKind::MinimalSearch(MinimalSearch::EventsIndex),
-            11 => BodyKind::MinimalSearch(MinimalSearch::EventsIndexExternal),
-            12 => BodyKind::MinimalSearch(MinimalSearch::GalaxyClusters),
-            13 => BodyKind::UuidList,
-            14 => BodyKind::ApiDescription,
-            16 => BodyKind::EventAdd,
-            15 => BodyKind::ProposalList,
-            _ => return Err(bad),
-        };
-        let side = match self.side {
-            0 => Side::Request,
-            1 => Side::Response,
-            _ => return Err(bad),
+        let kind = misp_guard_body_kind::from_u32(self.kind).ok_or(bad)?.to_core();
+        let side = match misp_guard_side::from_u32(self.side).ok_or(bad)? {
+            misp_guard_side::Request => Side::Request,
+            misp_guard_side::Response => Side::Response,
         };
         let end = usize::from(self.first) + usize::from(self.count);
         if end > policy.ruleset_count() || self.user_org_check > 1 {
@@ -327,4 +329,30 @@ pub(crate) unsafe fn with_headers<R>(
 #[no_mangle]
 pub extern "C" fn misp_guard_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+#[cfg(test)]
+mod enum_tests {
+    use super::*;
+
+    #[test]
+    fn numbers_round_trip_and_others_are_refused() {
+        let kinds: Vec<u32> =
+            (0..64).filter(|&n| misp_guard_body_kind::from_u32(n).is_some()).collect();
+        assert_eq!(kinds, (1..=16).collect::<Vec<_>>());
+        for n in kinds {
+            let k = misp_guard_body_kind::from_u32(n).unwrap();
+            assert_eq!(k as u32, n);
+            assert_eq!(misp_guard_body_kind::from_core(k.to_core()), k);
+        }
+        let results: Vec<u32> =
+            (0..64).filter(|&n| misp_guard_result::from_u32(n).is_some()).collect();
+        assert_eq!(results, (0..=8).collect::<Vec<_>>());
+        for n in results {
+            assert_eq!(misp_guard_result::from_u32(n).unwrap() as u32, n);
+        }
+        assert_eq!(misp_guard_side::from_u32(0), Some(misp_guard_side::Request));
+        assert_eq!(misp_guard_side::from_u32(1), Some(misp_guard_side::Response));
+        assert_eq!(misp_guard_side::from_u32(2), None);
+    }
 }

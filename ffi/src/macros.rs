@@ -63,6 +63,34 @@ macro_rules! try_str {
     }};
 }
 
+/// `from_u32` for a fieldless `#[repr(u32)]` C enum, from its variant names: the
+/// numbers stay written once, in the enum (where cbindgen reads them; it does not
+/// expand macros, so the enum itself cannot be generated). Every variant must be
+/// listed: a missing or unknown one does not compile.
+macro_rules! c_enum_from_u32 {
+    ($ty:ident { $($v:ident),+ $(,)? }) => {
+        impl $ty {
+            /// The variant numbered `v`, if there is one.
+            pub(crate) fn from_u32(v: u32) -> Option<Self> {
+                $(if v == $ty::$v as u32 {
+                    return Some($ty::$v);
+                })+
+                None
+            }
+        }
+
+        const _: () = {
+            // exhaustiveness: a variant added to the enum but not here fails to compile
+            #[allow(dead_code)]
+            fn listed(v: $ty) {
+                match v {
+                    $($ty::$v)|+ => {}
+                }
+            }
+        };
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use crate::misp_guard_result;

@@ -3,7 +3,7 @@
 use core::ffi::c_char;
 
 use misp_guard_core::policy::Allowlisted;
-use misp_guard_core::verdict::{LogLine, PreambleLine};
+use misp_guard_core::verdict::RefusalLines;
 use misp_guard_core::{Block, RequestInfo, RequestVerdict};
 
 use crate::policy::misp_guard_policy;
@@ -174,13 +174,12 @@ fn fill_block(
     d.verdict = misp_guard_verdict::Block;
     d.reason = block.reason as u16;
     d.reason_code = misp_guard_str::borrow(block.reason.code());
-    if block.has_preamble() {
+    let lines = RefusalLines::new(req.method, req.path, block, policy);
+    if let Some(pre) = lines.preamble {
         d.has_preamble = true;
-        let line = PreambleLine { path: req.path };
-        Cut::render(bytes(&mut d.preamble), format_args!("{line}"));
+        Cut::render(bytes(&mut d.preamble), format_args!("{pre}"));
     }
-    let line = LogLine { method: req.method, path: req.path, block, policy };
-    Cut::render(bytes(&mut d.log_line), format_args!("{line}"));
+    Cut::render(bytes(&mut d.log_line), format_args!("{}", lines.line));
 }
 
 /// The `char` array as bytes (`c_char` is `i8` or `u8` depending on the target).

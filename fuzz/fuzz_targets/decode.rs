@@ -74,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
     let roundtrip = ctl & 4 != 0;
     let max_chunk = [1usize, 5, 200, 4096][((ctl >> 3) & 3) as usize];
     let limits =
-        Limits { max_decoded: u16::from_le_bytes([data[1], data[2]]) as u64, max_ratio: 4 };
+        Limits { max_decoded: u16::from_le_bytes([data[1], data[2]]) as u64, max_ratio: 4, ..Limits::default() };
     let payload = &data[3..];
     let input = if roundtrip {
         match enc {

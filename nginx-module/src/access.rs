@@ -8,15 +8,16 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use misp_guard_core::policy::Header;
-use misp_guard_core::{Block, Policy, Reason, RequestInfo, RequestVerdict, Side};
+use misp_guard_core::{Block, Reason, RequestInfo, RequestVerdict, Side};
 use ngx::core::NgxStr;
 use ngx::ffi::{
-    ngx_http_request_t, ngx_int_t, ngx_str_t, ngx_uint_t, NGX_AGAIN, NGX_DECLINED,
+    ngx_http_request_t, ngx_int_t, ngx_str_t, NGX_AGAIN, NGX_DECLINED,
     NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_LOG_ERR, NGX_LOG_INFO,
 };
 use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, Request};
 use ngx::ngx_log_error;
 
+use crate::ctx::{attach_ctx, ctx_mut, log_line};
 use crate::decide::{Outcome, ReqState, RequestCtx, RespState, Stage};
 use crate::{dest, filters, Module};
 
@@ -41,7 +42,7 @@ fn access(req: &mut Request) -> ngx_int_t {
     if !lcf.enabled() {
         return DECLINED;
     }
-    if let Some(ctx) = filters::ctx_mut(req) {
+    if let Some(ctx) = ctx_mut(req) {
         // Back after the body was read (or a write event while reading).
         return match ctx.request {
             ReqState::Reading { .. } => AGAIN,
@@ -50,7 +51,7 @@ fn access(req: &mut Request) -> ngx_int_t {
         };
     }
     let Some(mcf) = Module::main_conf(req) else { return INTERNAL };
-    let Some(policy) = mcf.policy.as_deref() else {
+    let Some(policy) = mcf.policy.clone() else {
         ngx_log_error!(
             NGX_LOG_ERR,
             req.log(),
@@ -58,9 +59,6 @@ fn access(req: &mut Request) -> ngx_int_t {
         );
         return INTERNAL;
     };
-    // SAFETY: the policy is owned by this cycle's http main configuration, which lives
-    // until the cycle ends; every request of this worker ends before that.
-    let policy: &'static Policy = unsafe { &*(policy as *const Policy) };
     let report = lcf.report();
 
     let method = lossy(request_str(req, |r| r.method_name));
@@ -133,7 +131,6 @@ fn access(req: &mut Request) -> ngx_int_t {
         method: method.into_owned(),
         path: path.into_owned(),
         limits: lcf.limits(),
-        max_body: lcf.max_body_size as u64,
         request: ReqState::Idle,
         response: RespState::Idle,
         outcome: Outcome::default(),
@@ -148,12 +145,12 @@ fn access(req: &mut Request) -> ngx_int_t {
                 log_line(req, level, &pre);
             }
             log_line(req, level, &line);
-            ctx.outcome.block(Stage::Request, &block, policy, report);
+            ctx.outcome.block(Stage::Request, &block, &ctx.policy, report);
             if !report {
                 ctx.request = ReqState::Refused;
             }
             // Kept for the variables (a failed allocation only loses them).
-            let _ = filters::attach_ctx(req, ctx);
+            let _ = attach_ctx(req, ctx);
             if report {
                 return DECLINED;
             }
@@ -166,13 +163,13 @@ fn access(req: &mut Request) -> ngx_int_t {
     }
     if plan.request.is_none() && plan.response.is_none() {
         ctx.outcome.allow(Stage::Request, "");
-        let _ = filters::attach_ctx(req, ctx);
+        let _ = attach_ctx(req, ctx);
         return DECLINED;
     }
     ctx.response = plan.response.map_or(RespState::Idle, RespState::Pending);
     let request_check = plan.request.map(|insp| ctx.check(insp, &headers_in));
     drop(headers_in);
-    let Some(ctx) = filters::attach_ctx(req, ctx) else { return INTERNAL };
+    let Some(ctx) = attach_ctx(req, ctx) else { return INTERNAL };
     match request_check {
         Some(check) => {
             ctx.request = ReqState::Reading { check, via_filter: filters::body_unread(req) };
@@ -180,19 +177,6 @@ fn access(req: &mut Request) -> ngx_int_t {
         }
         None => DECLINED,
     }
-}
-
-/// Logs one decision line at `level`, with the request id (nginx adds client, server,
-/// request and host).
-pub(crate) fn log_line(req: &Request, level: u32, line: &str) {
-    let rid = Module::main_conf(req)
-        .map(|m| m.request_id)
-        // SAFETY: NULL or a complex value compiled into the configuration pool.
-        .and_then(|cv| unsafe { cv.as_ref() })
-        .and_then(|cv| req.get_complex_value(cv))
-        .map(|v| v.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    ngx_log_error!(level as ngx_uint_t, req.log(), "{line} (request_id: {rid})");
 }
 
 fn lossy(b: &[u8]) -> Cow<'_, str> {

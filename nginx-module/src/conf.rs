@@ -28,6 +28,7 @@ use std::collections::HashMap;
 use std::ffi::{c_char, c_void};
 use std::mem::offset_of;
 use std::ptr::null_mut;
+use std::sync::Arc;
 
 use misp_guard_core::decode::Limits;
 use misp_guard_core::policy::DestinationError;
@@ -42,7 +43,9 @@ use ngx::ffi::{
     NGX_HTTP_SRV_CONF, NGX_LOG_EMERG, NGX_LOG_ERR, NGX_LOG_INFO, NGX_LOG_NOTICE, NGX_LOG_WARN,
     NGX_OK,
 };
-use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, Merge, MergeConfigError};
+use ngx::http::{
+    HttpModuleLocationConf, HttpModuleMainConf, Merge, MergeConfigError, NgxHttpCoreModule,
+};
 use ngx::{ngx_conf_log_error, ngx_string};
 
 use crate::Module;
@@ -62,8 +65,9 @@ const UNSET_INT: ngx_int_t = -1;
 
 /// http-level configuration: the compiled rules.
 pub(crate) struct MainConf {
-    /// The compiled `misp_guard_config` (boxed: the policy tables are large).
-    pub(crate) policy: Option<Box<Policy>>,
+    /// The compiled `misp_guard_config`, shared with the guards of this cycle's requests
+    /// (each holds a reference count, so a request outliving a reload keeps its rules).
+    pub(crate) policy: Option<Arc<Policy>>,
     /// The rules file, for messages.
     pub(crate) path: String,
     /// `$server_name`, `$server_name:$server_port` and `$host:$server_port`, compiled
@@ -77,7 +81,7 @@ pub(crate) struct MainConf {
     /// The shared zone of the decision counters (see `metrics.rs`).
     pub(crate) metrics: *mut ngx::ffi::ngx_shm_zone_t,
     /// The request contexts of this cycle's live requests, by request address (see
-    /// `filters::ctx_mut`: found again after an internal redirect cleared `r->ctx`).
+    /// `ctx::ctx_mut`: found again after an internal redirect cleared `r->ctx`).
     pub(crate) contexts: RefCell<HashMap<usize, usize>>,
 }
 
@@ -141,9 +145,13 @@ impl LocConf {
         self.log_level as u32
     }
 
-    /// Decoding bounds for `Guard::for_body`.
+    /// Body bounds for `Guard::for_body` (`misp_guard_max_body_size` and decoding).
     pub(crate) fn limits(&self) -> Limits {
-        Limits { max_decoded: self.max_decoded_size as u64, max_ratio: self.max_ratio as u64 }
+        Limits {
+            max_body: self.max_body_size as u64,
+            max_decoded: self.max_decoded_size as u64,
+            max_ratio: self.max_ratio as u64,
+        }
     }
 }
 
@@ -267,7 +275,7 @@ pub(crate) static mut COMMANDS: [ngx_command_t; 10] = [
     ngx_command_t {
         name: ngx_string!("misp_guard_status"),
         type_: (NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS) as ngx_uint_t,
-        set: Some(crate::metrics::set_status),
+        set: Some(set_status),
         conf: NGX_HTTP_LOC_CONF_OFFSET,
         offset: 0,
         post: null_mut(),
@@ -315,7 +323,7 @@ extern "C" fn set_config(
                 policy.lint(&bytes, |l| {
                     ngx_conf_log_error!(NGX_LOG_WARN, cf, "misp_guard_config: {path}:{l}");
                 });
-                mcf.policy = Some(Box::new(policy));
+                mcf.policy = Some(Arc::new(policy));
                 mcf.path = path;
                 NGX_CONF_OK
             }
@@ -573,6 +581,24 @@ extern "C" fn set_ratio(
             );
             return NGX_CONF_ERROR;
         }
+        NGX_CONF_OK
+    })
+}
+
+/// `misp_guard_status;`: this location answers the counters (and is never guarded).
+extern "C" fn set_status(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
+    crate::no_panic(NGX_CONF_ERROR, || {
+        // SAFETY: nginx passes this module's location configuration and a valid `cf`.
+        let (lcf, cf) = unsafe { (&mut *(conf as *mut LocConf), &mut *cf) };
+        lcf.enable = 0;
+        let Some(clcf) = NgxHttpCoreModule::location_conf_mut(cf) else {
+            return NGX_CONF_ERROR;
+        };
+        clcf.handler = Some(crate::metrics::status_handler);
         NGX_CONF_OK
     })
 }

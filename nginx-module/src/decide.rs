@@ -5,23 +5,22 @@
 //! and decisions out.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use misp_guard_core::decode::Limits;
 use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::{LogLine, PreambleLine};
+use misp_guard_core::verdict::RefusalLines;
 use misp_guard_core::{Block, Guard, Inspection, Policy, Progress, Reason, Side, Verdict};
 
-/// One body under inspection: the guard plus the `misp_guard_max_body_size` bound.
+/// One body under inspection: the guard (which also holds the
+/// `misp_guard_max_body_size` bound, `Limits::max_body`) and the time spent in it.
 pub(crate) struct BodyCheck {
     guard: Box<Guard<'static>>,
     inspection: Inspection,
     pub(crate) side: Side,
     /// Time spent in the guard (feed and finish).
     elapsed: Duration,
-    seen: u64,
-    max: u64,
-    over: bool,
     failed: Option<&'static str>,
     /// The guard already refused the body (it still reads on, for misp-guard's first
     /// reason, but nothing of it will be sent).
@@ -32,20 +31,16 @@ impl BodyCheck {
     /// A check for a body sent with these headers (`Content-Encoding`, `Content-Type`,
     /// `X-UserOrgUUID`).
     pub(crate) fn new(
-        policy: &'static Policy,
+        policy: Arc<Policy>,
         inspection: Inspection,
         headers: &[Header<'_>],
         limits: Limits,
-        max: u64,
     ) -> Self {
         BodyCheck {
             guard: Box::new(Guard::for_body(policy, inspection, headers, limits)),
             inspection,
             side: inspection.side,
             elapsed: Duration::ZERO,
-            seen: 0,
-            max,
-            over: false,
             failed: None,
             blocked: false,
         }
@@ -54,23 +49,18 @@ impl BodyCheck {
     /// Feeds the next chunk. Returns `false` once the bound is passed or the check
     /// failed: the verdict is then a block and the caller may stop keeping bytes.
     pub(crate) fn feed(&mut self, chunk: &[u8]) -> bool {
-        if self.over || self.failed.is_some() {
-            return false;
-        }
-        self.seen = self.seen.saturating_add(chunk.len() as u64);
-        if self.seen > self.max {
-            self.over = true;
+        if !self.wants_bytes() {
             return false;
         }
         let t = Instant::now();
         self.blocked |= self.guard.feed(chunk) == Progress::Blocked;
         self.elapsed += t.elapsed();
-        true
+        self.wants_bytes()
     }
 
     /// Body bytes inspected so far (as sent, encoded).
     pub(crate) fn seen(&self) -> u64 {
-        self.seen
+        self.guard.fed()
     }
 
     /// Time spent evaluating so far.
@@ -94,7 +84,7 @@ impl BodyCheck {
 
     /// `true` while bytes are still wanted.
     pub(crate) fn wants_bytes(&self) -> bool {
-        !self.over && self.failed.is_none()
+        !self.guard.over_body_bound() && self.failed.is_none()
     }
 
     /// Records that the front end could not complete the inspection (fails closed).
@@ -106,12 +96,6 @@ impl BodyCheck {
     pub(crate) fn finish(&mut self) -> Verdict {
         if let Some(what) = self.failed {
             return Verdict::Block(Block::new(Reason::Internal, self.side).with_detail(what));
-        }
-        if self.over {
-            return Verdict::Block(
-                Block::new(Reason::BodyTooLarge, self.side)
-                    .with_detail_fmt(format_args!("{}", self.max)),
-            );
         }
         let t = Instant::now();
         let verdict = self.guard.finish();
@@ -149,8 +133,8 @@ pub(crate) enum RespState {
 
 /// Per-request state, allocated from the request pool (dropped with it).
 pub(crate) struct RequestCtx {
-    /// The rules (owned by the cycle's configuration, which outlives the request).
-    pub(crate) policy: &'static Policy,
+    /// The rules (shared with the cycle's configuration and this request's guards).
+    pub(crate) policy: Arc<Policy>,
     /// `misp_guard_mode report`.
     pub(crate) report: bool,
     /// The error_log level of refusal lines (`misp_guard_log_level`).
@@ -159,10 +143,8 @@ pub(crate) struct RequestCtx {
     pub(crate) method: String,
     /// Path with query as sent (for log lines).
     pub(crate) path: String,
-    /// Decoding bounds.
+    /// Body bounds: `misp_guard_max_body_size` and the decoding bounds.
     pub(crate) limits: Limits,
-    /// `misp_guard_max_body_size`.
-    pub(crate) max_body: u64,
     /// Request body inspection.
     pub(crate) request: ReqState,
     /// Response body inspection.
@@ -174,13 +156,13 @@ pub(crate) struct RequestCtx {
 impl RequestCtx {
     /// A new check for this request's bodies.
     pub(crate) fn check(&self, inspection: Inspection, headers: &[Header<'_>]) -> BodyCheck {
-        BodyCheck::new(self.policy, inspection, headers, self.limits, self.max_body)
+        BodyCheck::new(Arc::clone(&self.policy), inspection, headers, self.limits)
     }
 
     /// The lines to log for a refusal (misp-guard's preamble when it has one, then the
     /// `request blocked: …` line), with a report-mode marker.
     pub(crate) fn block_lines(&self, block: &Block) -> (Option<String>, String) {
-        block_lines(self.policy, &self.method, &self.path, block, self.report)
+        block_lines(&self.policy, &self.method, &self.path, block, self.report)
     }
 }
 
@@ -293,8 +275,9 @@ pub(crate) fn block_lines(
     block: &Block,
     report: bool,
 ) -> (Option<String>, String) {
-    let pre = block.has_preamble().then(|| PreambleLine { path }.to_string());
-    let mut line = LogLine { method, path, block, policy }.to_string();
+    let lines = RefusalLines::new(method, path, block, policy);
+    let pre = lines.preamble.map(|p| p.to_string());
+    let mut line = lines.line.to_string();
     if report {
         let _ = write!(line, " (misp_guard_mode report: forwarded)");
     }

@@ -1,6 +1,6 @@
-//! Every raw nginx-sys call for bodies, in one place: the per-request context slot,
-//! reading the request body, the request-body / header / body filter chains, and the
-//! responses this module emits. Modelled on nginx's own C filters (mirror, xslt, image):
+//! Every raw nginx-sys call for bodies, in one place: reading the request body, the
+//! request-body / header / body filter chains, and the refusal from the access phase
+//! (the request context is `ctx.rs`, the responses this module builds `reply.rs`). Modelled on nginx's own C filters (mirror, xslt, image):
 //! the next filter of each chain is saved in `postconfiguration`.
 //!
 //! * **Request body** (push): `ngx_http_read_client_request_body` with our request-body
@@ -20,37 +20,30 @@
 //!
 //! [`Guard`]: misp_guard_core::Guard
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::mem;
-use std::ptr;
 
 use misp_guard_core::policy::Header;
 use misp_guard_core::Verdict;
 use ngx::ffi::{
-    ngx_alloc_chain_link, ngx_buf_t, ngx_chain_t, ngx_http_clean_header, ngx_http_core_run_phases,
+    ngx_buf_t, ngx_chain_t, ngx_http_clean_header, ngx_http_core_run_phases,
     ngx_http_discard_request_body, ngx_http_finalize_request, ngx_http_output_body_filter_pt,
-    ngx_http_output_filter, ngx_http_output_header_filter_pt, ngx_http_read_client_request_body,
-    ngx_http_request_body_filter_pt, ngx_http_request_t, ngx_http_send_header,
-    ngx_http_top_body_filter, ngx_http_top_header_filter, ngx_http_top_request_body_filter,
-    ngx_int_t, ngx_list_push, ngx_pcalloc, ngx_pnalloc, ngx_read_file, ngx_str_t, ngx_table_elt_t,
-    NGX_DONE, NGX_ERROR, NGX_HTTP_FORBIDDEN, NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR,
-    NGX_HTTP_OK, NGX_HTTP_SPECIAL_RESPONSE, NGX_OK,
+    ngx_http_output_header_filter_pt, ngx_http_read_client_request_body,
+    ngx_http_request_body_filter_pt, ngx_http_request_t, ngx_http_top_body_filter,
+    ngx_http_top_header_filter, ngx_http_top_request_body_filter, ngx_int_t, ngx_read_file,
+    NGX_DONE, NGX_ERROR, NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_HTTP_SPECIAL_RESPONSE,
+    NGX_OK,
 };
-use ngx::http::{HttpModule, HttpModuleMainConf, Request};
+use ngx::http::Request;
 
-use crate::access::log_line;
-use crate::decide::{BodyCheck, ReqState, RequestCtx, RespState, Stage};
-use crate::metrics::Metrics;
-use crate::Module;
+use crate::ctx::{ctx_mut, log_line};
+use crate::decide::{BodyCheck, ReqState, RespState, Stage};
+use crate::reply::{add_request_id, last_chain, raw, send, set_forbidden_headers, FORBIDDEN};
 
 const OK: ngx_int_t = NGX_OK as ngx_int_t;
 const ERROR: ngx_int_t = NGX_ERROR as ngx_int_t;
 const DONE: ngx_int_t = NGX_DONE as ngx_int_t;
 const INTERNAL: ngx_int_t = NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t;
 
-/// The refusal body.
-const FORBIDDEN: &[u8] = b"Forbidden";
 /// Chunk size when reading buffers that live in (temp) files.
 const FILE_CHUNK: usize = 64 * 1024;
 
@@ -98,82 +91,6 @@ fn next_request_body(r: *mut ngx_http_request_t, chain: *mut ngx_chain_t) -> ngx
         Some(f) => unsafe { f(r, chain) },
         None => ERROR,
     }
-}
-
-/// The request pointer for calls that mutate the request: derived from `&mut` (never
-/// from `&Request`: writing through a pointer derived from a shared reference is undefined
-/// behaviour, and optimised builds do drop such writes).
-fn raw(req: &mut Request) -> *mut ngx_http_request_t {
-    req.into()
-}
-
-// --- per-request context --------------------------------------------------------------
-
-/// This module's context of a request, if any.
-///
-/// Callers hold at most one such reference at a time (nginx is single-threaded per
-/// worker, and no callback here re-enters another while it holds one).
-#[allow(clippy::mut_from_ref)]
-pub(crate) fn ctx_mut(req: &Request) -> Option<&mut RequestCtx> {
-    let module = Module::module();
-    // SAFETY: `r->ctx` has one slot per http module; ours is NULL or the `Attached`
-    // that `attach_ctx` allocated from this request's pool. The slot array is request
-    // memory apart from the request structure.
-    unsafe {
-        let slot = req.as_ref().ctx.add(module.ctx_index);
-        if (*slot).is_null() {
-            // nginx clears `r->ctx` on internal redirects (`error_page`, `try_files …
-            // @named`, `X-Accel-Redirect`): the decision made before still holds
-            let key = req.as_ref() as *const ngx_http_request_t as usize;
-            let found = Module::main_conf(req)
-                .and_then(|m| m.contexts.try_borrow().ok()?.get(&key).copied());
-            *slot = found.unwrap_or(0) as *mut _;
-        }
-        (*slot as *mut Attached).as_mut().map(|a| &mut a.ctx)
-    }
-}
-
-/// A request's context, registered in its cycle's `MainConf::contexts` while it lives.
-struct Attached {
-    ctx: RequestCtx,
-    request: usize,
-    registry: *const RefCell<HashMap<usize, usize>>,
-    /// The shared counters (NULL: none), told of the outcome when the request ends.
-    metrics: *const Metrics,
-}
-
-impl Drop for Attached {
-    fn drop(&mut self) {
-        // SAFETY: NULL or the counters in this cycle's shared zone, mapped until the
-        // worker exits.
-        if let Some(m) = unsafe { self.metrics.as_ref() } {
-            m.record(&self.ctx.outcome);
-        }
-        // SAFETY: the registry is in the http main configuration of the request's cycle,
-        // which outlives every request of that cycle.
-        if let Some(reg) = unsafe { self.registry.as_ref() } {
-            if let Ok(mut m) = reg.try_borrow_mut() {
-                m.remove(&self.request);
-            }
-        }
-    }
-}
-
-/// Allocates the context from the request pool (dropped with it) and attaches it.
-#[allow(clippy::mut_from_ref)]
-pub(crate) fn attach_ctx(req: &Request, ctx: RequestCtx) -> Option<&mut RequestCtx> {
-    let request = req.as_ref() as *const ngx_http_request_t as usize;
-    let mcf = Module::main_conf(req)?;
-    let registry: *const RefCell<HashMap<usize, usize>> = &mcf.contexts;
-    let metrics = crate::metrics::of_zone(mcf.metrics).map_or(ptr::null(), |m| m as *const _);
-    let p = req.pool().allocate(Attached { ctx, request, registry, metrics });
-    if p.is_null() {
-        return None;
-    }
-    mcf.contexts.try_borrow_mut().ok()?.insert(request, p as usize);
-    req.set_module_ctx(p.cast(), Module::module());
-    // SAFETY: `p` was just allocated and initialised, and lives as long as the request.
-    Some(unsafe { &mut (*p).ctx })
 }
 
 // --- request body -----------------------------------------------------------------------
@@ -263,7 +180,7 @@ fn decide_request(req: &Request) -> Option<bool> {
             ctx.request = ReqState::Allowed;
             if matches!(ctx.response, RespState::Idle) {
                 // Nothing more to judge: the push is allowed.
-                ctx.outcome.allow(Stage::RequestBody, check.ruleset(ctx.policy));
+                ctx.outcome.allow(Stage::RequestBody, check.ruleset(&ctx.policy));
             }
             Some(false)
         }
@@ -271,7 +188,7 @@ fn decide_request(req: &Request) -> Option<bool> {
             let report = ctx.report;
             ctx.request = if report { ReqState::Allowed } else { ReqState::Refused };
             log_block(req, ctx.log_level, ctx.block_lines(&block));
-            ctx.outcome.block(Stage::RequestBody, &block, ctx.policy, report);
+            ctx.outcome.block(Stage::RequestBody, &block, &ctx.policy, report);
             Some(!report)
         }
     }
@@ -323,7 +240,7 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
             return next_header(r);
         }
         let expected = usize::try_from(rr.headers_out.content_length_n).unwrap_or(0);
-        let held = Vec::with_capacity(expected.min(ctx.max_body as usize).min(16 << 20));
+        let held = Vec::with_capacity(expected.min(ctx.limits.max_body as usize).min(16 << 20));
         ctx.response = RespState::Holding { check, held };
         // Held back: sent (or replaced) by the body filter once the verdict is known.
         OK
@@ -382,12 +299,12 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_cha
                 match verdict {
                     Verdict::Allow => {
                         ctx.response = RespState::Done(held);
-                        ctx.outcome.allow(Stage::ResponseBody, check.ruleset(ctx.policy));
+                        ctx.outcome.allow(Stage::ResponseBody, check.ruleset(&ctx.policy));
                         Action::Release
                     }
                     Verdict::Block(block) => {
                         log_block(req, ctx.log_level, ctx.block_lines(&block));
-                        ctx.outcome.block(Stage::ResponseBody, &block, ctx.policy, false);
+                        ctx.outcome.block(Stage::ResponseBody, &block, &ctx.policy, false);
                         Action::Replace
                     }
                 }
@@ -409,11 +326,11 @@ unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_cha
                     ctx.outcome.count(&check);
                     match verdict {
                         Verdict::Allow => {
-                            ctx.outcome.allow(Stage::ResponseBody, check.ruleset(ctx.policy))
+                            ctx.outcome.allow(Stage::ResponseBody, check.ruleset(&ctx.policy))
                         }
                         Verdict::Block(block) => {
                             log_block(req, ctx.log_level, ctx.block_lines(&block));
-                            ctx.outcome.block(Stage::ResponseBody, &block, ctx.policy, true);
+                            ctx.outcome.block(Stage::ResponseBody, &block, &ctx.policy, true);
                         }
                     }
                 }
@@ -508,128 +425,7 @@ fn send_refusal(req: &mut Request) -> ngx_int_t {
     }
     set_forbidden_headers(r);
     add_request_id(req);
-    // SAFETY: `r` is live and its response headers are set.
-    let rc = unsafe { ngx_http_send_header(r) };
-    if rc == ERROR || rc > OK || req.header_only() {
-        return rc;
-    }
-    match last_chain(req, FORBIDDEN) {
-        // SAFETY: `r` is live and `cl` a valid chain from its pool.
-        Some(cl) => unsafe { ngx_http_output_filter(r, cl) },
-        None => ERROR,
-    }
-}
-
-fn set_forbidden_headers(r: *mut ngx_http_request_t) {
-    const TEXT_PLAIN: &[u8] = b"text/plain";
-    // SAFETY: `r` is live; the content type points at static bytes nginx only reads.
-    unsafe {
-        let h = &mut (*r).headers_out;
-        h.status = NGX_HTTP_FORBIDDEN as usize;
-        h.content_type = ngx_str_t { len: TEXT_PLAIN.len(), data: TEXT_PLAIN.as_ptr() as *mut u8 };
-        h.content_type_len = TEXT_PLAIN.len();
-        h.content_type_lowcase = ptr::null_mut();
-        h.content_length_n = FORBIDDEN.len() as i64;
-    }
-}
-
-/// The refusal's header naming the request (`$request_id`, the id in the error.log
-/// line), so that the refused peer can quote it.
-const REQUEST_ID_HEADER: &[u8] = b"X-Request-ID";
-
-/// Adds `X-Request-ID: $request_id` to the response headers (best effort: a failed
-/// allocation only loses the header, the refusal stands).
-fn add_request_id(req: &mut Request) {
-    let Some(cv) = Module::main_conf(req).map(|m| m.request_id) else { return };
-    // SAFETY: NULL or a complex value compiled into the configuration pool.
-    let Some(cv) = (unsafe { cv.as_ref() }) else { return };
-    let Some(id) = req.get_complex_value(cv) else { return };
-    // `id` lives in the request pool (as long as the headers).
-    let value = ngx_str_t { len: id.as_bytes().len(), data: id.as_bytes().as_ptr() as *mut u8 };
-    let r = raw(req);
-    // SAFETY: `r` is live; `headers_out.headers` is its initialised list of response
-    // headers; `ngx_list_push` returns NULL on allocation failure. The element is zeroed
-    // first (so `next`, present from nginx 1.23.0 on, is NULL whatever the version), and
-    // the key points at static bytes nginx only reads.
-    unsafe {
-        let h = ngx_list_push(&mut (*r).headers_out.headers) as *mut ngx_table_elt_t;
-        if h.is_null() {
-            return;
-        }
-        ptr::write_bytes(h, 0, 1);
-        (*h).hash = 1;
-        (*h).key =
-            ngx_str_t { len: REQUEST_ID_HEADER.len(), data: REQUEST_ID_HEADER.as_ptr() as *mut u8 };
-        (*h).value = value;
-    }
-}
-
-/// Answers `200` with `body` (copied into the request pool) for a content handler;
-/// returns the rc for nginx to finalize the request with.
-pub(crate) fn send_text(req: &mut Request, content_type: &'static [u8], body: &[u8]) -> ngx_int_t {
-    let r = raw(req);
-    let pool = req.pool().as_ptr();
-    // SAFETY: allocation from the live request pool (NULL on failure, checked).
-    let data = unsafe { ngx_pnalloc(pool, body.len().max(1)) } as *mut u8;
-    if data.is_null() {
-        return INTERNAL;
-    }
-    // SAFETY: `data` has room for `body.len()` bytes; the slice lives as long as the
-    // request's pool, which outlives every write of the response.
-    let copy: &'static [u8] = unsafe {
-        ptr::copy_nonoverlapping(body.as_ptr(), data, body.len());
-        std::slice::from_raw_parts(data, body.len())
-    };
-    // SAFETY: `r` is live; the content type points at static bytes nginx only reads.
-    unsafe {
-        let h = &mut (*r).headers_out;
-        h.status = NGX_HTTP_OK as usize;
-        h.content_type =
-            ngx_str_t { len: content_type.len(), data: content_type.as_ptr() as *mut u8 };
-        h.content_type_len = content_type.len();
-        h.content_type_lowcase = ptr::null_mut();
-        h.content_length_n = body.len() as i64;
-    }
-    // SAFETY: `r` is live and its response headers are set.
-    let rc = unsafe { ngx_http_send_header(r) };
-    if rc == ERROR || rc > OK || req.header_only() {
-        return rc;
-    }
-    match last_chain(req, copy) {
-        // SAFETY: `r` is live and `cl` a valid chain from its pool.
-        Some(cl) => unsafe { ngx_http_output_filter(r, cl) },
-        None => ERROR,
-    }
-}
-
-/// A one-buffer chain holding `data` (read-only memory), marked last.
-fn last_chain(req: &Request, data: &'static [u8]) -> Option<*mut ngx_chain_t> {
-    let pool = req.pool().as_ptr();
-    // SAFETY: allocations from the live request pool; a zeroed ngx_buf_t is an empty
-    // buffer (ngx_calloc_buf), then pointed at `data` which outlives the request.
-    unsafe {
-        let b = ngx_pcalloc(pool, mem::size_of::<ngx_buf_t>()) as *mut ngx_buf_t;
-        if b.is_null() {
-            return None;
-        }
-        if !data.is_empty() {
-            let start = data.as_ptr() as *mut u8;
-            (*b).start = start;
-            (*b).pos = start;
-            (*b).last = start.add(data.len());
-            (*b).end = (*b).last;
-            (*b).set_memory(1);
-        }
-        (*b).set_last_buf(1);
-        (*b).set_last_in_chain(1);
-        let cl = ngx_alloc_chain_link(pool);
-        if cl.is_null() {
-            return None;
-        }
-        (*cl).buf = b;
-        (*cl).next = ptr::null_mut();
-        Some(cl)
-    }
+    send(req, FORBIDDEN)
 }
 
 // --- buffers --------------------------------------------------------------------------

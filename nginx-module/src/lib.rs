@@ -11,10 +11,13 @@
 //!
 //! * `conf.rs`: directives, parsed and compiled at configuration time (`nginx -t` fails on
 //!   a bad rules file with the core's `FILE:LINE:COL: message`).
-//! * `access.rs`: the access-phase handler and the per-request context.
+//! * `access.rs`: the access-phase handler.
 //! * `filters.rs`: every raw nginx-sys call for bodies (reading the request body, the
-//!   request-body, header and body filter chains, emitting responses), each `unsafe` block
-//!   with its `// SAFETY:` note.
+//!   request-body, header and body filter chains), each `unsafe` block with its
+//!   `// SAFETY:` note.
+//! * `ctx.rs`: the per-request context slot and the decision lines logged on a request
+//!   (used by `access.rs` and `filters.rs`, never the other way round).
+//! * `reply.rs`: the responses this module builds (`403 Forbidden`, the status text).
 //! * `decide.rs`: safe bookkeeping around `Guard` (bounds, verdicts, log wording).
 //! * `dest.rs`: parsing of `misp_guard_destination` values.
 //! * `vars.rs`: the `$misp_guard_*` variables (the decision, for `log_format`).
@@ -26,10 +29,12 @@
 
 mod access;
 mod conf;
+mod ctx;
 mod decide;
 mod dest;
 mod filters;
 mod metrics;
+mod reply;
 mod vars;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

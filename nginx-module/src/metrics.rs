@@ -9,7 +9,7 @@
 //! labels (reason codes, rule set names) sit in fixed slots claimed on first use, so the
 //! counters of an instance survive a reload that renumbers the rules.
 
-use std::ffi::{c_char, c_void};
+use std::ffi::c_void;
 use std::fmt::Write as _;
 use std::mem::size_of;
 use std::ptr;
@@ -17,16 +17,15 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering::*};
 use std::time::Duration;
 
 use misp_guard_core::Reason;
-use ngx::core::{NGX_CONF_ERROR, NGX_CONF_OK};
 use ngx::ffi::{
-    ngx_command_t, ngx_conf_t, ngx_http_discard_request_body, ngx_http_request_t, ngx_int_t,
+    ngx_conf_t, ngx_http_discard_request_body, ngx_http_request_t, ngx_int_t,
     ngx_shared_memory_add, ngx_shm_zone_t, ngx_slab_calloc, ngx_slab_pool_t, ngx_str_t, NGX_ERROR,
     NGX_HTTP_GET, NGX_HTTP_HEAD, NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_HTTP_NOT_ALLOWED, NGX_OK,
 };
-use ngx::http::{HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule, Request};
+use ngx::http::{HttpModuleMainConf, Request};
 
 use crate::decide::{Decision, Outcome};
-use crate::{filters, Module};
+use crate::Module;
 
 /// The zone's name and size (fixed: nginx reuses a zone across reloads only when both
 /// are unchanged).
@@ -313,25 +312,8 @@ pub(crate) fn of_zone(zone: *mut ngx_shm_zone_t) -> Option<&'static Metrics> {
 
 // --- the status location ------------------------------------------------------------------
 
-/// `misp_guard_status;`: this location answers the counters (and is never guarded).
-pub(crate) extern "C" fn set_status(
-    cf: *mut ngx_conf_t,
-    _cmd: *mut ngx_command_t,
-    conf: *mut c_void,
-) -> *mut c_char {
-    crate::no_panic(NGX_CONF_ERROR, || {
-        // SAFETY: nginx passes this module's location configuration and a valid `cf`.
-        let (lcf, cf) = unsafe { (&mut *(conf as *mut crate::conf::LocConf), &mut *cf) };
-        lcf.enable = 0;
-        let Some(clcf) = NgxHttpCoreModule::location_conf_mut(cf) else {
-            return NGX_CONF_ERROR;
-        };
-        clcf.handler = Some(status_handler);
-        NGX_CONF_OK
-    })
-}
-
-extern "C" fn status_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
+/// The content handler of the `misp_guard_status;` location.
+pub(crate) extern "C" fn status_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
     crate::no_panic(NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t, || {
         // SAFETY: nginx calls content handlers with a valid request.
         let req = unsafe { Request::from_ngx_http_request(r) };
@@ -347,6 +329,6 @@ extern "C" fn status_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
             return NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t;
         };
         let body = m.render();
-        filters::send_text(req, b"text/plain; version=0.0.4; charset=utf-8", body.as_bytes())
+        crate::reply::send_text(req, b"text/plain; version=0.0.4; charset=utf-8", body.as_bytes())
     })
 }

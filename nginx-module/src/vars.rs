@@ -24,7 +24,6 @@ use ngx::ffi::{
 use ngx::http::Request;
 
 use crate::decide::Outcome;
-use crate::filters;
 
 const OK: ngx_int_t = NGX_OK as ngx_int_t;
 const ERROR: ngx_int_t = NGX_ERROR as ngx_int_t;
@@ -86,7 +85,7 @@ unsafe extern "C" fn get(
         // decision belongs to the main request (subrequests share it).
         let (req, v) = unsafe { (Request::from_ngx_http_request((*r).main), &mut *v) };
         let Some(var) = VARS.get(data) else { return ERROR };
-        let value = (var.value)(filters::ctx_mut(req).map(|c| &c.outcome));
+        let value = (var.value)(crate::ctx::ctx_mut(req).map(|c| &c.outcome));
         let Some(value) = value else {
             v.set_valid(0);
             v.set_not_found(1);

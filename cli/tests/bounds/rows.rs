@@ -828,6 +828,24 @@ pub fn decode_heavy() -> Vec<Row> {
     out
 }
 
+/// `Limits::max_body` = 256 MiB (default limits): a body of more bytes as sent is
+/// refused, whatever it holds. One row at a time (256 MiB each): `step` 0, 1, 2 are
+/// −1, =, +1. (×10, 2.5 GiB, is not materialised here: the guard stops reading at the
+/// bound, and core/tests/bounds.rs `max_body_at_its_default_bound` feeds it.)
+pub fn body_heavy(step: usize) -> Row {
+    let max = 256usize << 20;
+    let (name, n) = around(max)[step];
+    let plant = step == 2; // past the bound a blocked tag is not what is reported
+    Row {
+        name: format!("max_body/identity/{name} ({n})"),
+        to: To::Push,
+        body: event_of(n, plant),
+        encoding: None,
+        user_org: None,
+        want: if n <= max { None } else { Some("body_too_large") },
+    }
+}
+
 // --- messages --------------------------------------------------------------------------
 
 /// `verdict::DETAIL_CAP` / `POINTER_CAP` = 160 bytes cut messages only: the verdict is

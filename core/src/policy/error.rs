@@ -6,7 +6,9 @@ use core::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigErrorKind {
-    /// The file could not be read.
+    /// The configuration could not be read. The core does no I/O: only a `std` loader
+    /// reading from a reader reports it (a frontend that reads the file itself reports
+    /// its own I/O error). Kept so the kinds stay one list across loaders.
     Io,
     /// Not JSON.
     Syntax,
@@ -85,6 +87,10 @@ pub(crate) fn push_cut_marked<const N: usize>(s: &mut heapless::String<N>, v: &s
     let _ = s.push('…');
 }
 
+// `core::error::Error` needs Rust 1.81; the workspace's rust-version is 1.80.
+#[cfg(feature = "std")]
+impl std::error::Error for ConfigError {}
+
 impl fmt::Display for ConfigError {
     /// `LINE:COL: message (at PATH)`; a front end prefixes the file name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -98,5 +104,19 @@ impl fmt::Display for ConfigError {
             f.write_str(")")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_an_error_with_its_display() {
+        let e =
+            ConfigError::semantic(ConfigErrorKind::Invalid, "instances.a.ip", "bad ip").at(3, 7);
+        let boxed: std::boxed::Box<dyn std::error::Error> = std::boxed::Box::new(e.clone());
+        assert_eq!(std::format!("{boxed}"), "3:7: bad ip (at instances.a.ip)");
+        assert!(boxed.source().is_none());
     }
 }

@@ -13,6 +13,7 @@
 
 mod build;
 mod error;
+mod handle;
 mod keys;
 mod lint;
 mod scan;
@@ -24,6 +25,7 @@ mod model;
 
 pub use build::Builder;
 pub use error::{ConfigError, ConfigErrorKind};
+pub use handle::PolicyRef;
 pub use keys::{IgnoredKey, MAX_IGNORED};
 pub use lint::{Lint, LintKind};
 #[cfg(feature = "alloc")]

@@ -16,7 +16,7 @@ use super::schema::{key_action, Check, Field, Kind};
 use super::{reason_for, Machine, RelType};
 use crate::fold::Fold;
 use crate::json::Scalar;
-use crate::policy::{BodyKind, Format, MinimalSearch, RuleSet, RuleSetId};
+use crate::policy::{BodyKind, Format, MinimalSearch, Policy, RuleSet, RuleSetId};
 use crate::verdict::{Block, Reason};
 
 /// Folds a field's value needs besides the exact text: (`_ci`, other).
@@ -157,8 +157,8 @@ pub(super) fn search_label(kind: BodyKind) -> &'static str {
 }
 
 /// The rule sets to apply, with their index among the applied ones.
-fn rulesets<'a>(m: &Machine<'a>) -> impl Iterator<Item = (usize, &'a RuleSet)> + 'a {
-    let p = m.policy;
+fn rulesets<'a>(m: &'a Machine<'_>) -> impl Iterator<Item = (usize, &'a RuleSet)> + 'a {
+    let p: &'a Policy = &m.policy;
     let first = m.inspection.first.0;
     (0..m.inspection.count).map(move |i| (i as usize, p.ruleset(RuleSetId(first + i))))
 }
@@ -551,12 +551,13 @@ fn tag_name(m: &mut Machine<'_>, el: usize) {
         .cap
         .ci
         .get()
-        .and_then(|v| rulesets(m).find(|(_, r)| m.policy.list_has(r.blocked_tags, v)));
+        .and_then(|v| rulesets(m).find(|(_, r)| m.policy.list_has(r.blocked_tags, v)))
+        .map(|(i, _)| i);
     if let (true, None, Some(b)) = (blocks_tags, hit, unstored.clone()) {
         // cut or refused by `tags.name`: it may be stored as a blocked tag
         m.violate(el, check, ord, 0, b);
     }
-    if let Some((i, _)) = hit {
+    if let Some(i) = hit {
         let ptr = m.pointer.clone();
         let b = m
             .block(reason_for(kind, check))
@@ -730,8 +731,9 @@ fn cluster_tag_as_filed(m: &mut Machine<'_>, i: usize) {
         .cap
         .ci
         .get()
-        .and_then(|v| rulesets(m).find(|(_, r)| m.policy.list_has(r.blocked_tags, v)));
-    if let Some((r, _)) = hit {
+        .and_then(|v| rulesets(m).find(|(_, r)| m.policy.list_has(r.blocked_tags, v)))
+        .map(|(i, _)| i);
+    if let Some(r) = hit {
         let mut name: heapless::String<220> = heapless::String::new();
         let (tt, ut) = (core::str::from_utf8(&t), core::str::from_utf8(&u));
         let _ = write!(

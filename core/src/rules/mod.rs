@@ -21,7 +21,7 @@ mod shape;
 
 use crate::fold::{Fold, Folder};
 use crate::json::{Scalar, Sink, Tokenizer, ValueType, KEY_CAP};
-use crate::policy::{BodyKind, Format, Inspection, Policy, Side, MAX_REQUIRED};
+use crate::policy::{BodyKind, Format, Inspection, PolicyRef, Side, MAX_REQUIRED};
 use crate::verdict::{Block, Reason, Verdict};
 use schema::{lookup, rank, root, Act, Check, Field, Kind};
 
@@ -234,7 +234,7 @@ struct Best {
 }
 
 struct Machine<'p> {
-    policy: &'p Policy,
+    policy: PolicyRef<'p>,
     inspection: Inspection,
     frames: heapless::Vec<Frame, MAX_FRAMES>,
     /// Action for the next value (set by a key, or for the root).
@@ -284,12 +284,13 @@ impl<'p> Evaluator<'p> {
     /// An upper bound of `size_of::<Evaluator>()`, asserted by a test.
     pub const STATE_SIZE_BOUND: usize = 16 * 1024;
 
-    /// An evaluator for one body.
-    pub fn new(policy: &'p Policy, inspection: Inspection) -> Self {
+    /// An evaluator for one body, judging with `policy` (a `&Policy`, or with the
+    /// `alloc` feature an `Arc<Policy>`: see [`PolicyRef`]).
+    pub fn new(policy: impl Into<PolicyRef<'p>>, inspection: Inspection) -> Self {
         Evaluator {
             tok: Tokenizer::new(),
             m: Machine {
-                policy,
+                policy: policy.into(),
                 inspection,
                 frames: heapless::Vec::new(),
                 pending: None,

@@ -1,0 +1,2 @@
+//! Nothing here: see `tests/`.
+#![no_std]
