@@ -23,7 +23,8 @@ mod scan;
 // The one module with `unsafe` (SIMD intrinsics), each block with a SAFETY note.
 // `misp_guard_disable_simd` (RUSTFLAGS="--cfg misp_guard_disable_simd", declared in the
 // workspace lints) forces the portable scan.
-#[allow(unsafe_code)]
+// (dead_code: the structural index is put to use by the tokenizer in the next step)
+#[allow(unsafe_code, dead_code)]
 mod simd;
 
 use crate::verdict::Reason;
