@@ -23,8 +23,7 @@ mod scan;
 // The one module with `unsafe` (SIMD intrinsics), each block with a SAFETY note.
 // `misp_guard_disable_simd` (RUSTFLAGS="--cfg misp_guard_disable_simd", declared in the
 // workspace lints) forces the portable scan.
-// (dead_code: the structural index is put to use by the tokenizer in the next step)
-#[allow(unsafe_code, dead_code)]
+#[allow(unsafe_code)]
 mod simd;
 
 use crate::verdict::Reason;
@@ -542,6 +541,38 @@ impl Tokenizer {
         self.state = State::Colon;
         Some(i + len + 2)
     }
+    /// The end of an unwanted string whose interior is `rest` (after the opening
+    /// quote), of which the first `plain` bytes are plain (`simd::plain_len`) and the
+    /// next is not the closing quote: found by the structural index when the string
+    /// ends in this chunk and is valid (the index is started inside the string, not
+    /// after a backslash: the carry of the tokenizer's [`State::Str`], see
+    /// [`Tokenizer::index_carry`]). `None` when `plain` stopped at the chunk's end or
+    /// a control byte, or the index path declines: the byte path takes over.
+    #[inline]
+    fn quiet_string_end(rest: &[u8], plain: usize) -> Option<usize> {
+        match rest.get(plain) {
+            Some(&b) if b == b'\\' || b >= 0x80 => {
+                simd::string_end(&rest[plain..]).map(|e| plain + e)
+            }
+            _ => None,
+        }
+    }
+
+    /// The structural index's carry at the current position: the tokenizer's state
+    /// says whether the next byte is inside a string and whether it is escaped, and
+    /// is kept across `feed` calls, so an index started anywhere (in any chunk) gives
+    /// the same masks as one run over the whole body.
+    pub(crate) fn index_carry(&self) -> simd::Carry {
+        simd::Carry {
+            in_string: matches!(
+                self.state,
+                State::Str | State::Esc | State::Uni(_) | State::LowEsc | State::LowU
+            ),
+            // after `\` (`Esc`), or the `\` that must start a low surrogate (`LowU`)
+            escaped: matches!(self.state, State::Esc | State::LowU),
+        }
+    }
+
     /// A member value the sink does not want (`skip_member`), at `data[i..]` after
     /// the colon: a plain string or a literal wholly in `data` is validated and passed
     /// over at once (as the quiet path would, without its steps). Returns the index
@@ -557,6 +588,12 @@ impl Tokenizer {
                     self.skip_member = false;
                     self.value_done();
                     return j + len + 2;
+                }
+                // escapes or non-ASCII: the structural index finds the end
+                if let Some(end) = Self::quiet_string_end(rest, len) {
+                    self.skip_member = false;
+                    self.value_done();
+                    return j + 1 + end + 1;
                 }
             }
             Some(&b @ (b't' | b'f' | b'n')) => {
@@ -654,6 +691,15 @@ impl Tokenizer {
                                 if len < rest.len() && rest[len] == b'"' {
                                     self.value_done();
                                     i += len + 2;
+                                    continue;
+                                }
+                                debug_assert_eq!(
+                                    self.index_carry(),
+                                    simd::Carry { in_string: true, escaped: false }
+                                );
+                                if let Some(end) = Self::quiet_string_end(rest, len) {
+                                    self.value_done();
+                                    i += end + 2;
                                     continue;
                                 }
                             }
@@ -1133,6 +1179,85 @@ mod tests {
         assert_eq!(bytewise(doc), whole);
         for split in 0..doc.len() {
             assert_eq!(run(&[&doc[..split], &doc[split..]]), whole, "split at {split}");
+        }
+    }
+
+    /// The tokenizer's state is the structural index's carry: after any prefix of a
+    /// body (fed in any chunks), `index_carry` equals the carry of the index run
+    /// over that prefix, so an index started there gives the same masks.
+    #[test]
+    fn the_state_carries_the_index_across_chunks() {
+        let doc: &[u8] = b"{\"a\\\\\": [\"b\\\"c\\u00e9\\ud83d\\ude00\", 1.5, true, null, {\"k\": \"caf\xc3\xa9 \\\\\"}], \"z\\n\": \"\"}";
+        let mut whole = Tokenizer::new();
+        let mut r = Rec { want_all: true, ..Rec::default() };
+        whole.feed(doc, &mut r);
+        whole.finish(&mut r);
+        assert!(whole.error().is_none(), "{:?}", whole.error());
+        for split in 0..=doc.len() {
+            for step in [1, 3, 64] {
+                let mut t = Tokenizer::new();
+                let mut r = Rec { want_all: true, ..Rec::default() };
+                for c in doc[..split].chunks(step) {
+                    t.feed(c, &mut r);
+                }
+                let mut carry = simd::Carry::default();
+                for blk in doc[..split].chunks(64) {
+                    simd::index_bytes(blk, &mut carry);
+                }
+                assert_eq!(t.index_carry(), carry, "prefix {split}, chunks of {step}");
+            }
+        }
+    }
+
+    /// Unwanted strings with escapes and non-ASCII text are passed over by the index
+    /// when they end in the chunk: the same verdicts and offsets as the byte path
+    /// (1-byte chunks never take the index), valid or not.
+    #[test]
+    fn indexed_skips_accept_and_refuse_as_the_byte_path() {
+        let long: Vec<u8> =
+            [&b"\"\\u00e9"[..], &[b'x'; 150], b"\\\"\xc3\xa9", &[b'y'; 70], b"\""].concat();
+        let long_bad: Vec<u8> =
+            [&b"\"\\u00e9"[..], &[b'x'; 150], b"\\\"\xc3", &[b'y'; 70], b"\""].concat();
+        let bodies: [&[u8]; 16] = [
+            &long,
+            &long_bad,
+            b"\"a\\\"b\\\\c\\/\\b\\f\\n\\r\\t\"",
+            b"\"caf\xc3\xa9 \\u00e9 \\ud83d\\ude00 \xf0\x9f\x98\x80\"",
+            b"\"\\ud83d\"",
+            b"\"\\ud83dx\\ude00\"",
+            b"\"\\ude00\"",
+            b"\"\\ud83d\\n\"",
+            b"\"\\u12\"",
+            b"\"\\u12g4\"",
+            b"\"\\x\"",
+            b"\"\xc3\\n\"",
+            b"\"\xed\xa0\x80\"",
+            b"\"a\\\tb\"",
+            b"\"\\\\\\\"\"",
+            b"\"\xc3\xa9\x01\"",
+        ];
+        for body in bodies {
+            // the same string as a skipped member and as an unwanted array item
+            let mut doc = b"{\"a\": ".to_vec();
+            doc.extend_from_slice(body);
+            doc.extend_from_slice(b", \"b\": [");
+            doc.extend_from_slice(body);
+            doc.extend_from_slice(b"]}");
+            let run = |chunks: &[&[u8]]| {
+                let mut t = Tokenizer::new();
+                let mut p = Picky { hint: true, filter: true, member: None, out: Vec::new() };
+                for c in chunks {
+                    t.feed(c, &mut p);
+                }
+                t.finish(&mut p);
+                (p.out, t.error())
+            };
+            let whole = run(&[&doc]);
+            let bytes: Vec<&[u8]> = doc.chunks(1).collect();
+            assert_eq!(run(&bytes), whole, "{:?}", String::from_utf8_lossy(&doc));
+            // the valid ones are valid for serde_json too
+            let ok = serde_json::from_slice::<serde_json::Value>(&doc).is_ok();
+            assert_eq!(whole.1.is_none(), ok, "{:?}: {:?}", String::from_utf8_lossy(&doc), whole.1);
         }
     }
 

@@ -73,7 +73,7 @@ pub(crate) struct Masks {
 ///
 /// The carry at any position of the body is a function of the tokenizer's state
 /// there (inside a string: `Str`/`Esc`/`Uni`/`LowEsc`/`LowU`; escaped: `Esc`/`LowU`), which
-/// the tokenizer keeps across chunks.
+/// the tokenizer keeps across chunks; see `Tokenizer::index_carry`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Carry {
     /// The next byte is inside a string (after its opening quote).
@@ -111,6 +111,7 @@ pub(crate) fn classify(block: &[u8; 64]) -> Masks {
 
 /// The portable twin of [`classify`]: the same masks for every block, a byte at a
 /// time (the property tests below compare the two).
+#[cfg_attr(all(target_arch = "x86_64", not(misp_guard_disable_simd), not(test)), allow(dead_code))]
 #[inline]
 pub(crate) fn classify_portable(block: &[u8; 64]) -> Masks {
     let mut m = Masks::default();
@@ -195,11 +196,96 @@ pub(crate) fn index(m: &Masks, len: usize, carry: &mut Carry) -> Index {
 /// The index of up to 64 bytes (`bytes.len()` from 1 to 64), padded with spaces.
 #[inline]
 pub(crate) fn index_bytes(bytes: &[u8], carry: &mut Carry) -> (Masks, Index) {
+    if let Ok(full) = <&[u8; 64]>::try_from(bytes) {
+        let m = classify(full);
+        return (m, index(&m, 64, carry));
+    }
     let mut block = [b' '; 64];
     block[..bytes.len()].copy_from_slice(bytes);
     let m = classify(&block);
     let ix = index(&m, bytes.len(), carry);
     (m, ix)
+}
+
+/// The end of a string by the index: `s` starts just after an opening quote (or
+/// anywhere inside a string, not after a backslash). Returns the position in `s` of
+/// the closing quote, when it is in `s` and everything before it is a valid JSON
+/// string interior (no control byte, valid UTF-8, valid escapes with paired
+/// surrogates): exactly the strings the byte-at-a-time path accepts. `None`: the
+/// string does not end in `s`, or something is wrong, and the caller takes the byte
+/// path (which reports errors with their offsets).
+#[inline]
+pub(crate) fn string_end(s: &[u8]) -> Option<usize> {
+    let mut carry = Carry { in_string: true, escaped: false };
+    let mut at = 0;
+    let mut non_ascii = false;
+    // where the `\u` of a low surrogate must start (after a high one)
+    let mut low_at = usize::MAX;
+    while at < s.len() {
+        let blk = &s[at..s.len().min(at + 64)];
+        let (m, ix) = index_bytes(blk, &mut carry);
+        let live = if blk.len() == 64 { u64::MAX } else { (1u64 << blk.len()) - 1 };
+        // the first unescaped quote closes the string: we start inside it
+        let close = ix.quote & live;
+        let upto = if close != 0 { (close & close.wrapping_neg()) - 1 } else { live };
+        if m.control & upto != 0 {
+            return None;
+        }
+        non_ascii |= m.non_ascii & upto != 0;
+        // escapes start at the backslashes that are not escaped themselves
+        let mut starts = m.backslash & !ix.escaped & upto;
+        while starts != 0 {
+            let p = at + starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            if !escape_valid(s, p, &mut low_at) {
+                return None;
+            }
+        }
+        if close != 0 {
+            let q = at + close.trailing_zeros() as usize;
+            if low_at != usize::MAX {
+                return None;
+            }
+            if non_ascii && core::str::from_utf8(&s[..q]).is_err() {
+                return None;
+            }
+            return Some(q);
+        }
+        at += blk.len();
+    }
+    None
+}
+
+/// Whether the escape at `s[p]` (a backslash) is valid where it stands; `low_at` is
+/// where a low surrogate's `\u` must start (`usize::MAX`: none pending), updated.
+#[inline]
+fn escape_valid(s: &[u8], p: usize, low_at: &mut usize) -> bool {
+    let pending = *low_at != usize::MAX;
+    if pending && p != *low_at {
+        return false;
+    }
+    match s.get(p + 1) {
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => !pending,
+        Some(b'u') => {
+            let Some(h) = s.get(p + 2..p + 6) else { return false };
+            let mut u = 0u32;
+            for &c in h {
+                u = u << 4
+                    | match c {
+                        b'0'..=b'9' => c - b'0',
+                        b'a'..=b'f' => c - b'a' + 10,
+                        b'A'..=b'F' => c - b'A' + 10,
+                        _ => return false,
+                    } as u32;
+            }
+            if pending != (0xDC00..=0xDFFF).contains(&u) {
+                return false;
+            }
+            *low_at = if (0xD800..=0xDBFF).contains(&u) { p + 6 } else { usize::MAX };
+            true
+        }
+        _ => false,
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", not(misp_guard_disable_simd)))]
