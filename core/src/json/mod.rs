@@ -991,6 +991,19 @@ impl Tokenizer {
             if j >= rest.len() || rest[j] < 0x80 {
                 break;
             }
+            // a run of text (up to a quote, a backslash or a control byte) validated
+            // at once: `from_utf8` goes a word at a time over its ASCII stretches;
+            // its valid prefix is exactly the sequences the per-sequence check below
+            // accepts, which keeps the first invalid or split sequence (and so every
+            // error, its offset and the split state) as before
+            let text = j + scan::text_len(&rest[j..]);
+            match core::str::from_utf8(&rest[j..text]) {
+                Ok(_) => {
+                    j = text;
+                    continue;
+                }
+                Err(e) => j += e.valid_up_to(),
+            }
             let need = utf8_len(rest[j]) as usize;
             if need == 0 {
                 self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
