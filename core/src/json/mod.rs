@@ -255,6 +255,55 @@ fn skip_ws(data: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// A valid escape wholly at the start of `s` (`s[0]` is the backslash): the
+/// character and the escape's length; a `\\u` high surrogate only with its low one
+/// right after. `None` for anything else (an escape cut by the chunk's end, a bad
+/// escape, a lone or unpaired surrogate), which the byte-at-a-time escape states
+/// then handle, errors and offsets included.
+#[inline]
+fn whole_escape(s: &[u8]) -> Option<(char, usize)> {
+    let hex4 = |h: Option<&[u8]>| -> Option<u32> {
+        let mut u = 0u32;
+        for &c in h? {
+            u = u << 4
+                | match c {
+                    b'0'..=b'9' => c - b'0',
+                    b'a'..=b'f' => c - b'a' + 10,
+                    b'A'..=b'F' => c - b'A' + 10,
+                    _ => return None,
+                } as u32;
+        }
+        Some(u)
+    };
+    let c = match *s.get(1)? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => {
+            let u = hex4(s.get(2..6))?;
+            if (0xD800..=0xDBFF).contains(&u) {
+                if s.get(6..8)? != b"\\u" {
+                    return None;
+                }
+                let low = hex4(s.get(8..12))?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return None;
+                }
+                let c = char::from_u32(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00))?;
+                return Some((c, 12));
+            }
+            return Some((char::from_u32(u)?, 6));
+        }
+        _ => return None,
+    };
+    Some((c, 2))
+}
+
 fn utf8_len(lead: u8) -> u8 {
     match lead {
         0xC2..=0xDF => 2,
@@ -980,75 +1029,86 @@ impl Tokenizer {
                 self.utf8_len = 0;
             }
         }
-        if i >= n {
-            return n;
-        }
-        // the run of plain characters: printable ASCII and valid UTF-8 sequences
-        let rest = &data[i..];
-        let mut j = 0;
+        // plain runs, and the escapes between them that are whole in this chunk
         loop {
-            j += simd::plain_len(&rest[j..]);
-            if j >= rest.len() || rest[j] < 0x80 {
-                break;
-            }
-            // a run of text (up to a quote, a backslash or a control byte) validated
-            // at once: `from_utf8` goes a word at a time over its ASCII stretches;
-            // its valid prefix is exactly the sequences the per-sequence check below
-            // accepts, which keeps the first invalid or split sequence (and so every
-            // error, its offset and the split state) as before
-            let text = j + scan::text_len(&rest[j..]);
-            match core::str::from_utf8(&rest[j..text]) {
-                Ok(_) => {
-                    j = text;
-                    continue;
-                }
-                Err(e) => j += e.valid_up_to(),
-            }
-            let need = utf8_len(rest[j]) as usize;
-            if need == 0 {
-                self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
+            if i >= n {
                 return n;
             }
-            if j + need > rest.len() {
-                // split across chunks: what is here must be continuation bytes
-                let tail = &rest[j..];
-                if tail[1..].iter().any(|&b| b & 0xC0 != 0x80) {
+            // the run of plain characters: printable ASCII and valid UTF-8 sequences
+            let rest = &data[i..];
+            let mut j = 0;
+            loop {
+                j += simd::plain_len(&rest[j..]);
+                if j >= rest.len() || rest[j] < 0x80 {
+                    break;
+                }
+                // a run of text (up to a quote, a backslash or a control byte) validated
+                // at once: `from_utf8` goes a word at a time over its ASCII stretches;
+                // its valid prefix is exactly the sequences the per-sequence check below
+                // accepts, which keeps the first invalid or split sequence (and so every
+                // error, its offset and the split state) as before
+                let text = j + scan::text_len(&rest[j..]);
+                match core::str::from_utf8(&rest[j..text]) {
+                    Ok(_) => {
+                        j = text;
+                        continue;
+                    }
+                    Err(e) => j += e.valid_up_to(),
+                }
+                let need = utf8_len(rest[j]) as usize;
+                if need == 0 {
                     self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
                     return n;
                 }
-                self.utf8[..tail.len()].copy_from_slice(tail);
-                self.utf8_len = tail.len() as u8;
-                self.utf8_need = (need - tail.len()) as u8;
-                self.utf8_start = self.offset + (i + j) as u64;
-                break;
-            }
-            if core::str::from_utf8(&rest[j..j + need]).is_err() {
-                self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
-                return n;
-            }
-            j += need;
-        }
-        let end = if self.utf8_need > 0 { rest.len() } else { j };
-        if self.delivering() {
-            // validated above: whole characters only
-            let run = &rest[..end - self.utf8_len as usize];
-            if !run.is_empty() {
-                self.deliver(run, sink);
-            }
-        }
-        i += end;
-        if i < n {
-            match data[i] {
-                b'"' => self.string_end(sink),
-                b'\\' => self.state = State::Esc,
-                _ => {
-                    self.fail(Reason::InvalidJson, "control character in string", i);
+                if j + need > rest.len() {
+                    // split across chunks: what is here must be continuation bytes
+                    let tail = &rest[j..];
+                    if tail[1..].iter().any(|&b| b & 0xC0 != 0x80) {
+                        self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
+                        return n;
+                    }
+                    self.utf8[..tail.len()].copy_from_slice(tail);
+                    self.utf8_len = tail.len() as u8;
+                    self.utf8_need = (need - tail.len()) as u8;
+                    self.utf8_start = self.offset + (i + j) as u64;
+                    break;
+                }
+                if core::str::from_utf8(&rest[j..j + need]).is_err() {
+                    self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
                     return n;
                 }
+                j += need;
             }
-            i += 1;
+            let end = if self.utf8_need > 0 { rest.len() } else { j };
+            if self.delivering() {
+                // validated above: whole characters only
+                let run = &rest[..end - self.utf8_len as usize];
+                if !run.is_empty() {
+                    self.deliver(run, sink);
+                }
+            }
+            i += end;
+            if i < n {
+                match data[i] {
+                    b'"' => self.string_end(sink),
+                    b'\\' => {
+                        if let Some((c, len)) = whole_escape(&data[i..]) {
+                            self.deliver_char(c, sink);
+                            i += len;
+                            continue;
+                        }
+                        // split by the chunk's end, or wrong: the escape states take it
+                        self.state = State::Esc;
+                    }
+                    _ => {
+                        self.fail(Reason::InvalidJson, "control character in string", i);
+                        return n;
+                    }
+                }
+                i += 1;
+            }
+            return i;
         }
-        i
     }
 
     fn string_end<S: Sink>(&mut self, sink: &mut S) {
@@ -1272,6 +1332,40 @@ mod tests {
             let ok = serde_json::from_slice::<serde_json::Value>(&doc).is_ok();
             assert_eq!(whole.1.is_none(), ok, "{:?}: {:?}", String::from_utf8_lossy(&doc), whole.1);
         }
+    }
+
+    /// Escapes of read strings (and keys) are decoded in the string scan when they
+    /// are whole in the chunk, by the escape states when cut: the same events, and
+    /// the same errors at the same offsets, for every cut.
+    #[test]
+    fn escapes_whole_or_cut_give_the_same_events_and_errors() {
+        let docs: [&[u8]; 10] = [
+            br#"{"k\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00": ["a\u0041b\"c\\", "\uffff\u0000x"]}"#,
+            br#"["\ud800\u0041"]"#,
+            br#"["\ud800"]"#,
+            br#"["\ud800\n"]"#,
+            br#"["\udc00"]"#,
+            br#"["\u12x4"]"#,
+            br#"["\q"]"#,
+            br#"["\ud83d\ud83d"]"#,
+            br#"{"\ud83d\ude00\u00e9": "\u00e9\ud83d\ude00"}"#,
+            br#"["a\"#,
+        ];
+        for doc in docs {
+            let whole = run(&[doc]);
+            assert_eq!(bytewise(doc), whole, "{:?}", String::from_utf8_lossy(doc));
+            for split in 0..doc.len() {
+                assert_eq!(run(&[&doc[..split], &doc[split..]]), whole, "split at {split}");
+            }
+        }
+        assert!(run(&[docs[0]]).1.is_none());
+        assert!(run(&[docs[0]])
+            .0
+            .contains(&"key Some(\"k\\\"\\\\/\\u{8}\\u{c}\\n\\r\\té😀\")".into()));
+        assert_eq!(
+            run(&[docs[1]]).1.map(|e| (e.reason, e.offset)),
+            Some((Reason::LoneSurrogate, 13))
+        );
     }
 
     #[test]
