@@ -195,6 +195,9 @@ pub struct Tokenizer {
     depth: u16,
     /// Bit set: 1 = object, 0 = array, one bit per open container.
     stack: [u64; MAX_DEPTH / 64],
+    /// The innermost open container is an object (its bit in `stack`, kept at hand
+    /// for every `,`; false at depth 0).
+    in_object: bool,
     /// Depth at which quiet (unwanted) content ends; `u16::MAX` when loud.
     quiet_at: u16,
     /// The current string/number is unwanted.
@@ -320,6 +323,7 @@ impl Tokenizer {
             state: State::Start,
             depth: 0,
             stack: [0; MAX_DEPTH / 64],
+            in_object: false,
             quiet_at: u16::MAX,
             quiet_scalar: false,
             in_key: false,
@@ -479,7 +483,7 @@ impl Tokenizer {
                         continue;
                     }
                     if b == b',' {
-                        self.state = if self.top_is_object() { State::Key } else { State::Value };
+                        self.state = if self.in_object { State::Key } else { State::Value };
                     } else if b == b']' || b == b'}' {
                         self.close(if b == b']' { b'[' } else { b'{' }, sink, i);
                     } else {
@@ -715,7 +719,7 @@ impl Tokenizer {
                 }
                 State::After => {
                     if b == b',' {
-                        self.state = if self.top_is_object() { State::Key } else { State::Value };
+                        self.state = if self.in_object { State::Key } else { State::Value };
                     } else if b == b'}' {
                         self.close(b'{', sink, i);
                     } else if b == b']' {
@@ -858,6 +862,7 @@ impl Tokenizer {
                     self.state = State::ArrayFirst;
                 }
                 self.depth += 1;
+                self.in_object = t == ValueType::Object;
             }
             ValueType::String => {
                 self.quiet_scalar = !wanted;
@@ -890,11 +895,12 @@ impl Tokenizer {
     }
 
     fn close<S: Sink>(&mut self, open: u8, sink: &mut S, i: usize) {
-        if self.depth == 0 || self.top_is_object() != (open == b'{') {
+        if self.depth == 0 || self.in_object != (open == b'{') {
             self.fail(Reason::InvalidJson, "mismatched closing bracket", i);
             return;
         }
         self.depth -= 1;
+        self.in_object = self.depth > 0 && self.top_is_object();
         if self.quiet_at == self.depth {
             self.quiet_at = u16::MAX; // the unwanted container ended: no event
         } else if self.loud() {
