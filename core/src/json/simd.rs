@@ -324,6 +324,16 @@ mod x86 {
             if m != 0 {
                 return m.trailing_zeros() as usize;
             }
+            // UUIDs, hashes, e-mail addresses: a second inlined step
+            if s.len() >= 32 {
+                // SAFETY: `s.len() >= 32`, so the 16-byte load at 16 stays inside
+                // `s`; SSE2 as above.
+                let m = unsafe { special_mask16(s.as_ptr().add(16)) };
+                if m != 0 {
+                    return 16 + m.trailing_zeros() as usize;
+                }
+                return 32 + plain_len_long(&s[32..]);
+            }
             return 16 + plain_len_long(&s[16..]);
         }
         super::super::scan::plain_len(s)
