@@ -195,6 +195,9 @@ pub struct Tokenizer {
     depth: u16,
     /// Bit set: 1 = object, 0 = array, one bit per open container.
     stack: [u64; MAX_DEPTH / 64],
+    /// The innermost open container is an object (its bit in `stack`, kept at hand
+    /// for every `,`; false at depth 0).
+    in_object: bool,
     /// Depth at which quiet (unwanted) content ends; `u16::MAX` when loud.
     quiet_at: u16,
     /// The current string/number is unwanted.
@@ -255,6 +258,55 @@ fn skip_ws(data: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// A valid escape wholly at the start of `s` (`s[0]` is the backslash): the
+/// character and the escape's length; a `\\u` high surrogate only with its low one
+/// right after. `None` for anything else (an escape cut by the chunk's end, a bad
+/// escape, a lone or unpaired surrogate), which the byte-at-a-time escape states
+/// then handle, errors and offsets included.
+#[inline]
+fn whole_escape(s: &[u8]) -> Option<(char, usize)> {
+    let hex4 = |h: Option<&[u8]>| -> Option<u32> {
+        let mut u = 0u32;
+        for &c in h? {
+            u = u << 4
+                | match c {
+                    b'0'..=b'9' => c - b'0',
+                    b'a'..=b'f' => c - b'a' + 10,
+                    b'A'..=b'F' => c - b'A' + 10,
+                    _ => return None,
+                } as u32;
+        }
+        Some(u)
+    };
+    let c = match *s.get(1)? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => {
+            let u = hex4(s.get(2..6))?;
+            if (0xD800..=0xDBFF).contains(&u) {
+                if s.get(6..8)? != b"\\u" {
+                    return None;
+                }
+                let low = hex4(s.get(8..12))?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return None;
+                }
+                let c = char::from_u32(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00))?;
+                return Some((c, 12));
+            }
+            return Some((char::from_u32(u)?, 6));
+        }
+        _ => return None,
+    };
+    Some((c, 2))
+}
+
 fn utf8_len(lead: u8) -> u8 {
     match lead {
         0xC2..=0xDF => 2,
@@ -271,6 +323,7 @@ impl Tokenizer {
             state: State::Start,
             depth: 0,
             stack: [0; MAX_DEPTH / 64],
+            in_object: false,
             quiet_at: u16::MAX,
             quiet_scalar: false,
             in_key: false,
@@ -430,7 +483,7 @@ impl Tokenizer {
                         continue;
                     }
                     if b == b',' {
-                        self.state = if self.top_is_object() { State::Key } else { State::Value };
+                        self.state = if self.in_object { State::Key } else { State::Value };
                     } else if b == b']' || b == b'}' {
                         self.close(if b == b']' { b'[' } else { b'{' }, sink, i);
                     } else {
@@ -541,6 +594,38 @@ impl Tokenizer {
         self.state = State::Colon;
         Some(i + len + 2)
     }
+    /// The end of an unwanted string whose interior is `rest` (after the opening
+    /// quote), of which the first `plain` bytes are plain (`simd::plain_len`) and the
+    /// next is not the closing quote: found by the structural index when the string
+    /// ends in this chunk and is valid (the index is started inside the string, not
+    /// after a backslash: the carry of the tokenizer's [`State::Str`], see
+    /// [`Tokenizer::index_carry`]). `None` when `plain` stopped at the chunk's end or
+    /// a control byte, or the index path declines: the byte path takes over.
+    #[inline]
+    fn quiet_string_end(rest: &[u8], plain: usize) -> Option<usize> {
+        match rest.get(plain) {
+            Some(&b) if b == b'\\' || b >= 0x80 => {
+                simd::string_end(&rest[plain..]).map(|e| plain + e)
+            }
+            _ => None,
+        }
+    }
+
+    /// The structural index's carry at the current position: the tokenizer's state
+    /// says whether the next byte is inside a string and whether it is escaped, and
+    /// is kept across `feed` calls, so an index started anywhere (in any chunk) gives
+    /// the same masks as one run over the whole body.
+    pub(crate) fn index_carry(&self) -> simd::Carry {
+        simd::Carry {
+            in_string: matches!(
+                self.state,
+                State::Str | State::Esc | State::Uni(_) | State::LowEsc | State::LowU
+            ),
+            // after `\` (`Esc`), or the `\` that must start a low surrogate (`LowU`)
+            escaped: matches!(self.state, State::Esc | State::LowU),
+        }
+    }
+
     /// A member value the sink does not want (`skip_member`), at `data[i..]` after
     /// the colon: a plain string or a literal wholly in `data` is validated and passed
     /// over at once (as the quiet path would, without its steps). Returns the index
@@ -556,6 +641,12 @@ impl Tokenizer {
                     self.skip_member = false;
                     self.value_done();
                     return j + len + 2;
+                }
+                // escapes or non-ASCII: the structural index finds the end
+                if let Some(end) = Self::quiet_string_end(rest, len) {
+                    self.skip_member = false;
+                    self.value_done();
+                    return j + 1 + end + 1;
                 }
             }
             Some(&b @ (b't' | b'f' | b'n')) => {
@@ -628,7 +719,7 @@ impl Tokenizer {
                 }
                 State::After => {
                     if b == b',' {
-                        self.state = if self.top_is_object() { State::Key } else { State::Value };
+                        self.state = if self.in_object { State::Key } else { State::Value };
                     } else if b == b'}' {
                         self.close(b'{', sink, i);
                     } else if b == b']' {
@@ -653,6 +744,15 @@ impl Tokenizer {
                                 if len < rest.len() && rest[len] == b'"' {
                                     self.value_done();
                                     i += len + 2;
+                                    continue;
+                                }
+                                debug_assert_eq!(
+                                    self.index_carry(),
+                                    simd::Carry { in_string: true, escaped: false }
+                                );
+                                if let Some(end) = Self::quiet_string_end(rest, len) {
+                                    self.value_done();
+                                    i += end + 2;
                                     continue;
                                 }
                             }
@@ -762,6 +862,7 @@ impl Tokenizer {
                     self.state = State::ArrayFirst;
                 }
                 self.depth += 1;
+                self.in_object = t == ValueType::Object;
             }
             ValueType::String => {
                 self.quiet_scalar = !wanted;
@@ -794,11 +895,12 @@ impl Tokenizer {
     }
 
     fn close<S: Sink>(&mut self, open: u8, sink: &mut S, i: usize) {
-        if self.depth == 0 || self.top_is_object() != (open == b'{') {
+        if self.depth == 0 || self.in_object != (open == b'{') {
             self.fail(Reason::InvalidJson, "mismatched closing bracket", i);
             return;
         }
         self.depth -= 1;
+        self.in_object = self.depth > 0 && self.top_is_object();
         if self.quiet_at == self.depth {
             self.quiet_at = u16::MAX; // the unwanted container ended: no event
         } else if self.loud() {
@@ -933,62 +1035,86 @@ impl Tokenizer {
                 self.utf8_len = 0;
             }
         }
-        if i >= n {
-            return n;
-        }
-        // the run of plain characters: printable ASCII and valid UTF-8 sequences
-        let rest = &data[i..];
-        let mut j = 0;
+        // plain runs, and the escapes between them that are whole in this chunk
         loop {
-            j += simd::plain_len(&rest[j..]);
-            if j >= rest.len() || rest[j] < 0x80 {
-                break;
-            }
-            let need = utf8_len(rest[j]) as usize;
-            if need == 0 {
-                self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
+            if i >= n {
                 return n;
             }
-            if j + need > rest.len() {
-                // split across chunks: what is here must be continuation bytes
-                let tail = &rest[j..];
-                if tail[1..].iter().any(|&b| b & 0xC0 != 0x80) {
+            // the run of plain characters: printable ASCII and valid UTF-8 sequences
+            let rest = &data[i..];
+            let mut j = 0;
+            loop {
+                j += simd::plain_len(&rest[j..]);
+                if j >= rest.len() || rest[j] < 0x80 {
+                    break;
+                }
+                // a run of text (up to a quote, a backslash or a control byte) validated
+                // at once: `from_utf8` goes a word at a time over its ASCII stretches;
+                // its valid prefix is exactly the sequences the per-sequence check below
+                // accepts, which keeps the first invalid or split sequence (and so every
+                // error, its offset and the split state) as before
+                let text = j + scan::text_len(&rest[j..]);
+                match core::str::from_utf8(&rest[j..text]) {
+                    Ok(_) => {
+                        j = text;
+                        continue;
+                    }
+                    Err(e) => j += e.valid_up_to(),
+                }
+                let need = utf8_len(rest[j]) as usize;
+                if need == 0 {
                     self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
                     return n;
                 }
-                self.utf8[..tail.len()].copy_from_slice(tail);
-                self.utf8_len = tail.len() as u8;
-                self.utf8_need = (need - tail.len()) as u8;
-                self.utf8_start = self.offset + (i + j) as u64;
-                break;
-            }
-            if core::str::from_utf8(&rest[j..j + need]).is_err() {
-                self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
-                return n;
-            }
-            j += need;
-        }
-        let end = if self.utf8_need > 0 { rest.len() } else { j };
-        if self.delivering() {
-            // validated above: whole characters only
-            let run = &rest[..end - self.utf8_len as usize];
-            if !run.is_empty() {
-                self.deliver(run, sink);
-            }
-        }
-        i += end;
-        if i < n {
-            match data[i] {
-                b'"' => self.string_end(sink),
-                b'\\' => self.state = State::Esc,
-                _ => {
-                    self.fail(Reason::InvalidJson, "control character in string", i);
+                if j + need > rest.len() {
+                    // split across chunks: what is here must be continuation bytes
+                    let tail = &rest[j..];
+                    if tail[1..].iter().any(|&b| b & 0xC0 != 0x80) {
+                        self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
+                        return n;
+                    }
+                    self.utf8[..tail.len()].copy_from_slice(tail);
+                    self.utf8_len = tail.len() as u8;
+                    self.utf8_need = (need - tail.len()) as u8;
+                    self.utf8_start = self.offset + (i + j) as u64;
+                    break;
+                }
+                if core::str::from_utf8(&rest[j..j + need]).is_err() {
+                    self.fail(Reason::InvalidUtf8, "invalid sequence", i + j);
                     return n;
                 }
+                j += need;
             }
-            i += 1;
+            let end = if self.utf8_need > 0 { rest.len() } else { j };
+            if self.delivering() {
+                // validated above: whole characters only
+                let run = &rest[..end - self.utf8_len as usize];
+                if !run.is_empty() {
+                    self.deliver(run, sink);
+                }
+            }
+            i += end;
+            if i < n {
+                match data[i] {
+                    b'"' => self.string_end(sink),
+                    b'\\' => {
+                        if let Some((c, len)) = whole_escape(&data[i..]) {
+                            self.deliver_char(c, sink);
+                            i += len;
+                            continue;
+                        }
+                        // split by the chunk's end, or wrong: the escape states take it
+                        self.state = State::Esc;
+                    }
+                    _ => {
+                        self.fail(Reason::InvalidJson, "control character in string", i);
+                        return n;
+                    }
+                }
+                i += 1;
+            }
+            return i;
         }
-        i
     }
 
     fn string_end<S: Sink>(&mut self, sink: &mut S) {
@@ -1133,6 +1259,119 @@ mod tests {
         for split in 0..doc.len() {
             assert_eq!(run(&[&doc[..split], &doc[split..]]), whole, "split at {split}");
         }
+    }
+
+    /// The tokenizer's state is the structural index's carry: after any prefix of a
+    /// body (fed in any chunks), `index_carry` equals the carry of the index run
+    /// over that prefix, so an index started there gives the same masks.
+    #[test]
+    fn the_state_carries_the_index_across_chunks() {
+        let doc: &[u8] = b"{\"a\\\\\": [\"b\\\"c\\u00e9\\ud83d\\ude00\", 1.5, true, null, {\"k\": \"caf\xc3\xa9 \\\\\"}], \"z\\n\": \"\"}";
+        let mut whole = Tokenizer::new();
+        let mut r = Rec { want_all: true, ..Rec::default() };
+        whole.feed(doc, &mut r);
+        whole.finish(&mut r);
+        assert!(whole.error().is_none(), "{:?}", whole.error());
+        for split in 0..=doc.len() {
+            for step in [1, 3, 64] {
+                let mut t = Tokenizer::new();
+                let mut r = Rec { want_all: true, ..Rec::default() };
+                for c in doc[..split].chunks(step) {
+                    t.feed(c, &mut r);
+                }
+                let mut carry = simd::Carry::default();
+                for blk in doc[..split].chunks(64) {
+                    simd::index_bytes(blk, &mut carry);
+                }
+                assert_eq!(t.index_carry(), carry, "prefix {split}, chunks of {step}");
+            }
+        }
+    }
+
+    /// Unwanted strings with escapes and non-ASCII text are passed over by the index
+    /// when they end in the chunk: the same verdicts and offsets as the byte path
+    /// (1-byte chunks never take the index), valid or not.
+    #[test]
+    fn indexed_skips_accept_and_refuse_as_the_byte_path() {
+        let long: Vec<u8> =
+            [&b"\"\\u00e9"[..], &[b'x'; 150], b"\\\"\xc3\xa9", &[b'y'; 70], b"\""].concat();
+        let long_bad: Vec<u8> =
+            [&b"\"\\u00e9"[..], &[b'x'; 150], b"\\\"\xc3", &[b'y'; 70], b"\""].concat();
+        let bodies: [&[u8]; 16] = [
+            &long,
+            &long_bad,
+            b"\"a\\\"b\\\\c\\/\\b\\f\\n\\r\\t\"",
+            b"\"caf\xc3\xa9 \\u00e9 \\ud83d\\ude00 \xf0\x9f\x98\x80\"",
+            b"\"\\ud83d\"",
+            b"\"\\ud83dx\\ude00\"",
+            b"\"\\ude00\"",
+            b"\"\\ud83d\\n\"",
+            b"\"\\u12\"",
+            b"\"\\u12g4\"",
+            b"\"\\x\"",
+            b"\"\xc3\\n\"",
+            b"\"\xed\xa0\x80\"",
+            b"\"a\\\tb\"",
+            b"\"\\\\\\\"\"",
+            b"\"\xc3\xa9\x01\"",
+        ];
+        for body in bodies {
+            // the same string as a skipped member and as an unwanted array item
+            let mut doc = b"{\"a\": ".to_vec();
+            doc.extend_from_slice(body);
+            doc.extend_from_slice(b", \"b\": [");
+            doc.extend_from_slice(body);
+            doc.extend_from_slice(b"]}");
+            let run = |chunks: &[&[u8]]| {
+                let mut t = Tokenizer::new();
+                let mut p = Picky { hint: true, filter: true, member: None, out: Vec::new() };
+                for c in chunks {
+                    t.feed(c, &mut p);
+                }
+                t.finish(&mut p);
+                (p.out, t.error())
+            };
+            let whole = run(&[&doc]);
+            let bytes: Vec<&[u8]> = doc.chunks(1).collect();
+            assert_eq!(run(&bytes), whole, "{:?}", String::from_utf8_lossy(&doc));
+            // the valid ones are valid for serde_json too
+            let ok = serde_json::from_slice::<serde_json::Value>(&doc).is_ok();
+            assert_eq!(whole.1.is_none(), ok, "{:?}: {:?}", String::from_utf8_lossy(&doc), whole.1);
+        }
+    }
+
+    /// Escapes of read strings (and keys) are decoded in the string scan when they
+    /// are whole in the chunk, by the escape states when cut: the same events, and
+    /// the same errors at the same offsets, for every cut.
+    #[test]
+    fn escapes_whole_or_cut_give_the_same_events_and_errors() {
+        let docs: [&[u8]; 10] = [
+            br#"{"k\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00": ["a\u0041b\"c\\", "\uffff\u0000x"]}"#,
+            br#"["\ud800\u0041"]"#,
+            br#"["\ud800"]"#,
+            br#"["\ud800\n"]"#,
+            br#"["\udc00"]"#,
+            br#"["\u12x4"]"#,
+            br#"["\q"]"#,
+            br#"["\ud83d\ud83d"]"#,
+            br#"{"\ud83d\ude00\u00e9": "\u00e9\ud83d\ude00"}"#,
+            br#"["a\"#,
+        ];
+        for doc in docs {
+            let whole = run(&[doc]);
+            assert_eq!(bytewise(doc), whole, "{:?}", String::from_utf8_lossy(doc));
+            for split in 0..doc.len() {
+                assert_eq!(run(&[&doc[..split], &doc[split..]]), whole, "split at {split}");
+            }
+        }
+        assert!(run(&[docs[0]]).1.is_none());
+        assert!(run(&[docs[0]])
+            .0
+            .contains(&"key Some(\"k\\\"\\\\/\\u{8}\\u{c}\\n\\r\\té😀\")".into()));
+        assert_eq!(
+            run(&[docs[1]]).1.map(|e| (e.reason, e.offset)),
+            Some((Reason::LoneSurrogate, 13))
+        );
     }
 
     #[test]
