@@ -28,11 +28,11 @@
 //!
 //! Besides the [`Policy`] capacities (see [`crate::policy`]):
 //! * [`BATCH_STRINGS`] strings per batch (the allowlist, or one instance / block rule,
-//!   all its lists together);
+//!   all its lists together): the policy's own [`MAX_ENTRIES`](super::MAX_ENTRIES);
 //! * [`MAX_KEYS`] keys per object with free-form keys (`instances`, `can_reach`,
 //!   `allowed_tags`) — far above the 64 instances / compartments a policy holds;
 //! * strings written with escapes (`\"`, `\u00e9`, …) are unescaped into a
-//!   [`SCRATCH`]-byte scratch area per document pass (more is a capacity error).
+//!   [`SCRATCH`]-byte scratch area, emptied after each batch (more is a capacity error).
 //!   Strings without escapes are borrowed from the input and cost nothing.
 //!
 //! # serde-json-core limits, and how they are handled
@@ -50,7 +50,7 @@
 //!   distribution levels) are recognised as non-string scalars and read from the
 //!   document by the scanner, with serde_json's rules (integers only).
 //!
-//! Stack: the [`Builder`] (it holds the ~100 KiB [`Policy`]) plus about 12 KiB (one
+//! Stack: the [`Builder`] (it holds the ~100 KiB [`Policy`]) plus about 40 KiB (one
 //! batch, scratch, key lists, visitor frames).
 
 use core::fmt::Write as _;
@@ -63,12 +63,13 @@ pub(crate) use super::scan::line_col;
 use super::scan::{scan_document, unescape, unescape_into, Scan};
 use super::{Builder, ConfigError, ConfigErrorKind, EndpointList, Format, Policy};
 
-/// Strings held at once: one instance's (or block rule's, or the allowlist's) lists.
-pub const BATCH_STRINGS: usize = 512;
+/// Strings held at once: one instance's (or block rule's, or the allowlist's) lists; as
+/// many as the policy holds in all, so that only the policy's own bound refuses a list.
+pub const BATCH_STRINGS: usize = super::MAX_ENTRIES;
 /// Keys per free-form object (`instances`, `can_reach`, `allowed_tags`).
 pub const MAX_KEYS: usize = 128;
-/// Bytes of unescaped strings kept per pass.
-pub const SCRATCH: usize = 4096;
+/// Bytes of unescaped strings kept for one batch (strings written with escapes).
+pub const SCRATCH: usize = 16 * 1024;
 
 type Path = heapless::String<160>;
 
@@ -79,16 +80,16 @@ impl Policy {
     /// the same kind at the same JSON path and line:column (1-based).
     ///
     /// Capacities beyond the policy's own (see [`crate::policy`]), each a
-    /// [`ConfigErrorKind::Capacity`] error when exceeded: 512 strings held at once (the
-    /// allowlist, or all the lists of one instance / one legacy block rule), 128 keys
-    /// per free-form object (`instances`, `can_reach`, `allowed_tags`), 4 KiB of
-    /// strings written with escapes (after unescaping) per pass, nesting depth 128.
+    /// [`ConfigErrorKind::Capacity`] error when exceeded: 128 keys per free-form object
+    /// (`instances`, `can_reach`, `allowed_tags`), 16 KiB of strings written with
+    /// escapes (after unescaping) in the allowlist or in one instance / legacy block
+    /// rule, nesting depth 128.
     /// Strings without escapes are borrowed from `json` and cost nothing.
     ///
     /// Stack: the builder holds the ~90 KiB policy, which is then moved into the
-    /// caller's result, plus about 35 KiB for the loader itself (measured on x86_64,
-    /// release: ~215 KiB of stack in all for the corpus configuration, result slot
-    /// included; the std loader needs ~190 KiB).
+    /// caller's result, plus about 63 KiB for the loader itself (~35 KiB measured on
+    /// x86_64, release, before its batch and scratch area grew by 28 KiB to the
+    /// policy's own bounds; ~215 KiB of stack in all then, result slot included).
     pub fn from_json_slice_no_alloc(json: &[u8]) -> Result<Policy, ConfigError> {
         if json.len() >= IN_SCRATCH as usize {
             // Offsets into the document are 31-bit (see `Src`).
@@ -583,7 +584,7 @@ impl<'de, 'b> Ctx<'de, 'b> {
             self.scratch.truncate(start);
             return Err(self.fail(
                 ConfigErrorKind::Capacity,
-                "strings written with escapes exceed the no-alloc loader's 4 KiB scratch",
+                "strings written with escapes exceed 16 KiB in one instance or rule",
                 None,
             ));
         }
@@ -615,6 +616,18 @@ impl<'de, 'b> Ctx<'de, 'b> {
             self.err = Some((e, None));
         }
         E::custom("")
+    }
+
+    /// Starts a batch (one instance, block rule or `can_reach` list): empty lists, and
+    /// the scratch length to return to when it is built.
+    fn begin_batch(&mut self) -> usize {
+        self.batch.clear();
+        self.scratch.len()
+    }
+
+    /// Ends a batch: its unescaped strings are no longer needed.
+    fn end_batch(&mut self, scratch: usize) {
+        self.scratch.truncate(scratch);
     }
 
     fn push_key(&mut self, key: &str) -> usize {
@@ -719,36 +732,91 @@ fn string<'de, A: MapAccess<'de>>(m: &mut A, ctx: &mut Ctx<'de, '_>) -> Result<S
     }
 }
 
-/// Turns a bare serde-json-core `InvalidType` into a positioned WrongType.
+/// Turns a bare serde-json-core `InvalidType` into a positioned WrongType (unless a
+/// visitor recorded a more precise error already).
 fn wrong_type<E: de::Error>(ctx: &mut Ctx<'_, '_>, e: E, expected: &str) -> E {
     if ctx.err.is_some() {
         return e;
     }
+    type_error(ctx, expected)
+}
+
+/// `invalid type: FOUND, expected EXPECTED` at the current path, FOUND worded as
+/// serde_json words it (see [`found`]).
+fn type_error<E: de::Error>(ctx: &mut Ctx<'_, '_>, expected: &str) -> E {
+    let what = found(ctx);
     ctx.fail_fmt(
         ConfigErrorKind::WrongType,
-        format_args!("invalid type: {}, expected {expected}", found(ctx)),
+        format_args!("invalid type: {what}, expected {expected}"),
         None,
     )
 }
 
-/// What the value at the current path is, for messages.
-fn found(ctx: &Ctx<'_, '_>) -> &'static str {
+/// What the value at the current path is, for messages, in serde's words: `string
+/// "x"`, ``integer `5` ``, ``floating point `1.5` `` (as written), ``boolean `true` ``,
+/// `null`, `sequence`, `map`.
+fn found(ctx: &Ctx<'_, '_>) -> heapless::String<96> {
+    let mut out = heapless::String::new();
     let json = ctx.doc.as_bytes();
-    let Some(at) = position_of_path(json, &ctx.path) else { return "another type" };
+    let Some(at) = position_of_path(json, &ctx.path) else {
+        let _ = out.push_str("another type");
+        return out;
+    };
     let mut s = Scan { b: json, i: at };
+    // The path names the key of a member: skip `"key" :`.
     if s.peek() == Some(b'"') && !ctx.path.ends_with(']') && s.key().is_err() {
-        return "another type";
+        let _ = out.push_str("another type");
+        return out;
     }
     s.ws();
-    match s.peek() {
-        Some(b'"') => "string",
-        Some(b'{') => "map",
-        Some(b'[') => "sequence",
-        Some(b't' | b'f') => "boolean",
-        Some(b'n') => "null",
-        Some(b'-' | b'0'..=b'9') => "number",
-        _ => "another type",
+    let start = s.i;
+    let _ = match s.peek() {
+        Some(b'"') => match s.string() {
+            Ok((a, e)) => quoted(&mut out, ctx.doc.get(a..e).unwrap_or("")),
+            Err(_) => out.push_str("string"),
+        },
+        Some(b'-' | b'0'..=b'9') => match s.number() {
+            Ok((a, e)) => {
+                let tok = ctx.doc.get(a..e).unwrap_or("");
+                // serde_json reads an integer that fits 64 bits as one, else a float
+                let int = tok.parse::<u64>().is_ok() || tok.parse::<i64>().is_ok();
+                let name = if int { "integer" } else { "floating point" };
+                write!(out, "{name} `{tok}`").map_err(|_| ())
+            }
+            Err(_) => out.push_str("number"),
+        },
+        Some(b't' | b'f') => {
+            let _ = s.literal();
+            let lit = ctx.doc.get(start..s.i).unwrap_or("");
+            write!(out, "boolean `{lit}`").map_err(|_| ())
+        }
+        Some(b'n') => out.push_str("null"),
+        Some(b'[') => out.push_str("sequence"),
+        Some(b'{') => out.push_str("map"),
+        _ => out.push_str("another type"),
+    };
+    out
+}
+
+/// `string "…"`: the unescaped value quoted as Rust's `Debug` does (serde's wording),
+/// cut with `…` past 64 bytes.
+fn quoted(out: &mut heapless::String<96>, raw: &str) -> Result<(), ()> {
+    out.push_str("string \"")?;
+    let mut cut = false;
+    let _ = unescape_into(raw, |piece| {
+        for c in piece.chars().flat_map(char::escape_debug) {
+            if out.len() + c.len_utf8() > 64 + 8 {
+                cut = true;
+                return None;
+            }
+            out.push(c).ok()?;
+        }
+        Some(())
+    });
+    if cut {
+        out.push('…')?;
     }
+    out.push('"')
 }
 
 // scalars read by the scanner (numbers) ---------------------------------------------------
@@ -781,10 +849,10 @@ impl<'de> Visitor<'de> for ScalarSeed<'_, 'de, '_> {
         Ok(Scalar::Other)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
-        Err(self.ctx.fail(ConfigErrorKind::WrongType, "invalid type: sequence", None))
+        Err(de::Error::custom("")) // worded by the caller, which knows what it expected
     }
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
-        Err(self.ctx.fail(ConfigErrorKind::WrongType, "invalid type: map", None))
+        Err(de::Error::custom(""))
     }
 }
 
@@ -806,16 +874,10 @@ fn integer(tok: &str) -> Result<Option<u64>, ()> {
 
 /// `port`: an integer 0..=65535, as serde's `u16`.
 fn port<'de, A: MapAccess<'de>>(m: &mut A, ctx: &mut Ctx<'de, '_>) -> Result<u16, A::Error> {
-    let v = m.next_value_seed(ScalarSeed { ctx: &mut *ctx })?;
-    let Scalar::Other = v else {
-        return Err(ctx.fail(
-            ConfigErrorKind::WrongType,
-            "invalid type: string, expected u16",
-            None,
-        ));
-    };
-    let Some((_, tok)) = ctx.scalar_at_path() else {
-        return Err(ctx.fail(ConfigErrorKind::WrongType, "invalid type, expected u16", None));
+    let v =
+        m.next_value_seed(ScalarSeed { ctx: &mut *ctx }).map_err(|e| wrong_type(ctx, e, "u16"))?;
+    let (Scalar::Other, Some((_, tok))) = (v, ctx.scalar_at_path()) else {
+        return Err(type_error(ctx, "u16"));
     };
     match integer(tok) {
         Ok(Some(n)) if n <= u64::from(u16::MAX) => Ok(n as u16),
@@ -824,11 +886,7 @@ fn port<'de, A: MapAccess<'de>>(m: &mut A, ctx: &mut Ctx<'de, '_>) -> Result<u16
             format_args!("invalid value: integer `{tok}`, expected u16"),
             None,
         )),
-        Err(()) => Err(ctx.fail_fmt(
-            ConfigErrorKind::WrongType,
-            format_args!("invalid type: `{tok}`, expected u16"),
-            None,
-        )),
+        Err(()) => Err(type_error(ctx, "u16")),
     }
 }
 
@@ -864,7 +922,7 @@ impl<'de> Visitor<'de> for ListSeed<'_, 'de, '_> {
                     Ok(Some(Scalar::Str(s))) => Some(s),
                     Ok(Some(Scalar::Other)) => Some(level_token(ctx)?),
                     Ok(None) => None,
-                    Err(e) => return Err(wrong_type(ctx, e, "a distribution level")),
+                    Err(e) => return Err(wrong_type(ctx, e, LEVEL)),
                 }
             } else {
                 match seq.next_element_seed(StrSeed { ctx: &mut *ctx }) {
@@ -877,9 +935,12 @@ impl<'de> Visitor<'de> for ListSeed<'_, 'de, '_> {
                 break;
             };
             if self.keep && ctx.batch.items.push(s).is_err() {
+                // More than the policy holds in all: refused at the list, as the
+                // builder refuses the entry that does not fit.
+                ctx.pop(mark);
                 return Err(ctx.fail(
                     ConfigErrorKind::Capacity,
-                    "more than 512 strings in one instance or rule (no-alloc loader)",
+                    "more than 2048 list entries",
                     None,
                 ));
             }
@@ -890,21 +951,17 @@ impl<'de> Visitor<'de> for ListSeed<'_, 'de, '_> {
     }
 }
 
+/// What a distribution level is.
+const LEVEL: &str = "a distribution level (a string or an integer)";
+
 /// A numeric distribution level: its decimal text, as the std loader renders it.
 fn level_token<E: de::Error>(ctx: &mut Ctx<'_, '_>) -> Result<Src, E> {
-    let Some((at, tok)) = ctx.scalar_at_path() else {
-        return Err(ctx.fail(ConfigErrorKind::WrongType, "invalid type, expected a level", None));
-    };
-    match integer(tok) {
+    match ctx.scalar_at_path() {
         // JSON integers have no leading zeros: the token is the decimal rendering.
-        Ok(Some(_)) => Ok(Src { off: at as u32, len: tok.len() as u32 }),
-        _ => Err(ctx.fail_fmt(
-            ConfigErrorKind::WrongType,
-            format_args!(
-                "invalid type: `{tok}`, expected a distribution level (a string or an integer)"
-            ),
-            None,
-        )),
+        Some((at, tok)) if matches!(integer(tok), Ok(Some(_))) => {
+            Ok(Src { off: at as u32, len: tok.len() as u32 })
+        }
+        _ => Err(type_error(ctx, LEVEL)),
     }
 }
 
@@ -1124,7 +1181,7 @@ fn visit_can_reach<'de, A: MapAccess<'de>>(
             ctx.b.compartment(name, &ctx.path).map_err(|e| ctx.builder(e))?;
         }
         let keep = ctx.mode == Mode::Targets;
-        ctx.batch.clear();
+        let mark = ctx.begin_batch();
         let run = list(m, ctx, keep, false)?;
         if keep {
             let from = ctx.b.find_compartment(text(ctx.doc, &ctx.scratch, k)).unwrap_or(0);
@@ -1142,6 +1199,7 @@ fn visit_can_reach<'de, A: MapAccess<'de>>(
                 ctx.b.can_reach(from, to);
             }
         }
+        ctx.end_batch(mark);
         Ok(())
     })
 }
@@ -1151,11 +1209,12 @@ fn visit_instances<'de, A: MapAccess<'de>>(
     ctx: &mut Ctx<'de, '_>,
 ) -> Result<(), A::Error> {
     entries(m, ctx, |m, ctx, k| {
-        ctx.batch.clear();
+        let mark = ctx.begin_batch();
         obj!(m, ctx, InstanceSeed)?;
         if ctx.mode == Mode::Instances {
             build_instance(ctx, k).map_err(|e| ctx.builder(e))?;
         }
+        ctx.end_batch(mark);
         Ok(())
     })
 }
@@ -1314,7 +1373,7 @@ impl<'de> Visitor<'de> for BlockRulesSeed<'_, 'de, '_> {
         let ctx = self.ctx;
         for i in 0.. {
             let mark = ctx.push_index(i);
-            ctx.batch.clear();
+            let scratch = ctx.begin_batch();
             match seq.next_element_seed(BlockRuleSeed { ctx: &mut *ctx }) {
                 Ok(Some(())) => {}
                 Ok(None) => {
@@ -1326,6 +1385,7 @@ impl<'de> Visitor<'de> for BlockRulesSeed<'_, 'de, '_> {
             if ctx.mode == Mode::Rules {
                 build_rule(ctx).map_err(|e| ctx.builder(e))?;
             }
+            ctx.end_batch(scratch);
             ctx.pop(mark);
         }
         Ok(())

@@ -34,7 +34,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A string starting at `"`; returns the content range.
-    fn string(&mut self) -> Result<(usize, usize), ScanErr> {
+    pub(crate) fn string(&mut self) -> Result<(usize, usize), ScanErr> {
         self.i += 1;
         let start = self.i;
         loop {
