@@ -1,5 +1,5 @@
-//! Test-side oracle of what a receiving MISP stores (issue #11), independent of
-//! `misp-guard-core`:
+//! Test-side oracles: what a receiving MISP stores (issue #11), independent of
+//! `misp-guard-core`, and a second reading of a configuration:
 //!
 //! * [`php`] — PHP 8.2's `json_decode`, array keys, `isset`/`empty`, loose `==`;
 //! * [`receiver`] — the receiver model: for a request body, what MISP 2.5.1's
@@ -7,12 +7,15 @@
 //!   names, reports, analyst data, galaxy clusters), each rule citing its PHP function;
 //! * [`rules`] — misp-guard's rules applied to that stored result;
 //! * [`gen`] — proptest generators of MISP-shaped bodies and the transformations the
-//!   receiver treats as equal.
+//!   receiver treats as equal;
+//! * [`config`] — serde_json's reading of a configuration, compiled by core's
+//!   `Builder`: the oracle of core's loader (the only module that uses core).
 //!
 //! `docs/receiver-model.md` tables the model: MISP function → what it reads or
 //! rewrites → the guard's check → test.
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod describe;
 pub mod gen;
 pub mod php;

@@ -1,5 +1,6 @@
-//! Compiles configuration values into a [`Policy`]. Both loaders (serde_json and
-//! serde-json-core) drive this one builder, so they produce the same rules.
+//! Compiles configuration values into a [`Policy`]. The loader (`load_core.rs`)
+//! drives it, and so does the tests' second reading of a configuration (serde_json,
+//! `testkit/src/config.rs`): both produce the same rules.
 
 use super::{
     ConfigError, ConfigErrorKind, EndpointList, Format, Instance, List, Policy, RuleSet, RuleSetId,

@@ -1,9 +1,10 @@
-//! The no-alloc loader: serde-json-core driving the same [`Builder`] as the std loader.
+//! The configuration loader: serde-json-core and heapless driving the [`Builder`].
 //!
-//! [`Policy::from_json_slice_no_alloc`] needs no allocator (it builds without the
-//! `alloc` feature) and produces exactly the [`Policy`] that
-//! [`Policy::from_json_slice`] produces for the same bytes (a test compares them on
-//! every corpus configuration), with the same error kinds and paths.
+//! [`Policy::from_json_slice`] is the only reading of a configuration in core. It
+//! needs no allocator (it builds without the `alloc` feature). The tests compare it
+//! with serde_json's reading of the same bytes, compiled by the same [`Builder`]
+//! (`testkit/src/config.rs`: the same policy, or an error of the same kind at the same
+//! path), in `core/tests/config.rs` and the `config` fuzz target.
 //!
 //! # How
 //!
@@ -13,11 +14,11 @@
 //! 1. **syntax**: a strict RFC 8259 scan ([`scan_document`]) with exact line:column for
 //!    the first error, nesting bounded by [`MAX_DEPTH`](super::scan::MAX_DEPTH) (no recursion);
 //! 2. **keys**: [`super::keys::check_keys`] refuses keys that look like misspellings
-//!    and records the ignored ones (shared with the std loader);
+//!    and records the ignored ones;
 //! 3. **validate**: serde-json-core walks the schema through hand-written
 //!    `DeserializeSeed`s/`Visitor`s (types, duplicate/missing fields; unknown ones
 //!    skipped), tracking the JSON path of every value;
-//! 4. **build**, in the std loader's order so that both produce identical tables:
+//! 4. **build**, in document order per table (the oracle compiles in the same order):
 //!    current format — allowlist, compartment names, `can_reach` targets, then one
 //!    instance at a time; legacy — `proxy`/`misp`, then one block rule at a time.
 //!    Only one *batch* (the allowlist, or one instance / block rule) is held at a
@@ -29,8 +30,8 @@
 //! Besides the [`Policy`] capacities (see [`crate::policy`]):
 //! * [`BATCH_STRINGS`] strings per batch (the allowlist, or one instance / block rule,
 //!   all its lists together): the policy's own [`MAX_ENTRIES`](super::MAX_ENTRIES);
-//! * [`MAX_KEYS`] keys per object with free-form keys (`instances`, `can_reach`,
-//!   `allowed_tags`) — far above the 64 instances / compartments a policy holds;
+//! * [`MAX_KEYS`] taxonomies per `allowed_tags`; in `instances` and `can_reach`, keys
+//!   past the [`MAX_KEYS`]th are checked for duplicates in the document instead;
 //! * strings written with escapes (`\"`, `\u00e9`, …) are unescaped into a
 //!   [`SCRATCH`]-byte scratch area, emptied after each batch (more is a capacity error).
 //!   Strings without escapes are borrowed from the input and cost nothing.
@@ -74,14 +75,21 @@ pub const SCRATCH: usize = 16 * 1024;
 type Path = heapless::String<160>;
 
 impl Policy {
-    /// Loads a configuration in either misp-guard format without allocating (no `alloc`
-    /// feature needed). For the same input the result equals
-    /// `Policy::from_json_slice`'s (the std loader): the same policy, or an error of
-    /// the same kind at the same JSON path and line:column (1-based).
+    /// Loads a configuration in either misp-guard format (told apart by its top-level
+    /// keys: `block_rules` or `proxy` means legacy), without allocating.
+    ///
+    /// Keys neither format reads are ignored (as misp-guard does) and listed by
+    /// [`Policy::ignored_keys`], unless they look like a misspelling of one it reads
+    /// (an [`ConfigErrorKind::UnknownField`] error; see `policy/keys.rs`).
+    ///
+    /// Errors carry line:column (1-based) and the JSON path of the offending value:
+    /// syntax errors where the strict scan stops; data errors (missing/unknown field,
+    /// wrong type, …) and semantic ones (duplicate instance ip, unknown compartment, …)
+    /// at the key (or array element) their path names.
     ///
     /// Capacities beyond the policy's own (see [`crate::policy`]), each a
-    /// [`ConfigErrorKind::Capacity`] error when exceeded: 128 keys per free-form object
-    /// (`instances`, `can_reach`, `allowed_tags`), 16 KiB of strings written with
+    /// [`ConfigErrorKind::Capacity`] error when exceeded: 128 taxonomies per
+    /// `allowed_tags`, 16 KiB of strings written with
     /// escapes (after unescaping) in the allowlist or in one instance / legacy block
     /// rule, nesting depth 128.
     /// Strings without escapes are borrowed from `json` and cost nothing.
@@ -90,7 +98,7 @@ impl Policy {
     /// caller's result, plus about 63 KiB for the loader itself (~35 KiB measured on
     /// x86_64, release, before its batch and scratch area grew by 28 KiB to the
     /// policy's own bounds; ~215 KiB of stack in all then, result slot included).
-    pub fn from_json_slice_no_alloc(json: &[u8]) -> Result<Policy, ConfigError> {
+    pub fn from_json_slice(json: &[u8]) -> Result<Policy, ConfigError> {
         if json.len() >= IN_SCRATCH as usize {
             // Offsets into the document are 31-bit (see `Src`).
             let e =
@@ -132,7 +140,7 @@ impl Policy {
     }
 }
 
-/// The `endpoints` value (current format), or the error both loaders report.
+/// The `endpoints` value (current format), or its error.
 pub(crate) fn endpoint_list(name: &str) -> Result<EndpointList, ConfigError> {
     EndpointList::from_name(name).ok_or_else(|| {
         ConfigError::semantic(
@@ -143,8 +151,8 @@ pub(crate) fn endpoint_list(name: &str) -> Result<EndpointList, ConfigError> {
     })
 }
 
-/// The syntax check both loaders run first, so that a malformed file gets the same
-/// message and position from either: UTF-8, then a strict RFC 8259 scan.
+/// The syntax check, first: UTF-8, then a strict RFC 8259 scan (one message and
+/// position per malformed file).
 pub(crate) fn check_syntax(json: &[u8]) -> Result<&str, ConfigError> {
     let text = match core::str::from_utf8(json) {
         Ok(t) => t,
@@ -281,129 +289,7 @@ fn find(json: &[u8], at: usize, rest: &str, depth: usize, skip: &mut usize) -> O
     }
 }
 
-/// The first place (in document order) where the configuration has an array where the
-/// schema has a struct (`allowlist`, `compartments_rules`, an instance, its
-/// `taxonomies_rules`, `proxy`, `misp`, a block rule): serde's derived structs accept
-/// arrays (fields by position); the loaders do not. The document is valid JSON.
-/// (Used by the serde_json loader.)
-#[cfg(feature = "std")]
-pub(crate) fn struct_as_sequence(json: &[u8], legacy: bool) -> Option<(Path, usize)> {
-    let mut s = Scan { b: json, i: 0 };
-    let mut found: Option<(Path, usize)> = None;
-    let mut note = |path: &str, at: usize| {
-        if found.is_none() {
-            let mut p = Path::new();
-            push_cut(&mut p, path);
-            found = Some((p, at));
-        }
-    };
-    let mut buf = [0u8; 256];
-    s.ws();
-    members(&mut s, |s, key, key_at| {
-        let k = unescape(key, &mut buf).unwrap_or("");
-        match (legacy, k) {
-            (false, "allowlist" | "compartments_rules") | (true, "proxy" | "misp")
-                if s.peek() == Some(b'[') =>
-            {
-                note(k, key_at);
-            }
-            (false, "instances") => {
-                let mut name_buf = [0u8; 160];
-                members(s, |s, name, name_at| {
-                    let name = unescape(name, &mut name_buf).unwrap_or("");
-                    let mut p = Path::new();
-                    let _ = write!(p, "instances.{name}");
-                    if s.peek() == Some(b'[') {
-                        note(&p, name_at);
-                        return;
-                    }
-                    let mut inner = [0u8; 32];
-                    members(s, |s, field, field_at| {
-                        if unescape(field, &mut inner) == Some("taxonomies_rules")
-                            && s.peek() == Some(b'[')
-                        {
-                            let _ = write!(p, ".taxonomies_rules");
-                            note(&p, field_at);
-                        }
-                    });
-                });
-            }
-            (true, "block_rules") if s.peek() == Some(b'[') => {
-                s.i += 1;
-                for n in 0.. {
-                    s.ws();
-                    match s.peek() {
-                        Some(b'[') => {
-                            let mut p = Path::new();
-                            let _ = write!(p, "block_rules[{n}]");
-                            note(&p, s.i);
-                        }
-                        Some(b']') | None => break,
-                        _ => {}
-                    }
-                    if s.value().is_err() {
-                        break;
-                    }
-                    s.ws();
-                    if s.peek() != Some(b',') {
-                        break;
-                    }
-                    s.i += 1;
-                }
-                s.i = s.b.len(); // the rest of the member is skipped by `members`
-            }
-            _ => {}
-        }
-    });
-    found
-}
-
-/// Visits the members of the object at the scanner's position (if it is one): `on`
-/// is called with the scanner at the value, the raw key and the key's offset; the
-/// value is skipped afterwards unless `on` consumed it. Leaves the scanner after the
-/// object.
-#[cfg(feature = "std")]
-fn members(s: &mut Scan<'_>, mut on: impl FnMut(&mut Scan<'_>, &[u8], usize)) {
-    s.ws();
-    if s.peek() != Some(b'{') {
-        let _ = s.value();
-        return;
-    }
-    let obj_start = s.i;
-    s.i += 1;
-    s.ws();
-    if s.peek() == Some(b'}') {
-        s.i += 1;
-        return;
-    }
-    loop {
-        s.ws();
-        let key_at = s.i;
-        let Ok((ks, ke)) = s.key() else { return };
-        s.ws();
-        let value_at = s.i;
-        let mut sub = Scan { b: s.b, i: value_at };
-        on(&mut sub, &s.b[ks..ke], key_at);
-        s.i = value_at;
-        if s.value().is_err() {
-            return;
-        }
-        s.ws();
-        match s.peek() {
-            Some(b',') => s.i += 1,
-            Some(b'}') => {
-                s.i += 1;
-                return;
-            }
-            _ => {
-                s.i = obj_start;
-                return;
-            }
-        }
-    }
-}
-
-/// Tells the formats apart as the std loader does: a top-level `block_rules` or
+/// Tells the formats apart: a top-level `block_rules` or
 /// `proxy` key means legacy. The document is known to be valid JSON.
 pub(crate) fn detect_format(json: &[u8]) -> Result<Format, ConfigError> {
     let mut s = Scan { b: json, i: 0 };
@@ -503,6 +389,9 @@ struct Batch {
     port: u16,
     /// Legacy `proxy` and `misp`.
     hosts: [(Src, u16); 2],
+    /// The list where the batch ran full: refused after the builder had its say (it
+    /// refuses an over-full policy first, as serde_json's reading would).
+    overflow: Option<Path>,
 }
 
 impl Batch {
@@ -516,6 +405,7 @@ impl Batch {
             compartment: Src::default(),
             port: 0,
             hosts: [(Src::default(), 0); 2],
+            overflow: None,
         }
     }
 
@@ -523,6 +413,19 @@ impl Batch {
         self.items.clear();
         self.lists = [Run::default(); LISTS];
         self.allowed.clear();
+        self.overflow = None;
+    }
+
+    /// The error for a batch that ran full, if it did.
+    fn overflowed(&self) -> Result<(), ConfigError> {
+        match &self.overflow {
+            Some(path) => Err(ConfigError::semantic(
+                ConfigErrorKind::Capacity,
+                path,
+                "more than 2048 list entries",
+            )),
+            None => Ok(()),
+        }
     }
 }
 
@@ -934,15 +837,12 @@ impl<'de> Visitor<'de> for ListSeed<'_, 'de, '_> {
                 ctx.pop(mark);
                 break;
             };
-            if self.keep && ctx.batch.items.push(s).is_err() {
-                // More than the policy holds in all: refused at the list, as the
-                // builder refuses the entry that does not fit.
-                ctx.pop(mark);
-                return Err(ctx.fail(
-                    ConfigErrorKind::Capacity,
-                    "more than 2048 list entries",
-                    None,
-                ));
+            if self.keep && ctx.batch.items.push(s).is_err() && ctx.batch.overflow.is_none() {
+                // More than the policy holds in all: refused at the list (see
+                // `Batch::overflow`).
+                let mut list = ctx.path.clone();
+                list.truncate(mark);
+                ctx.batch.overflow = Some(list);
             }
             ctx.pop(mark);
         }
@@ -954,7 +854,7 @@ impl<'de> Visitor<'de> for ListSeed<'_, 'de, '_> {
 /// What a distribution level is.
 const LEVEL: &str = "a distribution level (a string or an integer)";
 
-/// A numeric distribution level: its decimal text, as the std loader renders it.
+/// A numeric distribution level: its decimal text (as a string level is written).
 fn level_token<E: de::Error>(ctx: &mut Ctx<'_, '_>) -> Result<Src, E> {
     match ctx.scalar_at_path() {
         // JSON integers have no leading zeros: the token is the decimal rendering.
@@ -1037,23 +937,66 @@ fn entries<'de, 'b, A: MapAccess<'de>>(
     mut on: impl FnMut(&mut A, &mut Ctx<'de, 'b>, Src) -> Result<(), A::Error>,
 ) -> Result<(), A::Error> {
     let mut keys = heapless::Vec::<Src, MAX_KEYS>::new();
+    let object = position_of_path(ctx.doc.as_bytes(), &ctx.path);
     while let Some(k) = m.next_key_seed(StrSeed { ctx: &mut *ctx })? {
-        let key_at = Some(ctx.last_at);
+        let key_at = ctx.last_at;
+        let dup = if keys.is_full() {
+            // past MAX_KEYS keys, the earlier ones are looked up in the document
+            object.is_some_and(|o| key_before(ctx.doc, o, key_at, ctx.text(k)))
+        } else {
+            keys.iter().any(|o| ctx.text(*o) == ctx.text(k))
+        };
+        let _ = keys.push(k);
+        let key_at = Some(key_at);
         let mark = ctx.push_key_src(k);
-        if keys.iter().any(|o| ctx.text(*o) == ctx.text(k)) {
+        if dup {
             let mut msg = heapless::String::<200>::new();
             let _ = write!(msg, "duplicate key `");
             push_cut(&mut msg, ctx.text(k));
             let _ = msg.push('`');
             return Err(ctx.fail(ConfigErrorKind::Invalid, &msg, key_at));
         }
-        if keys.push(k).is_err() {
-            return Err(ctx.fail(ConfigErrorKind::Capacity, "more than 128 keys", key_at));
-        }
         on(m, ctx, k)?;
         ctx.pop(mark);
     }
     Ok(())
+}
+
+/// Whether the object member whose key is at `object` (`"name": {…}`) has the key
+/// `want` (unescaped) before offset `until`.
+fn key_before(doc: &str, object: usize, until: usize, want: &str) -> bool {
+    let mut s = Scan { b: doc.as_bytes(), i: object };
+    if s.key().is_err() {
+        return false;
+    }
+    s.ws();
+    if s.peek() != Some(b'{') {
+        return false;
+    }
+    s.i += 1;
+    loop {
+        s.ws();
+        if s.i >= until {
+            return false;
+        }
+        let Ok((ks, ke)) = s.key() else { return false };
+        let mut rest = want;
+        let same = unescape_into(doc.get(ks..ke).unwrap_or(""), |piece| {
+            rest = rest.strip_prefix(piece)?;
+            Some(())
+        });
+        if same.is_some() && rest.is_empty() {
+            return true;
+        }
+        if s.value().is_err() {
+            return false;
+        }
+        s.ws();
+        if s.peek() != Some(b',') {
+            return false;
+        }
+        s.i += 1;
+    }
 }
 
 /// A seed whose value is an object read by `$visit(map, ctx)`.
@@ -1159,7 +1102,7 @@ fn visit_allowlist<'de, A: MapAccess<'de>>(
     if keep {
         let (urls, domains) = (ctx.batch.lists[0], ctx.batch.lists[1]);
         let r = ctx.b.allowlist(strs!(ctx, urls), strs!(ctx, domains));
-        r.map_err(|e| ctx.builder(e))?;
+        r.and_then(|()| ctx.batch.overflowed()).map_err(|e| ctx.builder(e))?;
     }
     Ok(())
 }
@@ -1184,6 +1127,7 @@ fn visit_can_reach<'de, A: MapAccess<'de>>(
         let mark = ctx.begin_batch();
         let run = list(m, ctx, keep, false)?;
         if keep {
+            ctx.batch.overflowed().map_err(|e| ctx.builder(e))?;
             let from = ctx.b.find_compartment(text(ctx.doc, &ctx.scratch, k)).unwrap_or(0);
             for (i, t) in strs!(ctx, run).enumerate() {
                 let Some(to) = ctx.b.find_compartment(t) else {
@@ -1275,7 +1219,7 @@ fn visit_allowed<'de, A: MapAccess<'de>>(
     })
 }
 
-/// Feeds one collected instance to the builder, as the std loader does.
+/// Feeds one collected instance to the builder.
 fn build_instance(ctx: &mut Ctx<'_, '_>, k: Src) -> Result<(), ConfigError> {
     let (doc, scratch) = (ctx.doc, &ctx.scratch);
     let bt = &ctx.batch;
@@ -1309,7 +1253,8 @@ fn build_instance(ctx: &mut Ctx<'_, '_>, k: Src) -> Result<(), ConfigError> {
         push_cut(&mut p, t(tax));
         ctx.b.allowed_tags(id, t(tax), strs(doc, scratch, &bt.items, run), &p)?;
     }
-    ctx.b.instance(name, t(bt.ip), t(bt.host), bt.port, comp, path)
+    ctx.b.instance(name, t(bt.ip), t(bt.host), bt.port, comp, path)?;
+    bt.overflowed()
 }
 
 // `Option<String>`: `null` or a string.
@@ -1430,5 +1375,5 @@ fn build_rule(ctx: &mut Ctx<'_, '_>) -> Result<(), ConfigError> {
         blocked_object_types: l(L::ObjectTypes),
         required: strs(doc, scratch, &[], Run::default()),
     })?;
-    Ok(())
+    bt.overflowed()
 }

@@ -20,17 +20,12 @@ mod request;
 mod scan;
 
 mod load_core;
-#[cfg(feature = "std")]
-mod load_std;
-mod model;
 
-pub use build::Builder;
+pub use build::{Builder, RuleSetSpec};
 pub use endpoint::{is_uuid, Endpoint, ENDPOINTS, MAX_UUIDS_PER_PULL};
 pub use error::{ConfigError, ConfigErrorKind};
 pub use keys::{IgnoredKey, MAX_IGNORED};
 pub use lint::{Lint, LintKind};
-#[cfg(feature = "alloc")]
-pub use model::{CurrentConfig, LegacyConfig};
 pub use request::{Allowlisted, DestinationError, Header, Plan, RequestInfo, RequestVerdict};
 
 /// Most instances in a current-format configuration.
