@@ -1,4 +1,4 @@
-//! Compiles configuration values into a [`Policy`]. The loader (`load_core.rs`)
+//! Compiles configuration values into a [`Policy`]. The loader (`load/`)
 //! drives it, and so does the tests' second reading of a configuration (serde_json,
 //! `testkit/src/config.rs`): both produce the same rules.
 
@@ -264,8 +264,8 @@ impl Builder {
         Ok(())
     }
 
-    /// The keys the loader ignored (see [`super::keys`]).
-    pub(crate) fn ignored(&mut self, ignored: super::keys::Ignored) {
+    /// The keys the loader ignored (see [`super::load::keys`]).
+    pub(crate) fn ignored(&mut self, ignored: super::load::keys::Ignored) {
         self.p.ignored = ignored;
     }
 

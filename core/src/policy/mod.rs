@@ -14,18 +14,16 @@
 mod build;
 mod endpoint;
 mod error;
-mod keys;
 mod lint;
 mod request;
-mod scan;
 
-mod load_core;
+mod load;
 
 pub use build::{Builder, RuleSetSpec};
 pub use endpoint::{is_uuid, Endpoint, ENDPOINTS, MAX_UUIDS_PER_PULL};
 pub use error::{ConfigError, ConfigErrorKind};
-pub use keys::{IgnoredKey, MAX_IGNORED};
 pub use lint::{Lint, LintKind};
+pub use load::keys::{IgnoredKey, MAX_IGNORED};
 pub use request::{Allowlisted, DestinationError, Header, Plan, RequestInfo, RequestVerdict};
 
 /// Most instances in a current-format configuration.
@@ -243,8 +241,8 @@ pub struct Policy {
     pub(crate) proxy: Option<(Str, u16)>,
     /// Legacy `misp` host and port.
     pub(crate) misp: Option<(Str, u16)>,
-    /// Keys no rule reads, ignored (see [`keys`]).
-    pub(crate) ignored: keys::Ignored,
+    /// Keys no rule reads, ignored (see [`load::keys`]).
+    pub(crate) ignored: load::keys::Ignored,
     /// Which endpoint list applies (current format).
     pub(crate) endpoints: EndpointList,
 }

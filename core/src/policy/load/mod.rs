@@ -11,8 +11,9 @@
 //! The whole configuration is never materialised. The document is read several times
 //! (it is small, and every pass is linear):
 //!
-//! 1. **syntax**: a strict RFC 8259 scan ([`scan_document`]) with exact line:column for
-//!    the first error, nesting bounded by [`MAX_DEPTH`](super::scan::MAX_DEPTH) (no recursion);
+//! 1. **syntax**: a strict RFC 8259 scan ([`scan::scan_document`]) with exact
+//!    line:column for the first error, nesting bounded by [`scan::MAX_DEPTH`] (no
+//!    recursion);
 //! 2. **keys**: [`keys::check_keys`] refuses keys that look like misspellings
 //!    and records the ignored ones;
 //! 3. **validate**: serde-json-core walks the schema through hand-written
@@ -29,7 +30,7 @@
 //!
 //! Besides the [`Policy`] capacities (see [`crate::policy`]):
 //! * [`BATCH_STRINGS`] strings per batch (the allowlist, or one instance / block rule,
-//!   all its lists together): the policy's own [`MAX_ENTRIES`](super::MAX_ENTRIES);
+//!   all its lists together): the policy's own [`MAX_ENTRIES`](crate::policy::MAX_ENTRIES);
 //! * [`MAX_KEYS`] taxonomies per `allowed_tags`; in `instances` and `can_reach`, keys
 //!   past the [`MAX_KEYS`]th are checked for duplicates in the document instead;
 //! * strings written with escapes (`\"`, `\u00e9`, …) are unescaped into a
@@ -51,8 +52,20 @@
 //!   distribution levels) are recognised as non-string scalars and read from the
 //!   document by the scanner, with serde_json's rules (integers only).
 //!
-//! Stack: the [`Builder`] (it holds the ~100 KiB [`Policy`]) plus about 40 KiB (one
+//! Stack: the [`Builder`] (it holds the ~100 KiB [`Policy`]) plus about 63 KiB (one
 //! batch, scratch, key lists, visitor frames).
+//!
+//! # Files
+//!
+//! * `mod.rs` — the passes ([`Policy::from_json_slice`]) and the top-level object;
+//! * `scan.rs` — the strict scanner (syntax, unescaping, line:column), shared with
+//!   `keys.rs` and the lints; `locate.rs` — syntax check, format, JSON path → offset;
+//! * `keys.rs` — misspelt keys refused, annotations ignored and recorded;
+//! * `ctx.rs` — one pass's state (path, first error, builder, scratch);
+//!   `batch.rs` — the strings of one instance / block rule / allowlist;
+//! * `values.rs` — typed readers (strings, ports, levels, lists) and the wording of
+//!   wrong types; `objects.rs` — fixed fields and free-form keys;
+//! * `current.rs`, `legacy.rs` — each format's schema, fed to the [`Builder`].
 
 mod batch;
 mod ctx;
@@ -154,7 +167,7 @@ impl Policy {
 }
 
 /// The `endpoints` value (current format), or its error.
-pub(super) fn endpoint_list(name: &str) -> Result<EndpointList, ConfigError> {
+fn endpoint_list(name: &str) -> Result<EndpointList, ConfigError> {
     EndpointList::from_name(name).ok_or_else(|| {
         ConfigError::semantic(
             ConfigErrorKind::Invalid,
