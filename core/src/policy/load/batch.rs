@@ -3,7 +3,7 @@
 //! builder as `&str`s.
 
 use super::{Path, BATCH_STRINGS, MAX_KEYS};
-use crate::policy::{ConfigError, ConfigErrorKind};
+use crate::policy::{ConfigError, ConfigErrorKind, RuleSetSpec};
 
 /// A string of the document: a range of the input, or (when it had escapes) of the
 /// pass's scratch area (high bit of `off` set).
@@ -35,6 +35,23 @@ pub(super) enum L {
 }
 
 pub(super) const LISTS: usize = 7;
+
+impl L {
+    /// The list a field of an instance, its `taxonomies_rules` or a legacy block rule
+    /// fills (both formats name them alike).
+    pub(super) fn of_field(name: &str) -> Option<L> {
+        Some(match name {
+            "blocked_tags" => L::Tags,
+            "blocked_distribution_levels" => L::Levels,
+            "blocked_sharing_groups_uuids" => L::Sgs,
+            "blocked_attribute_types" => L::Types,
+            "blocked_attribute_categories" => L::Categories,
+            "blocked_object_types" => L::ObjectTypes,
+            "required_taxonomies" => L::Required,
+            _ => return None,
+        })
+    }
+}
 
 pub(super) struct Batch {
     pub(super) items: heapless::Vec<Src, BATCH_STRINGS>,
@@ -72,6 +89,29 @@ impl Batch {
         self.lists = [Run::default(); LISTS];
         self.allowed.clear();
         self.overflow = None;
+    }
+
+    /// The rule set the batch holds (a legacy block rule has no required taxonomies:
+    /// that list stays empty).
+    pub(super) fn ruleset<'a>(
+        &'a self,
+        doc: &'a str,
+        scratch: &'a str,
+        name: &'a str,
+        path: &'a str,
+    ) -> RuleSetSpec<'a, Strs<'a>> {
+        let l = |which: L| strs(doc, scratch, &self.items, self.lists[which as usize]);
+        RuleSetSpec {
+            name,
+            path,
+            blocked_tags: l(L::Tags),
+            blocked_levels: l(L::Levels),
+            blocked_sgs: l(L::Sgs),
+            blocked_types: l(L::Types),
+            blocked_categories: l(L::Categories),
+            blocked_object_types: l(L::ObjectTypes),
+            required: l(L::Required),
+        }
     }
 
     /// The error for a batch that ran full, if it did.

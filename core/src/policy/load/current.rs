@@ -8,9 +8,8 @@ use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use super::batch::{batch_strs, strs, text, Src, L};
 use super::ctx::{seed, Ctx};
 use super::objects::{entries, fields, map_seed, obj};
-use super::values::{list, opt_string, port, string, wrong_type};
+use super::values::{list, opt_string, port, rule_list, string, wrong_type};
 use super::{Mode, Path};
-use crate::policy::build::RuleSetSpec;
 use crate::policy::error::push_cut;
 use crate::policy::{ConfigError, ConfigErrorKind};
 
@@ -105,18 +104,16 @@ pub(super) fn visit_instance<'de, A: MapAccess<'de>>(
     let keep = ctx.mode == Mode::Instances;
     let required = ((1 << INSTANCE_FIELDS.len()) - 1) & !(1 << 4);
     fields(m, ctx, INSTANCE_FIELDS, required, |m, ctx, i| {
+        if let Some(which) = L::of_field(INSTANCE_FIELDS[i]) {
+            return rule_list(m, ctx, which, keep);
+        }
         match i {
             0 => ctx.batch.ip = string(m, ctx)?,
             1 => ctx.batch.host = string(m, ctx)?,
             2 => ctx.batch.port = port(m, ctx)?,
             3 => ctx.batch.compartment = string(m, ctx)?,
             4 => opt_string(m, ctx)?,
-            5 => obj!(m, ctx, TaxonomiesSeed)?,
-            6 => ctx.batch.lists[L::Levels as usize] = list(m, ctx, keep, true)?,
-            7 => ctx.batch.lists[L::Sgs as usize] = list(m, ctx, keep, false)?,
-            8 => ctx.batch.lists[L::Types as usize] = list(m, ctx, keep, false)?,
-            9 => ctx.batch.lists[L::Categories as usize] = list(m, ctx, keep, false)?,
-            _ => ctx.batch.lists[L::ObjectTypes as usize] = list(m, ctx, keep, false)?,
+            _ => obj!(m, ctx, TaxonomiesSeed)?,
         }
         Ok(())
     })
@@ -128,13 +125,9 @@ pub(super) fn visit_taxonomies<'de, A: MapAccess<'de>>(
 ) -> Result<(), A::Error> {
     let keep = ctx.mode == Mode::Instances;
     let names = &["required_taxonomies", "allowed_tags", "blocked_tags"];
-    fields(m, ctx, names, 0, |m, ctx, i| {
-        match i {
-            0 => ctx.batch.lists[L::Required as usize] = list(m, ctx, keep, false)?,
-            1 => obj!(m, ctx, AllowedSeed)?,
-            _ => ctx.batch.lists[L::Tags as usize] = list(m, ctx, keep, false)?,
-        }
-        Ok(())
+    fields(m, ctx, names, 0, |m, ctx, i| match L::of_field(names[i]) {
+        Some(which) => rule_list(m, ctx, which, keep),
+        None => obj!(m, ctx, AllowedSeed), // allowed_tags
     })
 }
 
@@ -157,7 +150,6 @@ pub(super) fn build_instance(ctx: &mut Ctx<'_, '_>, k: Src) -> Result<(), Config
     let (doc, scratch) = (ctx.doc, &ctx.scratch);
     let bt = &ctx.batch;
     let t = |s: Src| text(doc, scratch, s);
-    let l = |which: L| strs(doc, scratch, &bt.items, bt.lists[which as usize]);
     let path: &str = &ctx.path;
     let name = t(k);
     let comp = ctx.b.find_compartment(t(bt.compartment)).ok_or_else(|| {
@@ -169,17 +161,7 @@ pub(super) fn build_instance(ctx: &mut Ctx<'_, '_>, k: Src) -> Result<(), Config
         let _ = msg.push('`');
         ConfigError::semantic(ConfigErrorKind::Invalid, &p, &msg)
     })?;
-    let id = ctx.b.ruleset(RuleSetSpec {
-        name,
-        path,
-        blocked_tags: l(L::Tags),
-        blocked_levels: l(L::Levels),
-        blocked_sgs: l(L::Sgs),
-        blocked_types: l(L::Types),
-        blocked_categories: l(L::Categories),
-        blocked_object_types: l(L::ObjectTypes),
-        required: l(L::Required),
-    })?;
+    let id = ctx.b.ruleset(bt.ruleset(doc, scratch, name, path))?;
     for &(tax, run) in bt.allowed.iter() {
         let mut p = heapless::String::<256>::new();
         let _ = write!(p, "{path}.taxonomies_rules.allowed_tags.");

@@ -3,12 +3,11 @@
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::batch::{strs, text, Run, L};
+use super::batch::{text, L};
 use super::ctx::{seed, Ctx};
 use super::objects::{fields, map_seed};
-use super::values::{list, opt_string, port, string, wrong_type};
+use super::values::{opt_string, port, rule_list, string, wrong_type};
 use super::Mode;
-use crate::policy::build::RuleSetSpec;
 use crate::policy::ConfigError;
 
 map_seed!(HostPortSeed, visit_host_port);
@@ -73,15 +72,12 @@ pub(super) fn visit_block_rule<'de, A: MapAccess<'de>>(
 ) -> Result<(), A::Error> {
     let keep = ctx.mode == Mode::Rules;
     fields(m, ctx, RULE_FIELDS, 0b1, |m, ctx, i| {
+        if let Some(which) = L::of_field(RULE_FIELDS[i]) {
+            return rule_list(m, ctx, which, keep);
+        }
         match i {
             0 => ctx.batch.ip = string(m, ctx)?, // the rule id
-            1 => opt_string(m, ctx)?,
-            2 => ctx.batch.lists[L::Tags as usize] = list(m, ctx, keep, false)?,
-            3 => ctx.batch.lists[L::Levels as usize] = list(m, ctx, keep, true)?,
-            4 => ctx.batch.lists[L::Sgs as usize] = list(m, ctx, keep, false)?,
-            5 => ctx.batch.lists[L::Types as usize] = list(m, ctx, keep, false)?,
-            6 => ctx.batch.lists[L::Categories as usize] = list(m, ctx, keep, false)?,
-            _ => ctx.batch.lists[L::ObjectTypes as usize] = list(m, ctx, keep, false)?,
+            _ => opt_string(m, ctx)?,            // description
         }
         Ok(())
     })
@@ -91,17 +87,6 @@ pub(super) fn visit_block_rule<'de, A: MapAccess<'de>>(
 pub(super) fn build_rule(ctx: &mut Ctx<'_, '_>) -> Result<(), ConfigError> {
     let (doc, scratch) = (ctx.doc, &ctx.scratch);
     let bt = &ctx.batch;
-    let l = |which: L| strs(doc, scratch, &bt.items, bt.lists[which as usize]);
-    ctx.b.ruleset(RuleSetSpec {
-        name: text(doc, scratch, bt.ip),
-        path: &ctx.path,
-        blocked_tags: l(L::Tags),
-        blocked_levels: l(L::Levels),
-        blocked_sgs: l(L::Sgs),
-        blocked_types: l(L::Types),
-        blocked_categories: l(L::Categories),
-        blocked_object_types: l(L::ObjectTypes),
-        required: strs(doc, scratch, &[], Run::default()),
-    })?;
+    ctx.b.ruleset(bt.ruleset(doc, scratch, text(doc, scratch, bt.ip), &ctx.path))?;
     bt.overflowed()
 }

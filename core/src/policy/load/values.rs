@@ -7,7 +7,7 @@ use core::fmt::Write as _;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::batch::{Run, Src};
+use super::batch::{Run, Src, L};
 use super::ctx::{seed, Ctx};
 use super::locate::position_of_path;
 use super::scan::{unescape_into, Scan};
@@ -276,6 +276,18 @@ pub(super) fn level_token<E: de::Error>(ctx: &mut Ctx<'_, '_>) -> Result<Src, E>
         }
         _ => Err(type_error(ctx, LEVEL)),
     }
+}
+
+/// Reads the rule list `which` (a list of levels, or of strings) into the batch,
+/// holding its strings when `keep`.
+pub(super) fn rule_list<'de, A: MapAccess<'de>>(
+    m: &mut A,
+    ctx: &mut Ctx<'de, '_>,
+    which: L,
+    keep: bool,
+) -> Result<(), A::Error> {
+    ctx.batch.lists[which as usize] = list(m, ctx, keep, which == L::Levels)?;
+    Ok(())
 }
 
 pub(super) fn list<'de, A: MapAccess<'de>>(
