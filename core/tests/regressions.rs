@@ -11,6 +11,7 @@
 //! | F4 | `fuzz/config` (~9 500 inputs, `\r0`) | top-level value that is not an object after whitespace: std `1:2` (the value), no-alloc `1:1` | closed: one loader since issue #14, positions pinned |
 //! | F5 | `fuzz/config` (~49 000 inputs, `1674e407`) | a number beyond f64: std loader `Syntax` (`number out of range`), no-alloc loader `WrongType` (`configuration must be a JSON object`) | closed: one loader since issue #14, positions pinned |
 //! | F6 | `fuzz/config` (~270 000 inputs) | a configuration key with an escaped newline (`"x\nrequest blocked: …"`) is rendered raw in the error (message and path): a `ConfigError` spans several lines | open (core) |
+//! | F7 | `fuzz/config` against serde_json's reading (~2.9 M inputs) | a key that spells a JSON path (`"instances.a.port": 1` at the top) was taken for the value that path names: numbers (ports, numeric levels) were read from the wrong place (a wrong port or level, or a wrong-type error) | fixed (core): the loader tracks each value's offset |
 //!
 //! Inputs the fuzzers report are minimised first (`cargo fuzz tmin <target> <file>`),
 //! then copied here as `f<N>-<what>.<ext>`.
@@ -249,4 +250,31 @@ fn f6_input_loads_and_its_ignored_key_renders_on_one_line() {
         assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown:?}");
         assert!(shown.contains("block_rules[0].x"), "{shown}");
     }
+}
+
+/// F7 — found by `fuzz/config` (comparison with serde_json's reading, issue #14) after
+/// ~2.9 M inputs: a top-level annotation key `"instances.lax.port"` holding a map made
+/// the loader refuse a valid port as `invalid type: map` where serde_json refused a
+/// missing `host`; minimised by hand to the fixture.
+///
+/// Cause: serde-json-core gives no positions, so the loader found a number (a port, a
+/// numeric distribution level) again from its JSON path; a key spelling that path
+/// (`"instances.a.port"`, ignored as an annotation) comes first in the document and was
+/// read instead: a wrong port or blocked level, silently. Fix (core): the walkers track
+/// the offset of every member value and array element (`Ctx::value_at`).
+#[test]
+fn f7_a_key_spelling_a_path_is_not_its_value() {
+    let input = fixture("f7-config-key-naming-a-path.json");
+    let p = Policy::from_json_slice(&input).expect("loads");
+    assert_eq!(p.instance(0).map(|i| i.3), Some(443));
+    assert_eq!(p.ignored_keys().len(), 2, "{:?}", p.ignored_keys());
+    // the same rules as without the two annotations (level 0 blocked, not 5)
+    let text = std::str::from_utf8(&input).unwrap();
+    let plain = text
+        .replace("  \"instances.a.port\": 1,\n", "")
+        .replace("  \"instances.a.blocked_distribution_levels[0]\": 5,\n", "");
+    let q = Policy::from_json_slice(plain.as_bytes()).expect("loads");
+    assert!(q.ignored_keys().is_empty());
+    let rules = format!("{p:?}").replacen(&format!("{:?}", p.ignored_keys()), "[]", 1);
+    assert_eq!(rules, format!("{q:?}"));
 }

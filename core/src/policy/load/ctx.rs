@@ -7,7 +7,7 @@ use core::fmt::Write as _;
 use serde::de;
 
 use super::batch::{text, Batch, Src, IN_SCRATCH};
-use super::locate::{at_offset, locate, position_of_path};
+use super::locate::{at_offset, locate};
 use super::scan::{unescape_into, Scan};
 use super::{Mode, Path, SCRATCH};
 use crate::policy::error::push_cut;
@@ -25,6 +25,10 @@ pub(super) struct Ctx<'de, 'b> {
     pub(super) scratch: heapless::String<SCRATCH>,
     /// Offset of the opening quote of the last string read.
     pub(super) last_at: usize,
+    /// Offset of the value being read: tracked by the walkers (member values, array
+    /// elements) rather than found again from the path, which a key holding `.` or
+    /// `[` can make ambiguous (`"instances.a.port"` as a key of its own).
+    pub(super) value_at: usize,
 }
 
 /// The serde-json-core error type, as seen by the visitors.
@@ -140,16 +144,9 @@ impl<'de, 'b> Ctx<'de, 'b> {
         }
     }
 
-    /// The number token at the current path (a non-string scalar was seen there).
-    pub(super) fn scalar_at_path(&self) -> Option<(usize, &'de str)> {
-        let json = self.doc.as_bytes();
-        let at = position_of_path(json, &self.path)?;
-        // The path names the key of a member: skip `"key" :`.
-        let mut s = Scan { b: json, i: at };
-        if s.peek() == Some(b'"') && !self.path.ends_with(']') {
-            s.key().ok()?;
-        }
-        s.ws();
+    /// The number or literal token being read (a non-string scalar was seen there).
+    pub(super) fn scalar(&self) -> Option<(usize, &'de str)> {
+        let mut s = Scan { b: self.doc.as_bytes(), i: self.value_at };
         let start = s.i;
         match s.peek()? {
             b'-' | b'0'..=b'9' => {

@@ -5,6 +5,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::batch::{text, L};
 use super::ctx::{seed, Ctx};
+use super::locate::next_element;
 use super::objects::{fields, map_seed};
 use super::values::{opt_string, port, rule_list, string, wrong_type};
 use super::Mode;
@@ -43,7 +44,10 @@ impl<'de> Visitor<'de> for BlockRulesSeed<'_, 'de, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let ctx = self.ctx;
+        let mut at = ctx.value_at;
         for i in 0.. {
+            at = next_element(ctx.doc.as_bytes(), at, i == 0);
+            ctx.value_at = at;
             let mark = ctx.push_index(i);
             let scratch = ctx.begin_batch();
             match seq.next_element_seed(BlockRuleSeed { ctx: &mut *ctx }) {

@@ -28,6 +28,38 @@ pub(super) fn check_syntax(json: &[u8]) -> Result<&str, ConfigError> {
     Ok(text)
 }
 
+/// Offset of the document's value (after leading white space).
+pub(super) fn document_value(json: &[u8]) -> usize {
+    let mut s = Scan { b: json, i: 0 };
+    s.ws();
+    s.i
+}
+
+/// Offset of the value of the object member whose key starts at `key_at`.
+pub(super) fn member_value(json: &[u8], key_at: usize) -> usize {
+    let mut s = Scan { b: json, i: key_at };
+    let _ = s.key();
+    s.ws();
+    s.i
+}
+
+/// Offset of the next element of an array: `at` is the array's `[` (`first`) or the
+/// previous element. The document is valid JSON (scanned first).
+pub(super) fn next_element(json: &[u8], at: usize, first: bool) -> usize {
+    let mut s = Scan { b: json, i: at };
+    if first {
+        s.i += 1;
+    } else {
+        let _ = s.value();
+        s.ws();
+        if s.peek() == Some(b',') {
+            s.i += 1;
+        }
+    }
+    s.ws();
+    s.i
+}
+
 /// Gives `e` the position of byte `off`.
 pub(super) fn at_offset(e: ConfigError, json: &[u8], off: usize) -> ConfigError {
     let (l, c) = line_col(json, off);

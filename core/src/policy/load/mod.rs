@@ -153,6 +153,7 @@ impl Policy {
                 batch: Batch::new(),
                 scratch: heapless::String::new(),
                 last_at: 0,
+                value_at: locate::document_value(json),
             };
             // No unescape buffer: every string arrives borrowed, raw, with its offset;
             // the visitors unescape it (serde-json-core 0.6 refuses surrogate pairs).

@@ -8,7 +8,7 @@ use serde::de::{self, MapAccess};
 
 use super::batch::Src;
 use super::ctx::Ctx;
-use super::locate::position_of_path;
+use super::locate::member_value;
 use super::scan::{unescape_into, Scan};
 use super::values::StrSeed;
 use super::MAX_KEYS;
@@ -30,6 +30,7 @@ pub(super) fn fields<'de, 'b, A: MapAccess<'de>>(
     let mut seen = 0u32;
     while let Some(k) = m.next_key_seed(StrSeed { ctx: &mut *ctx })? {
         let key_at = Some(ctx.last_at);
+        ctx.value_at = member_value(ctx.doc.as_bytes(), ctx.last_at);
         let mark = ctx.push_key_src(k);
         let Some(i) = names.iter().position(|n| *n == ctx.text(k)) else {
             // Not read: an annotation `keys::check_keys` recorded (it refused the
@@ -69,12 +70,13 @@ pub(super) fn entries<'de, 'b, A: MapAccess<'de>>(
     mut on: impl FnMut(&mut A, &mut Ctx<'de, 'b>, Src) -> Result<(), A::Error>,
 ) -> Result<(), A::Error> {
     let mut keys = heapless::Vec::<Src, MAX_KEYS>::new();
-    let object = position_of_path(ctx.doc.as_bytes(), &ctx.path);
+    let object = ctx.value_at;
     while let Some(k) = m.next_key_seed(StrSeed { ctx: &mut *ctx })? {
         let key_at = ctx.last_at;
+        ctx.value_at = member_value(ctx.doc.as_bytes(), key_at);
         let dup = if keys.is_full() {
             // past MAX_KEYS keys, the earlier ones are looked up in the document
-            object.is_some_and(|o| key_before(ctx.doc, o, key_at, ctx.text(k)))
+            key_before(ctx.doc, object, key_at, ctx.text(k))
         } else {
             keys.iter().any(|o| ctx.text(*o) == ctx.text(k))
         };
@@ -94,14 +96,10 @@ pub(super) fn entries<'de, 'b, A: MapAccess<'de>>(
     Ok(())
 }
 
-/// Whether the object member whose key is at `object` (`"name": {…}`) has the key
-/// `want` (unescaped) before offset `until`.
+/// Whether the object at `object` (its `{`) has the key `want` (unescaped) before
+/// offset `until`.
 pub(super) fn key_before(doc: &str, object: usize, until: usize, want: &str) -> bool {
     let mut s = Scan { b: doc.as_bytes(), i: object };
-    if s.key().is_err() {
-        return false;
-    }
-    s.ws();
     if s.peek() != Some(b'{') {
         return false;
     }

@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::batch::{Run, Src, L};
 use super::ctx::{seed, Ctx};
-use super::locate::position_of_path;
+use super::locate::next_element;
 use super::scan::{unescape_into, Scan};
 use crate::policy::ConfigErrorKind;
 
@@ -71,17 +71,7 @@ pub(super) fn type_error<E: de::Error>(ctx: &mut Ctx<'_, '_>, expected: &str) ->
 pub(super) fn found(ctx: &Ctx<'_, '_>) -> heapless::String<96> {
     let mut out = heapless::String::new();
     let json = ctx.doc.as_bytes();
-    let Some(at) = position_of_path(json, &ctx.path) else {
-        let _ = out.push_str("another type");
-        return out;
-    };
-    let mut s = Scan { b: json, i: at };
-    // The path names the key of a member: skip `"key" :`.
-    if s.peek() == Some(b'"') && !ctx.path.ends_with(']') && s.key().is_err() {
-        let _ = out.push_str("another type");
-        return out;
-    }
-    s.ws();
+    let mut s = Scan { b: json, i: ctx.value_at };
     let start = s.i;
     let _ = match s.peek() {
         Some(b'"') => match s.string() {
@@ -192,7 +182,7 @@ pub(super) fn port<'de, A: MapAccess<'de>>(
 ) -> Result<u16, A::Error> {
     let v =
         m.next_value_seed(ScalarSeed { ctx: &mut *ctx }).map_err(|e| wrong_type(ctx, e, "u16"))?;
-    let (Scalar::Other, Some((_, tok))) = (v, ctx.scalar_at_path()) else {
+    let (Scalar::Other, Some((_, tok))) = (v, ctx.scalar()) else {
         return Err(type_error(ctx, "u16"));
     };
     match integer(tok) {
@@ -231,7 +221,10 @@ impl<'de> Visitor<'de> for ListSeed<'_, 'de, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Run, A::Error> {
         let ctx = self.ctx;
         let start = ctx.batch.items.len();
+        let mut at = ctx.value_at;
         for i in 0.. {
+            at = next_element(ctx.doc.as_bytes(), at, i == 0);
+            ctx.value_at = at;
             let mark = ctx.push_index(i);
             let item = if self.levels {
                 match seq.next_element_seed(ScalarSeed { ctx: &mut *ctx }) {
@@ -269,7 +262,7 @@ pub(super) const LEVEL: &str = "a distribution level (a string or an integer)";
 
 /// A numeric distribution level: its decimal text (as a string level is written).
 pub(super) fn level_token<E: de::Error>(ctx: &mut Ctx<'_, '_>) -> Result<Src, E> {
-    match ctx.scalar_at_path() {
+    match ctx.scalar() {
         // JSON integers have no leading zeros: the token is the decimal rendering.
         Some((at, tok)) if matches!(integer(tok), Ok(Some(_))) => {
             Ok(Src { off: at as u32, len: tok.len() as u32 })
