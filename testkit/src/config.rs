@@ -80,9 +80,10 @@ fn data_err(e: serde_path_to_error::Error<serde_json::Error>) -> (K, String) {
         Category::Data if msg.starts_with("invalid type") => K::WrongType,
         Category::Data => K::Invalid,
     };
-    // a duplicate is reported at the map holding it: name the key
+    // a duplicate is reported at the map holding it: name the key (which may hold a
+    // backquote itself: up to the last one, before serde_json's ` at line L column C`)
     let dup = msg.strip_prefix("duplicate field `").or_else(|| msg.strip_prefix("duplicate key `"));
-    if let Some(key) = dup.and_then(|rest| rest.split('`').next()) {
+    if let Some(key) = dup.and_then(|rest| rest.rfind('`').map(|end| &rest[..end])) {
         if !path.is_empty() {
             path.push('.');
         }
