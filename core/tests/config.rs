@@ -267,6 +267,7 @@ fn cases() -> Vec<Case> {
         c("duplicate top-level member", edit(BASE, "\"instances\": {", "\"allowlist\": {}, \"instances\": {"), K::Invalid, "allowlist", ("\"allowlist\": {}", 0)),
         c("duplicate key holding a backquote", edit(BASE, r#""c2": ["c1"]"#, r#""c2": ["c1"], "c`9": [], "c`9": []"#), K::Invalid, "compartments_rules.can_reach.c`9", ("\"c`9\": []", 1)),
         c("duplicate key, path over 160 bytes", edit(BASE, r#""c2": ["c1"]"#, &format!(r#""c2": ["c1"], "{0}": [], "{0}": []"#, "k".repeat(200))), K::Invalid, Box::leak(format!("compartments_rules.can_reach.{}", "k".repeat(131)).into_boxed_str()), ("\"kkkk", 1)),
+        c("unknown compartment, path over 160 bytes", edit(BASE, "\"compartment_id\": \"c2\"", "\"compartment_id\": \"c9\"").replace("\"b\": {", &format!("\"{}\": {{", "b".repeat(150))), K::Invalid, Box::leak(format!("instances.{}", "b".repeat(150)).into_boxed_str()), ("\"bbbb", 0)),
         c("duplicate can_reach source", edit(BASE, r#""c2": ["c1"]"#, r#""c1": ["c1"]"#), K::Invalid, "compartments_rules.can_reach.c1", ("\"c1\": [\"c1\"]", 0)),
         c("wrong type: document", "[1, 2]".into(), K::WrongType, "", ("[1", 0)),
         c("duplicate instance ip", edit(BASE, "\"10.0.0.2\"", "\"10.0.0.1\""), K::Invalid, "instances.b.ip", ("\"ip\"", 1)),

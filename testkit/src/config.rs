@@ -46,7 +46,7 @@ pub fn disagreement(json: &[u8], loaded: &Result<Policy, ConfigError>) -> Option
         // refused by core's key check (shared by design), before any typed reading
         (Err(e), o) if e.kind == K::UnknownField && !matches!(o, Err((K::Syntax, _))) => None,
         (Err(e), Err((K::Syntax, _))) if e.kind == K::Syntax => None,
-        (Err(e), Err((kind, path))) if (e.kind, e.path.as_str()) == (*kind, cut(path)) => None,
+        (Err(e), Err((kind, path))) if e.kind == *kind && same_path(&e.path, path) => None,
         (Ok(p), Ok(q)) if rules_of(p) == rules_of(q) => None,
         (Ok(_), Ok(_)) => Some("different policies".into()),
         (l, o) => Some(format!(
@@ -57,16 +57,11 @@ pub fn disagreement(json: &[u8], loaded: &Result<Policy, ConfigError>) -> Option
     }
 }
 
-/// `path` as a [`ConfigError`] holds it: whole characters, at most 160 bytes.
-fn cut(path: &str) -> &str {
-    let mut end = 0;
-    for (i, c) in path.char_indices() {
-        if i + c.len_utf8() > 160 {
-            break;
-        }
-        end = i + c.len_utf8();
-    }
-    &path[..end]
+/// Whether core's error `path` names `full` (serde_json's, never cut): equal, or,
+/// past the 160 bytes a [`ConfigError`] holds, a cut of it (core cuts where a piece
+/// no longer fits: a key by characters, an index or a field name whole).
+fn same_path(path: &str, full: &str) -> bool {
+    path == full || (full.len() > 160 && path.len() > 160 - 32 && full.starts_with(path))
 }
 
 /// A policy's `Debug` rendering without its ignored keys.
