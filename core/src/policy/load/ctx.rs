@@ -13,6 +13,7 @@ use super::{Mode, Path, SCRATCH};
 use crate::policy::error::push_cut;
 use crate::policy::{Builder, ConfigError, ConfigErrorKind, Format};
 
+/// One pass's state, borrowed by every seed of the walk.
 pub(super) struct Ctx<'de, 'b> {
     pub(super) doc: &'de str,
     pub(super) mode: Mode,
