@@ -1,7 +1,8 @@
-//! Configuration loading: the std loader (serde_json) and the no-alloc loader
-//! (serde-json-core) produce the same policy on every corpus configuration and on
-//! unusual spellings, and report the same errors (kind, JSON path, line) with a
-//! line:column.
+//! Configuration loading (`Policy::from_json_slice`, serde-json-core, no allocation):
+//! every load here is checked against serde_json's reading of the same bytes
+//! (`misp_guard_testkit::config`, compiled by the same builder): the same policy on
+//! every corpus configuration and unusual spellings, the same error kind and JSON
+//! path; positions (line:column) are pinned here.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use misp_guard_core::policy::{ConfigError, ConfigErrorKind as K};
 use misp_guard_core::{Format, Policy};
+use misp_guard_testkit::config as oracle;
 
 fn corpus() -> PathBuf {
     std::env::var_os("MISP_GUARD_CONFORMANCE")
@@ -47,7 +49,7 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (T, u64) {
 }
 
 #[test]
-fn the_no_alloc_loader_never_allocates() {
+fn loading_never_allocates() {
     let current = std::fs::read(corpus().join("current/config.json")).unwrap();
     let legacy = std::fs::read(corpus().join("legacy/config.json")).unwrap();
     let escaped = edit(BASE, r#""tlp:red""#, r#""tlp:\u0072ed\ud83d\ude00""#);
@@ -59,32 +61,37 @@ fn the_no_alloc_loader_never_allocates() {
         ("error", broken.as_bytes(), false),
         ("syntax", b"{\"allowlist\": [1,]}", false),
     ] {
-        let (r, n) = allocations(|| Policy::from_json_slice_no_alloc(json).map(drop));
+        let (r, n) = allocations(|| Policy::from_json_slice(json).map(drop));
         assert_eq!(r.is_ok(), ok, "{name}: {r:?}");
         assert_eq!(n, 0, "{name}: {n} allocations");
     }
-    // The std loader does allocate (the counter works).
-    let (_, n) = allocations(|| Policy::from_json_slice(&current).map(drop));
+    // The counter works.
+    let (_, n) = allocations(|| std::hint::black_box(Vec::<u8>::with_capacity(8)));
     assert!(n > 0);
 }
 
-type Loader = fn(&[u8]) -> Result<Policy, ConfigError>;
-
-fn both(json: &str) -> (Result<Policy, ConfigError>, Result<Policy, ConfigError>) {
-    (Policy::from_json_slice(json.as_bytes()), Policy::from_json_slice_no_alloc(json.as_bytes()))
+/// Loads `json`; serde_json's reading must agree (same policy, or same error kind
+/// and path).
+fn load(json: &[u8]) -> Result<Policy, ConfigError> {
+    let r = Policy::from_json_slice(json);
+    if let Some(d) = oracle::disagreement(json, &r) {
+        panic!("serde_json reads it otherwise: {d}\n{}", String::from_utf8_lossy(json));
+    }
+    r
 }
 
-/// Loads `json` both ways and requires the same policy.
+/// Loads `json`, which must load.
 fn same_policy(json: &str) -> Policy {
-    let (a, b) = both(json);
-    let a = a.unwrap_or_else(|e| panic!("std loader: {e}"));
-    let b = b.unwrap_or_else(|e| panic!("no-alloc loader: {e}"));
-    assert!(a == b, "the loaders disagree:\nstd: {a:?}\nno-alloc: {b:?}");
-    a
+    load(json.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The error `json` is refused with.
+fn error_of(json: &str) -> ConfigError {
+    load(json.as_bytes()).err().expect("refused")
 }
 
 #[test]
-fn corpus_configs_load_identically_both_ways() {
+fn corpus_configs_load_as_serde_json_reads_them() {
     for (folder, format) in [("current", Format::Current), ("legacy", Format::Legacy)] {
         let json = std::fs::read_to_string(corpus().join(folder).join("config.json")).unwrap();
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -98,15 +105,14 @@ fn corpus_configs_load_identically_both_ways() {
 }
 
 #[test]
-fn invalid_corpus_config_is_refused_both_ways() {
+fn invalid_corpus_config_is_refused() {
     // `{}`: valid JSON, no members.
     let p = corpus().join("current/fixtures/test_invalid_config.json");
     let json = std::fs::read_to_string(p).unwrap();
-    let (a, b) = both(&json);
-    let (a, b) = (a.unwrap_err(), b.unwrap_err());
-    assert_eq!((a.kind, b.kind), (K::MissingField, K::MissingField));
-    assert_eq!(a.message, b.message);
-    assert_eq!((a.line, a.column, a.path.as_str()), (b.line, b.column, ""), "{a} / {b}");
+    let a = error_of(&json);
+    assert_eq!(a.kind, K::MissingField);
+    assert_eq!(a.message.as_str(), "missing field `allowlist`");
+    assert_eq!((a.line, a.column, a.path.as_str()), (1, 1, ""), "{a}");
 }
 
 /// A small current-format configuration, one member per line so that positions are
@@ -259,6 +265,9 @@ fn cases() -> Vec<Case> {
         c("wrong type: taxonomies_rules as array", edit(BASE, "\"taxonomies_rules\": {},", "\"taxonomies_rules\": [],"), K::WrongType, "instances.b.taxonomies_rules", ("\"taxonomies_rules\": []", 0)),
         c("duplicate instance name", edit(BASE, "\"b\": {", "\"a\": {"), K::Invalid, "instances.a", ("\"a\": {", 1)),
         c("duplicate top-level member", edit(BASE, "\"instances\": {", "\"allowlist\": {}, \"instances\": {"), K::Invalid, "allowlist", ("\"allowlist\": {}", 0)),
+        c("duplicate key holding a backquote", edit(BASE, r#""c2": ["c1"]"#, r#""c2": ["c1"], "c`9": [], "c`9": []"#), K::Invalid, "compartments_rules.can_reach.c`9", ("\"c`9\": []", 1)),
+        c("duplicate key, path over 160 bytes", edit(BASE, r#""c2": ["c1"]"#, &format!(r#""c2": ["c1"], "{0}": [], "{0}": []"#, "k".repeat(200))), K::Invalid, Box::leak(format!("compartments_rules.can_reach.{}", "k".repeat(131)).into_boxed_str()), ("\"kkkk", 1)),
+        c("unknown compartment, path over 160 bytes", edit(BASE, "\"compartment_id\": \"c2\"", "\"compartment_id\": \"c9\"").replace("\"b\": {", &format!("\"{}\": {{", "b".repeat(150))), K::Invalid, Box::leak(format!("instances.{}", "b".repeat(150)).into_boxed_str()), ("\"bbbb", 0)),
         c("duplicate can_reach source", edit(BASE, r#""c2": ["c1"]"#, r#""c1": ["c1"]"#), K::Invalid, "compartments_rules.can_reach.c1", ("\"c1\": [\"c1\"]", 0)),
         c("wrong type: document", "[1, 2]".into(), K::WrongType, "", ("[1", 0)),
         c("duplicate instance ip", edit(BASE, "\"10.0.0.2\"", "\"10.0.0.1\""), K::Invalid, "instances.b.ip", ("\"ip\"", 1)),
@@ -278,17 +287,16 @@ fn cases() -> Vec<Case> {
 }
 
 #[test]
-fn errors_have_kind_path_and_position_in_both_loaders() {
+fn errors_have_kind_path_and_position() {
     let mut failures = Vec::new();
     for case in cases() {
         let want_line = line_of(&case.json, case.line.0, case.line.1);
-        let loaders: [(&str, Loader); 2] =
-            [("std", Policy::from_json_slice), ("no-alloc", Policy::from_json_slice_no_alloc)];
-        for (loader, load) in loaders {
+        {
+            let loader = "serde-json-core";
             // One policy-sized result at a time (debug builds keep every temporary).
             let e = match load(case.json.as_bytes()).map(drop) {
                 Ok(_) => {
-                    failures.push(format!("{}: {loader} loader accepted it", case.name));
+                    failures.push(format!("{}: accepted", case.name));
                     continue;
                 }
                 Err(e) => e,
@@ -312,20 +320,8 @@ fn errors_have_kind_path_and_position_in_both_loaders() {
 }
 
 #[test]
-fn both_loaders_point_at_the_same_column_for_semantic_errors() {
-    for case in cases() {
-        if matches!(case.kind, K::Syntax) {
-            continue;
-        }
-        let (a, b) = both(&case.json);
-        let (a, b) = (a.unwrap_err(), b.unwrap_err());
-        assert_eq!((a.line, a.column), (b.line, b.column), "{}: {a} / {b}", case.name);
-    }
-}
-
-#[test]
 fn capacity_errors_are_clear() {
-    // 65 instances: over the policy's capacity, both ways.
+    // 65 instances: over the policy's capacity.
     let mut inst = String::new();
     for i in 0..65 {
         if i > 0 {
@@ -341,59 +337,198 @@ fn capacity_errors_are_clear() {
     let json = format!(
         r#"{{"allowlist": {{}}, "compartments_rules": {{"can_reach": {{"c": ["c"]}}}}, "instances": {{{inst}}}}}"#
     );
-    let (a, b) = both(&json);
-    let (a, b) = (a.unwrap_err(), b.unwrap_err());
-    assert_eq!((a.kind, b.kind), (K::Capacity, K::Capacity), "{a} / {b}");
-    assert_eq!(a.path, b.path);
-    assert_eq!((a.line, a.column), (b.line, b.column));
+    let a = error_of(&json);
+    assert_eq!((a.kind, a.path.as_str()), (K::Capacity, "instances.i64"), "{a}");
+    assert_eq!(a.line, line_of(&json, "\"i64\"", 0), "{a}");
     assert!(a.message.contains("64"), "{a}");
 
     // A string longer than the policy's bound.
     let long = "x".repeat(300);
-    let (a, b) = both(&edit(BASE, "\"email\"", &format!("\"{long}\"")));
-    let (a, b) = (a.unwrap_err(), b.unwrap_err());
-    assert_eq!((a.kind, b.kind), (K::Capacity, K::Capacity));
+    let a = error_of(&edit(BASE, "\"email\"", &format!("\"{long}\"")));
+    assert_eq!(a.kind, K::Capacity);
     assert_eq!(a.path.as_str(), "instances.a.blocked_attribute_types");
-    assert_eq!(a.path, b.path);
 }
 
+/// One instance may hold as many strings as the policy (2048 entries in all), written
+/// with escapes or not: the loader's batch and scratch area are no tighter than the
+/// policy (serde_json's reading has neither).
 #[test]
-fn no_alloc_batch_capacity_is_a_clear_error() {
-    // More strings in one instance than the no-alloc loader holds at once (512): the
-    // std loader has no such bound (the policy holds 2048 entries in all).
-    let tags: Vec<String> = (0..600).map(|i| format!("\"t{i}\"")).collect();
+fn long_lists_in_one_instance_load() {
+    // 600 escaped tags (~6 KiB after unescaping) and 600 plain ones in one instance
+    let tags: Vec<String> = (0..600).map(|i| format!("\"t\\u00e9\\/{i:04}\"")).collect();
+    let types: Vec<String> = (0..600).map(|i| format!("\"type{i}\"")).collect();
+    let json = edit(
+        &edit(BASE, r#"["tlp:red"]"#, &format!("[{}]", tags.join(","))),
+        r#"["email"]"#,
+        &format!("[{}]", types.join(",")),
+    );
+    same_policy(&json);
+    // One more than the policy holds: refused. Known difference (issue #14): the batch
+    // keeps the first 2048 strings in document order and the builder sees those, so
+    // the error may name another list of the instance than serde_json's reading.
+    let tags: Vec<String> = (0..2049).map(|i| format!("\"t{i}\"")).collect();
     let json = edit(BASE, r#"["tlp:red"]"#, &format!("[{}]", tags.join(",")));
-    let (a, b) = both(&json);
-    assert!(a.is_ok(), "{:?}", a.err());
-    let e = b.unwrap_err();
-    assert_eq!(e.kind, K::Capacity, "{e}");
-    assert!(e.path.starts_with("instances.a.taxonomies_rules.blocked_tags["), "{e}");
-    assert!(e.line > 0 && e.column > 0);
+    let a = Policy::from_json_slice(json.as_bytes()).map(drop).unwrap_err();
+    assert_eq!((a.kind, a.message.as_str()), (K::Capacity, "more than 2048 list entries"), "{a}");
+    assert!(a.path.starts_with("instances.a.taxonomies_rules."), "{a}");
+    // over the policy's bound through several rule sets: named at the list that does
+    // not fit, under `taxonomies_rules` (it used to be named without it, at 1:1)
+    let tags: Vec<String> = (0..1500).map(|i| format!("\"t{i}\"")).collect();
+    let json = edit(
+        BASE,
+        r#""blocked_attribute_types": [],"#,
+        &format!(r#""blocked_attribute_types": [{}],"#, tags.join(",")),
+    );
+    let json = edit(&json, r#"["tlp:red"]"#, &format!("[{}]", tags.join(",")));
+    let a = error_of(&json);
+    assert_eq!(
+        (a.kind, a.path.as_str()),
+        (K::Capacity, "instances.b.blocked_attribute_types"),
+        "{a}"
+    );
+    let json = edit(
+        BASE,
+        r#""taxonomies_rules": {},"#,
+        &format!(r#""taxonomies_rules": {{"blocked_tags": [{}]}},"#, tags.join(",")),
+    );
+    let json = edit(&json, r#"["email"]"#, &format!("[{}]", tags.join(",")));
+    let a = error_of(&json);
+    assert_eq!(
+        (a.kind, a.path.as_str()),
+        (K::Capacity, "instances.b.taxonomies_rules.blocked_tags"),
+        "{a}"
+    );
+    assert_eq!(a.line, line_of(&json, "\"blocked_tags\"", 1), "{a}");
+}
+
+/// Every value of the sample configurations replaced by a value of another type:
+/// refused (or accepted) as serde_json reads it, each wrong type worded as serde's
+/// derive words it (`invalid type: string "x", expected u16`; `expected a map` where
+/// serde names the Rust struct).
+#[test]
+fn wrong_types_are_refused_as_serde_json_refuses_them() {
+    fn paths(
+        v: &serde_json::Value,
+        at: &mut Vec<serde_json::Value>,
+        out: &mut Vec<Vec<serde_json::Value>>,
+    ) {
+        out.push(at.clone());
+        match v {
+            serde_json::Value::Object(m) => m.iter().for_each(|(k, x)| {
+                at.push(k.clone().into());
+                paths(x, at, out);
+                at.pop();
+            }),
+            serde_json::Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| {
+                at.push(i.into());
+                paths(x, at, out);
+                at.pop();
+            }),
+            _ => {}
+        }
+    }
+    let others = [
+        r#""s\"q\u00e9""#,
+        "1",
+        "-2",
+        "1.5",
+        "true",
+        "false",
+        "null",
+        "[]",
+        "{}",
+        "[1]",
+        r#"{"a": 1}"#,
+        "18446744073709551616",
+        "-9223372036854775809",
+        "1e3",
+        &format!("\"{}\"", "x".repeat(100)),
+    ];
+    let mut wrong = 0;
+    for base in [BASE, LEGACY] {
+        let v: serde_json::Value = serde_json::from_str(base).unwrap();
+        let mut all = Vec::new();
+        paths(&v, &mut Vec::new(), &mut all);
+        for at in all {
+            for other in others {
+                let mut w = v.clone();
+                let mut node = &mut w;
+                for k in &at {
+                    node = match k {
+                        serde_json::Value::String(s) => &mut node[s.as_str()],
+                        i => &mut node[i.as_u64().unwrap() as usize],
+                    };
+                }
+                *node = serde_json::from_str(other).unwrap();
+                let json = serde_json::to_string_pretty(&w).unwrap();
+                if let Err(e) = load(json.as_bytes()).map(drop) {
+                    wrong += usize::from(e.kind == K::WrongType);
+                }
+            }
+        }
+    }
+    assert!(wrong > 100, "{wrong} wrong types");
+    // the wording, pinned (serde_json's for the same value)
+    for (from, to, want) in [
+        ("\"port\": 443,", "\"port\": \"443\",", "invalid type: string \"443\", expected u16"),
+        (
+            "\"port\": 443,",
+            "\"port\": 443.0,",
+            "invalid type: floating point `443.0`, expected u16",
+        ),
+        ("\"port\": 443,", "\"port\": true,", "invalid type: boolean `true`, expected u16"),
+        ("\"port\": 443,", "\"port\": null,", "invalid type: null, expected u16"),
+        ("\"port\": 443,", "\"port\": [],", "invalid type: sequence, expected u16"),
+        (r#"["email"]"#, r#"["email", 5]"#, "invalid type: integer `5`, expected a string"),
+        (
+            r#"["0"]"#,
+            r#"[-1]"#,
+            "invalid type: integer `-1`, expected a distribution level (a string or an integer)",
+        ),
+        (
+            r#"["0"]"#,
+            r#"[{}]"#,
+            "invalid type: map, expected a distribution level (a string or an integer)",
+        ),
+        (
+            r#""blocked_tags": ["tlp:red"]"#,
+            r#""blocked_tags": "tl\"p""#,
+            "invalid type: string \"tl\\\"p\", expected a sequence",
+        ),
+        (
+            "\"taxonomies_rules\": {},",
+            "\"taxonomies_rules\": 1,",
+            "invalid type: integer `1`, expected a map",
+        ),
+        ("\"port\": 443,", "\"port\": 70000,", "invalid value: integer `70000`, expected u16"),
+    ] {
+        let e = error_of(&edit(BASE, from, to));
+        assert_eq!(e.message.as_str(), want, "{to}");
+    }
 }
 
 #[test]
 fn deep_nesting_is_refused_without_overflowing() {
     let json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let (a, b) = both(&json);
-    assert_eq!(a.unwrap_err().kind, K::Syntax);
-    assert_eq!(b.unwrap_err().kind, K::Syntax);
+    assert_eq!(error_of(&json).kind, K::Syntax);
 }
 
 #[test]
-fn every_truncation_of_a_config_is_refused_both_ways() {
+fn every_truncation_of_a_config_is_refused() {
     for n in 0..LEGACY.len() {
-        let (a, b) = both(&LEGACY[..n]);
-        let (a, b) = (a.unwrap_err(), b.unwrap_err());
-        assert_eq!((a.kind, b.kind), (K::Syntax, K::Syntax), "at {n}: {a} / {b}");
-        assert_eq!(a.line, b.line, "at {n}: {a} / {b}");
+        let a = error_of(&LEGACY[..n]);
+        assert_eq!(a.kind, K::Syntax, "at {n}: {a}");
+        // at the end of the input (its last byte), on its last line
+        let text = LEGACY[..n].trim_end_matches(['\n']);
+        assert_eq!(a.line as usize, text.matches('\n').count() + 1, "at {n}: {a}");
     }
 }
 
 /// Every one-byte deletion and a few one-byte replacements of the sample configurations:
-/// the loaders accept the same documents (with equal policies) and refuse the others
-/// with the same kind, path and line.
+/// the loader accepts the documents serde_json's reading accepts (with equal policies)
+/// and refuses the others with the same kind and path.
 #[test]
-fn loaders_agree_on_every_small_mutation() {
+fn serde_json_agrees_on_every_small_mutation() {
     let mut mismatches = Vec::new();
     for base in [BASE, LEGACY] {
         let bytes = base.as_bytes();
@@ -411,42 +546,21 @@ fn loaders_agree_on_every_small_mutation() {
             }
         }
         for d in docs {
-            let a = Policy::from_json_slice(&d);
-            let b = Policy::from_json_slice_no_alloc(&d);
-            let same = match (&a, &b) {
-                (Ok(x), Ok(y)) => x == y,
-                (Err(x), Err(y)) => {
-                    x.kind == y.kind && x.path == y.path && x.line == y.line && x.column == y.column
-                }
-                _ => false,
-            };
-            if !same {
-                let show = |r: &Result<Policy, ConfigError>| match r {
-                    Ok(_) => "ok".to_string(),
-                    Err(e) => format!("{:?} {e}", e.kind),
-                };
-                mismatches.push(format!(
-                    "{}\n  std: {}\n  no-alloc: {}",
-                    String::from_utf8_lossy(&d).replace('\n', " "),
-                    show(&a),
-                    show(&b)
-                ));
+            let loaded = Policy::from_json_slice(&d);
+            if let Some(m) = oracle::disagreement(&d, &loaded) {
+                mismatches
+                    .push(format!("{}\n  {m}", String::from_utf8_lossy(&d).replace('\n', " ")));
             }
         }
     }
-    mismatches.sort_by_key(|m| {
-        m.split("std: ").nth(1).map(|s| s.split(':').nth(2).unwrap_or("").to_string())
-    });
     let all = mismatches.len();
-    mismatches.dedup_by_key(|m| {
-        m.split("std: ").nth(1).map(|s| s.split(':').nth(2).unwrap_or("").to_string())
-    });
-    assert!(mismatches.is_empty(), "{all} mismatches, by message:\n{}", mismatches.join("\n"));
+    mismatches.truncate(10);
+    assert!(mismatches.is_empty(), "{all} mismatches:\n{}", mismatches.join("\n"));
 }
 
 /// misp-guard's `config.schema.json` allows keys it does not define: annotated
 /// configurations load, to the same rules as without the annotations, and every
-/// ignored key is listed with its path and position (both loaders alike).
+/// ignored key is listed with its path and position.
 #[test]
 fn annotation_keys_are_ignored_and_listed() {
     let annotated = edit(
@@ -497,7 +611,7 @@ fn annotation_keys_are_ignored_and_listed() {
     assert_eq!(paths, ["block_rules[0].comment"]);
 }
 
-/// Loads `json` both ways (same policy required) and keeps only the policy's rules
+/// Loads `json` (serde_json agreeing) and keeps only the policy's rules
 /// (its `Debug` rendering without the ignored keys) and its ignored keys: one
 /// policy-sized value at a time on the stack of debug builds.
 #[inline(never)]
@@ -529,8 +643,8 @@ fn ignored_keys_beyond_the_list_are_counted() {
 fn long_messages_are_never_cut_silently() {
     let long = format!("blocked_tags_{}", "x".repeat(300));
     let json = edit(BASE, r#""blocked_tags": ["tlp:red"]"#, &format!(r#""{long}": ["tlp:red"]"#));
-    let (a, b) = both(&json);
-    for e in [a.unwrap_err(), b.unwrap_err()] {
+    {
+        let e = error_of(&json);
         assert_eq!(e.kind, K::UnknownField, "{e}");
         assert!(e.message.ends_with("(refused: ignoring it could switch a rule off)"), "{e}");
         assert!(
@@ -566,7 +680,7 @@ fn fixed_destinations_are_checked_against_the_rules() {
     assert_eq!(p.destination_reachable("A.EXAMPLE", None), Err(D::UnknownHost));
 }
 
-/// `endpoints` (optional, top level, current format): both loaders read it the same
+/// `endpoints` (optional, top level, current format): read as serde_json reads it,
 /// way, default to MISP's sync calls, and refuse another value or type at the key.
 #[test]
 fn the_endpoint_list_key_loads_identically_and_defaults_to_misp_sync() {
@@ -592,27 +706,20 @@ fn the_endpoint_list_key_loads_identically_and_defaults_to_misp_sync() {
         ("[\"misp-guard\"]", K::WrongType),
     ] {
         let json = base.replacen('{', &format!("{{\n  \"endpoints\": {value},"), 1);
-        let (a, b) = errors_of(&json);
-        assert_eq!((a.kind, b.kind), (kind, kind), "{value}: {a} / {b}");
-        assert_eq!((a.path.as_str(), b.path.as_str()), ("endpoints", "endpoints"), "{value}");
-        assert_eq!((a.line, a.column), (b.line, b.column), "{value}: {a} / {b}");
-        assert_eq!(a.line, 2, "{value}: {a}");
+        let a = error_of(&json);
+        assert_eq!(a.kind, kind, "{value}: {a}");
+        assert_eq!(a.path.as_str(), "endpoints", "{value}");
+        assert_eq!((a.line, a.column), (2, 3), "{value}: {a}");
     }
     // twice is refused, as every top-level key
     let twice =
         base.replacen('{', "{\n  \"endpoints\": \"misp-sync\", \"endpoints\": \"misp-guard\",", 1);
-    let (a, b) = errors_of(&twice);
-    assert_eq!(a.path, b.path);
+    let a = error_of(&twice);
+    assert_eq!((a.kind, a.path.as_str()), (K::Invalid, "endpoints"), "{a}");
 }
 
-/// The endpoint list `json` loads with (both loaders agreeing); a frame of its own, so
+/// The endpoint list `json` loads with (serde_json agreeing); a frame of its own, so
 /// that the policies (~90 KiB each) do not pile up in the test's frame.
 fn list_of(json: &str) -> misp_guard_core::EndpointList {
     same_policy(json).endpoint_list()
-}
-
-/// Both loaders' errors for `json`.
-fn errors_of(json: &str) -> (ConfigError, ConfigError) {
-    let (a, b) = both(json);
-    (a.err().expect("std loader refuses"), b.err().expect("no-alloc loader refuses"))
 }

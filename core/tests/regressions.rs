@@ -5,12 +5,13 @@
 //!
 //! | id | found by | what | status |
 //! |----|----------|------|--------|
-//! | F1 | `fuzz/config` (first input) | config error on an empty file: std loader reports column 0 (`1:0: …`; documented 1-based), the no-alloc loader `1:1` (documented equal) | open (core) |
-//! | F2 | `fuzz/config` (10th input, `{1\xfd}}`) | a syntax error before an invalid UTF-8 byte: the std loader reports the syntax error (`1:1: expected value`), the no-alloc loader the UTF-8 error further on (`1:2: invalid UTF-8`); documented to agree on kind, path and position | open (core) |
-//! | F3 | `fuzz/config` (~7 000 inputs) | invalid `\u` escape: the loaders report different columns (`["\uzzzz"]`: std `1:8`, after the four characters it read; no-alloc `1:5`, the first non-hex one); documented equal | open (core) |
-//! | F4 | `fuzz/config` (~9 500 inputs, `\r0`) | top-level value that is not an object after whitespace: std `1:2` (the value), no-alloc `1:1` | open (core) |
-//! | F5 | `fuzz/config` (~49 000 inputs, `1674e407`) | a number beyond f64: std loader `Syntax` (`number out of range`), no-alloc loader `WrongType` (`configuration must be a JSON object`) | open (core) |
+//! | F1 | `fuzz/config` (first input) | config error on an empty file: std loader reports column 0 (`1:0: …`; documented 1-based), the no-alloc loader `1:1` (documented equal) | closed: one loader since issue #14, positions pinned |
+//! | F2 | `fuzz/config` (10th input, `{1\xfd}}`) | a syntax error before an invalid UTF-8 byte: the std loader reports the syntax error (`1:1: expected value`), the no-alloc loader the UTF-8 error further on (`1:2: invalid UTF-8`); documented to agree on kind, path and position | closed: one loader since issue #14, positions pinned |
+//! | F3 | `fuzz/config` (~7 000 inputs) | invalid `\u` escape: the loaders report different columns (`["\uzzzz"]`: std `1:8`, after the four characters it read; no-alloc `1:5`, the first non-hex one); documented equal | closed: one loader since issue #14, positions pinned |
+//! | F4 | `fuzz/config` (~9 500 inputs, `\r0`) | top-level value that is not an object after whitespace: std `1:2` (the value), no-alloc `1:1` | closed: one loader since issue #14, positions pinned |
+//! | F5 | `fuzz/config` (~49 000 inputs, `1674e407`) | a number beyond f64: std loader `Syntax` (`number out of range`), no-alloc loader `WrongType` (`configuration must be a JSON object`) | closed: one loader since issue #14, positions pinned |
 //! | F6 | `fuzz/config` (~270 000 inputs) | a configuration key with an escaped newline (`"x\nrequest blocked: …"`) is rendered raw in the error (message and path): a `ConfigError` spans several lines | open (core) |
+//! | F7 | `fuzz/config` against serde_json's reading (~2.9 M inputs) | a key that spells a JSON path (`"instances.a.port": 1` at the top) was taken for the value that path names: numbers (ports, numeric levels) were read from the wrong place (a wrong port or level, or a wrong-type error) | fixed (core): the loader tracks each value's offset |
 //!
 //! Inputs the fuzzers report are minimised first (`cargo fuzz tmin <target> <file>`),
 //! then copied here as `f<N>-<what>.<ext>`.
@@ -18,6 +19,7 @@
 mod common;
 
 use common::{policy, push};
+use misp_guard_core::policy::ConfigErrorKind;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -79,9 +81,14 @@ fn f1_config_error_positions_are_one_based() {
         let e = Policy::from_json_slice(&input).expect_err("not a configuration");
         assert!(e.line >= 1 && e.column >= 1, "{:?}: {e}", String::from_utf8_lossy(&input));
         assert!(!e.to_string().contains(":0:"), "{e}");
-        let n = Policy::from_json_slice_no_alloc(&input).expect_err("not a configuration");
-        assert_eq!((e.line, e.column), (n.line, n.column), "std {e} / no-alloc {n}");
     }
+    // at the input's last byte (the line feed ending line 1)
+    let at = |i: &[u8]| Policy::from_json_slice(i).map(drop).map_err(|e| (e.line, e.column));
+    let want = [(1, 1), (1, 2), (1, 2), (1, 6), (1, 13), (1, 16)];
+    for (input, want) in INPUTS.iter().zip(want) {
+        assert_eq!(at(input), Err(want), "{:?}", String::from_utf8_lossy(input));
+    }
+    assert_eq!(at(&fixture("f1-config-empty.json")), Err((1, 1)));
 }
 
 /// The same inputs are refused (whatever the position): a config error, never a panic
@@ -106,32 +113,22 @@ fn f1_inputs_are_refused() {
 /// documents the same line:column as the std loader. Fix (core): in the no-alloc
 /// loader, validate UTF-8 lazily (per token, as serde_json does), or report the
 /// earlier of the two positions. Low severity (diagnostics only).
+///
+/// Closed by issue #14: one loader, which checks UTF-8 first (the whole document) and
+/// reports the first invalid byte.
 #[test]
-fn f2_both_loaders_report_the_first_error() {
-    let cases: [&[u8]; 3] = [b"{1\xfd}}", b"[1,,\xff]", b"{\"a\" 1, \"\xc3\"}"];
-    for input in core::iter::once(fixture("f2-config-syntax-error-before-invalid-utf8.json"))
-        .chain(cases.map(|c| c.to_vec()))
-    {
-        let a = Policy::from_json_slice(&input).expect_err("std loader accepted it");
-        let b = Policy::from_json_slice_no_alloc(&input).expect_err("no-alloc loader accepted it");
+fn f2_invalid_utf8_is_reported_at_its_first_byte() {
+    let cases: [(&[u8], u32); 3] =
+        [(b"{1\xfd}}", 3), (b"[1,,\xff]", 5), (b"{\"a\" 1, \"\xc3\"}", 10)];
+    let fx = fixture("f2-config-syntax-error-before-invalid-utf8.json");
+    for (input, col) in core::iter::once((&fx[..], 2)).chain(cases) {
+        let a = Policy::from_json_slice(input).expect_err("accepted");
         assert_eq!(
-            (a.kind, a.path.as_str(), a.line, a.column),
-            (b.kind, b.path.as_str(), b.line, b.column),
-            "{:?}: std {a} / no-alloc {b}",
-            String::from_utf8_lossy(&input)
+            (a.kind, a.path.as_str(), a.line, a.column, a.message.as_str()),
+            (ConfigErrorKind::Syntax, "", 1, col, "invalid UTF-8"),
+            "{:?}",
+            String::from_utf8_lossy(input)
         );
-    }
-}
-
-/// F2's inputs are refused by both loaders as syntax errors (what matters for safety).
-#[test]
-fn f2_inputs_are_refused_by_both_loaders() {
-    let input = fixture("f2-config-syntax-error-before-invalid-utf8.json");
-    for e in [
-        Policy::from_json_slice(&input).expect_err("std"),
-        Policy::from_json_slice_no_alloc(&input).expect_err("no-alloc"),
-    ] {
-        assert_eq!(e.kind, misp_guard_core::policy::ConfigErrorKind::Syntax, "{e}");
     }
 }
 
@@ -149,34 +146,21 @@ const F3_INPUTS: [&[u8]; 4] =
 /// `from_json_slice_no_alloc` documents the same line:column. Fix (core): report the
 /// position serde_json reports (or change the documented contract to "same line").
 /// Low severity (diagnostics only).
+///
+/// Closed by issue #14: one loader, which points at the first byte that is not part
+/// of a valid escape.
 #[test]
-fn f3_invalid_escape_positions_agree() {
-    for input in core::iter::once(fixture("f3-config-invalid-escape.json"))
-        .chain(F3_INPUTS.map(|c| c.to_vec()))
-    {
-        let a = Policy::from_json_slice(&input).expect_err("std loader accepted it");
-        let b = Policy::from_json_slice_no_alloc(&input).expect_err("no-alloc loader accepted it");
+fn f3_invalid_escapes_are_reported_at_their_first_bad_byte() {
+    let fx = fixture("f3-config-invalid-escape.json");
+    let cols = [5, 5, 7, 7, 6];
+    for (input, col) in core::iter::once(&fx[..]).chain(F3_INPUTS).zip(cols) {
+        let a = Policy::from_json_slice(input).expect_err("accepted");
         assert_eq!(
             (a.kind, a.line, a.column),
-            (b.kind, b.line, b.column),
-            "{:?}: std {a} / no-alloc {b}",
-            String::from_utf8_lossy(&input)
+            (ConfigErrorKind::Syntax, 1, col),
+            "{:?}: {a}",
+            String::from_utf8_lossy(input)
         );
-    }
-}
-
-/// F3's inputs are refused by both loaders as syntax errors.
-#[test]
-fn f3_inputs_are_refused_by_both_loaders() {
-    for input in core::iter::once(fixture("f3-config-invalid-escape.json"))
-        .chain(F3_INPUTS.map(|c| c.to_vec()))
-    {
-        for e in [
-            Policy::from_json_slice(&input).expect_err("std"),
-            Policy::from_json_slice_no_alloc(&input).expect_err("no-alloc"),
-        ] {
-            assert_eq!(e.kind, misp_guard_core::policy::ConfigErrorKind::Syntax, "{e}");
-        }
     }
 }
 
@@ -186,20 +170,19 @@ fn f3_inputs_are_refused_by_both_loaders() {
 /// top-level value (`1:2`, after the whitespace), the no-alloc loader at the start of
 /// the document (`1:1`); documented equal. Fix (core): point both at the value. Low
 /// severity (diagnostics only).
+///
+/// Closed by issue #14: one loader, which points at the start of the document.
 #[test]
-fn f4_not_an_object_positions_agree() {
+fn f4_not_an_object_is_reported_at_the_start() {
     let cases: [&[u8]; 3] = [b" 0", b"\n\n  []", b"\t\"x\""];
-    for input in core::iter::once(fixture("f4-config-top-level-not-object.json"))
-        .chain(cases.map(|c| c.to_vec()))
-    {
-        let a = Policy::from_json_slice(&input).expect_err("std loader accepted it");
-        let b = Policy::from_json_slice_no_alloc(&input).expect_err("no-alloc loader accepted it");
-        assert_eq!(a.kind, misp_guard_core::policy::ConfigErrorKind::WrongType, "{a}");
+    let fx = fixture("f4-config-top-level-not-object.json");
+    for input in core::iter::once(&fx[..]).chain(cases) {
+        let a = Policy::from_json_slice(input).expect_err("accepted");
         assert_eq!(
-            (a.kind, a.line, a.column),
-            (b.kind, b.line, b.column),
-            "{:?}: std {a} / no-alloc {b}",
-            String::from_utf8_lossy(&input)
+            (a.kind, a.line, a.column, a.message.as_str()),
+            (ConfigErrorKind::WrongType, 1, 1, "configuration must be a JSON object"),
+            "{:?}",
+            String::from_utf8_lossy(input)
         );
     }
 }
@@ -212,29 +195,22 @@ fn f4_not_an_object_positions_agree() {
 /// object`, kind `WrongType`, or a wrong type inside). The loaders document the same
 /// kind. Both refuse. Fix (core): refuse out-of-range numbers in the no-alloc
 /// tokenizer as serde_json does. Low severity (diagnostics only).
+///
+/// Closed: the scan refuses such a number as serde_json does (`Syntax`, at its last
+/// digit), and since issue #14 there is one loader.
 #[test]
-fn f5_out_of_range_numbers_same_kind() {
-    let cases: [&[u8]; 2] = [b"-1e400", b"{\"allowlist\": 1e999}"];
-    for input in core::iter::once(fixture("f5-config-number-out-of-range.json"))
-        .chain(cases.map(|c| c.to_vec()))
-    {
-        let a = Policy::from_json_slice(&input).expect_err("std loader accepted it");
-        let b = Policy::from_json_slice_no_alloc(&input).expect_err("no-alloc loader accepted it");
+fn f5_out_of_range_numbers_are_syntax_errors() {
+    let cases: [(&[u8], u32); 2] = [(b"-1e400", 6), (b"{\"allowlist\": 1e999}", 19)];
+    let fx = fixture("f5-config-number-out-of-range.json");
+    for (input, col) in core::iter::once((&fx[..], 8)).chain(cases) {
+        let a = Policy::from_json_slice(input).expect_err("accepted");
         assert_eq!(
-            (a.kind, a.path.as_str(), a.line, a.column),
-            (b.kind, b.path.as_str(), b.line, b.column),
-            "{:?}: std {a} / no-alloc {b}",
-            String::from_utf8_lossy(&input)
+            (a.kind, a.path.as_str(), a.line, a.column, a.message.as_str()),
+            (ConfigErrorKind::Syntax, "", 1, col, "number out of range"),
+            "{:?}",
+            String::from_utf8_lossy(input)
         );
     }
-}
-
-/// F5's inputs are refused by both loaders.
-#[test]
-fn f5_inputs_are_refused_by_both_loaders() {
-    let input = fixture("f5-config-number-out-of-range.json");
-    assert!(Policy::from_json_slice(&input).is_err());
-    assert!(Policy::from_json_slice_no_alloc(&input).is_err());
 }
 
 /// F6 — found by `fuzz/config` (one-line property) after ~270 000 inputs: an unknown
@@ -254,10 +230,8 @@ fn f6_config_errors_render_on_one_line() {
     // like a rule is still refused, with the same one-line property.
     let input = fixture("f6-config-error-newline-in-key.json");
     let input = String::from_utf8(input).unwrap().replace("\"x\\n", "\"blocked\\n");
-    for e in [
-        Policy::from_json_slice(input.as_bytes()).expect_err("std"),
-        Policy::from_json_slice_no_alloc(input.as_bytes()).expect_err("no-alloc"),
-    ] {
+    {
+        let e = Policy::from_json_slice(input.as_bytes()).expect_err("refused");
         assert_eq!(e.kind, misp_guard_core::policy::ConfigErrorKind::UnknownField, "{e}");
         let shown = e.to_string();
         assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown:?}");
@@ -269,13 +243,38 @@ fn f6_config_errors_render_on_one_line() {
 #[test]
 fn f6_input_loads_and_its_ignored_key_renders_on_one_line() {
     let input = fixture("f6-config-error-newline-in-key.json");
-    for p in [
-        Policy::from_json_slice(&input).expect("std"),
-        Policy::from_json_slice_no_alloc(&input).expect("no-alloc"),
-    ] {
+    {
+        let p = Policy::from_json_slice(&input).expect("loads");
         assert_eq!(p.ignored_keys().len(), 1);
         let shown = p.ignored_keys()[0].to_string();
         assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown:?}");
         assert!(shown.contains("block_rules[0].x"), "{shown}");
     }
+}
+
+/// F7 — found by `fuzz/config` (comparison with serde_json's reading, issue #14) after
+/// ~2.9 M inputs: a top-level annotation key `"instances.lax.port"` holding a map made
+/// the loader refuse a valid port as `invalid type: map` where serde_json refused a
+/// missing `host`; minimised by hand to the fixture.
+///
+/// Cause: serde-json-core gives no positions, so the loader found a number (a port, a
+/// numeric distribution level) again from its JSON path; a key spelling that path
+/// (`"instances.a.port"`, ignored as an annotation) comes first in the document and was
+/// read instead: a wrong port or blocked level, silently. Fix (core): the walkers track
+/// the offset of every member value and array element (`Ctx::value_at`).
+#[test]
+fn f7_a_key_spelling_a_path_is_not_its_value() {
+    let input = fixture("f7-config-key-naming-a-path.json");
+    let p = Policy::from_json_slice(&input).expect("loads");
+    assert_eq!(p.instance(0).map(|i| i.3), Some(443));
+    assert_eq!(p.ignored_keys().len(), 2, "{:?}", p.ignored_keys());
+    // the same rules as without the two annotations (level 0 blocked, not 5)
+    let text = std::str::from_utf8(&input).unwrap();
+    let plain = text
+        .replace("  \"instances.a.port\": 1,\n", "")
+        .replace("  \"instances.a.blocked_distribution_levels[0]\": 5,\n", "");
+    let q = Policy::from_json_slice(plain.as_bytes()).expect("loads");
+    assert!(q.ignored_keys().is_empty());
+    let rules = format!("{p:?}").replacen(&format!("{:?}", p.ignored_keys()), "[]", 1);
+    assert_eq!(rules, format!("{q:?}"));
 }

@@ -1,4 +1,5 @@
-//! Test-side oracles and generators, independent of `misp-guard-core`:
+//! Test-side oracles and generators. Independent of `misp-guard-core`, except the
+//! configuration oracle, which builds with core's `Builder`:
 //!
 //! * [`reference`] — the naive reference evaluator (serde_json DOM + walk): misp-guard's
 //!   rules as misp-guard applies them, the oracle of the core's property tests and the
@@ -13,13 +14,16 @@
 //!   names, reports, analyst data, galaxy clusters), each rule citing its PHP function;
 //! * [`rules`] — misp-guard's rules applied to that stored result;
 //! * [`gen`] — proptest generators of MISP-shaped bodies and the transformations the
-//!   receiver treats as equal.
+//!   receiver treats as equal;
+//! * [`config`] — serde_json's reading of a configuration, compiled by core's
+//!   `Builder`: the oracle of core's loader (the only module that uses core).
 //!
 //! `docs/receiver-model.md` tables the model: MISP function → what it reads or
 //! rewrites → the guard's check → test.
 #![deny(missing_docs)]
 
 pub mod bodies;
+pub mod config;
 pub mod describe;
 pub mod gen;
 pub mod php;

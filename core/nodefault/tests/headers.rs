@@ -10,7 +10,7 @@ const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/confo
 
 fn policy() -> Policy {
     let json = std::fs::read(format!("{CORPUS}/config.json")).unwrap();
-    Policy::from_json_slice_no_alloc(&json).unwrap()
+    Policy::from_json_slice(&json).unwrap()
 }
 
 /// The event push from instance_2_2 to instance1-comp2.com (request body judged).

@@ -1,5 +1,6 @@
-//! Compiles configuration values into a [`Policy`]. Both loaders (serde_json and
-//! serde-json-core) drive this one builder, so they produce the same rules.
+//! Compiles configuration values into a [`Policy`]. The loader (`load/`)
+//! drives it, and so does the tests' second reading of a configuration (serde_json,
+//! `testkit/src/config.rs`): both produce the same rules.
 
 use super::{
     ConfigError, ConfigErrorKind, EndpointList, Format, Instance, List, Policy, RuleSet, RuleSetId,
@@ -156,8 +157,14 @@ impl Builder {
             })?;
             r.blocked_levels |= 1 << level;
         }
-        r.blocked_tags =
-            self.list(Fold::Ci, spec.blocked_tags, p.at("blocked_tags", usize::MAX))?;
+        // an instance keeps its tag rules in `taxonomies_rules`, a legacy rule at its top
+        let (blocked_tags, required) = match self.p.format {
+            Format::Current => {
+                ("taxonomies_rules.blocked_tags", "taxonomies_rules.required_taxonomies")
+            }
+            Format::Legacy => ("blocked_tags", "required_taxonomies"),
+        };
+        r.blocked_tags = self.list(Fold::Ci, spec.blocked_tags, p.at(blocked_tags, usize::MAX))?;
         r.blocked_sgs = self.list(
             Fold::Ci,
             spec.blocked_sgs,
@@ -178,12 +185,11 @@ impl Builder {
         if spec.required.clone().count() > MAX_REQUIRED {
             return Err(ConfigError::semantic(
                 ConfigErrorKind::Capacity,
-                p.at("required_taxonomies", usize::MAX),
+                p.at(required, usize::MAX),
                 "more than 16 required taxonomies",
             ));
         }
-        r.required =
-            self.list(Fold::Exact, spec.required, p.at("required_taxonomies", usize::MAX))?;
+        r.required = self.list(Fold::Exact, spec.required, p.at(required, usize::MAX))?;
         self.p.rulesets.push(r).map_err(|_| {
             ConfigError::semantic(ConfigErrorKind::Capacity, spec.path, "more than 64 rule sets")
         })?;
@@ -258,8 +264,8 @@ impl Builder {
         Ok(())
     }
 
-    /// The keys the loader ignored (see [`super::keys`]).
-    pub(crate) fn ignored(&mut self, ignored: super::keys::Ignored) {
+    /// The keys the loader ignored (see [`super::load::keys`]).
+    pub(crate) fn ignored(&mut self, ignored: super::load::keys::Ignored) {
         self.p.ignored = ignored;
     }
 

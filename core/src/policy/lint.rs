@@ -5,8 +5,8 @@
 use core::fmt::Write as _;
 
 use super::error::{push_cut, push_cut_marked};
-use super::load_core::position_of_path;
-use super::scan::{line_col, unescape, Scan};
+use super::load::position_of_path;
+use super::load::scan::{line_col, unescape, Scan};
 use super::{Format, Policy};
 
 /// What a [`Lint`] is about.

@@ -14,22 +14,15 @@
 mod build;
 mod error;
 mod handle;
-mod keys;
 mod lint;
-mod scan;
 
-mod load_core;
-#[cfg(feature = "std")]
-mod load_std;
-mod model;
+mod load;
 
-pub use build::Builder;
+pub use build::{Builder, RuleSetSpec};
 pub use error::{ConfigError, ConfigErrorKind};
 pub use handle::PolicyRef;
-pub use keys::{IgnoredKey, MAX_IGNORED};
 pub use lint::{Lint, LintKind};
-#[cfg(feature = "alloc")]
-pub use model::{CurrentConfig, LegacyConfig};
+pub use load::keys::{IgnoredKey, MAX_IGNORED};
 // Until the public face is settled (issue #14): the request gate moved to `request`.
 pub use crate::request::{
     Allowlisted, DestinationError, Endpoint, Header, Plan, RequestInfo, RequestVerdict, ENDPOINTS,
@@ -252,8 +245,8 @@ pub struct Policy {
     pub(crate) proxy: Option<(Str, u16)>,
     /// Legacy `misp` host and port.
     pub(crate) misp: Option<(Str, u16)>,
-    /// Keys no rule reads, ignored (see [`keys`]).
-    pub(crate) ignored: keys::Ignored,
+    /// Keys no rule reads, ignored (see [`load::keys`]).
+    pub(crate) ignored: load::keys::Ignored,
     /// Which endpoint list applies (current format).
     pub(crate) endpoints: EndpointList,
 }

@@ -1,5 +1,5 @@
-//! The strict JSON scanner both configuration loaders and the key check share: syntax
-//! check, positions, unescaping (no recursion, no allocation).
+//! The strict JSON scanner the loader's passes, the key check and the lints share:
+//! syntax check, positions, unescaping (no recursion, no allocation).
 
 /// Deepest nesting accepted in a configuration (serde_json's default limit).
 pub const MAX_DEPTH: usize = 128;
@@ -34,7 +34,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A string starting at `"`; returns the content range.
-    fn string(&mut self) -> Result<(usize, usize), ScanErr> {
+    pub(crate) fn string(&mut self) -> Result<(usize, usize), ScanErr> {
         self.i += 1;
         let start = self.i;
         loop {

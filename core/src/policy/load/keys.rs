@@ -18,15 +18,14 @@
 //!   At most [`MAX_IGNORED`] are kept; more are only counted
 //!   ([`Policy::ignored_keys_not_shown`]): overflow never changes what loads.
 //!
-//! Both loaders run [`check_keys`] right after the syntax check and the format
-//! detection, before reading any value, so they refuse the same key with the same
-//! position and record the same ignored keys.
+//! The loader runs [`check_keys`] right after the syntax check and the format
+//! detection, before reading any value.
 
 use core::fmt::Write as _;
 
-use super::error::push_cut;
 use super::scan::{line_col, unescape, Scan};
-use super::{ConfigError, ConfigErrorKind, Format, Policy};
+use crate::policy::error::push_cut;
+use crate::policy::{ConfigError, ConfigErrorKind, Format, Policy};
 
 /// Most ignored keys kept (with their position) in a [`Policy`].
 pub const MAX_IGNORED: usize = 16;
