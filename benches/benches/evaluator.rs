@@ -27,7 +27,7 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use misp_guard_benches::typed::{self, Limit, Parser};
 use misp_guard_core::decode::Limits;
-use misp_guard_core::policy::Header;
+use misp_guard_core::Header;
 use misp_guard_core::{Guard, Inspection, Policy, Progress, RequestInfo, RequestVerdict, Verdict};
 use misp_guard_testkit::bodies::{analyst_data_push, Analyst, Body, Spec, Violation};
 use misp_guard_testkit::reference::{Kind, Outcome, Reference, Search, Side as RSide};

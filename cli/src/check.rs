@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use misp_guard_core::policy::{ConfigErrorKind, Lint};
+use misp_guard_core::{ConfigErrorKind, Lint};
 use serde_json::{json, Value};
 
 use crate::config::{self, LoadError};

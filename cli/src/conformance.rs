@@ -21,7 +21,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use misp_guard_core::policy::Header;
+use misp_guard_core::Header;
 use misp_guard_core::{Policy, RequestInfo};
 use serde_json::Value;
 

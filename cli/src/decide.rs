@@ -15,8 +15,8 @@ use std::fmt;
 use std::io;
 
 use misp_guard_core::decode::Limits;
-use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::RefusalLines;
+use misp_guard_core::Header;
+use misp_guard_core::RefusalLines;
 use misp_guard_core::{Block, Guard, Inspection, Policy, RequestInfo, RequestVerdict, Verdict};
 
 use crate::body::Body;

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io;
 use std::process::ExitCode;
 
-use misp_guard_core::policy::Header;
+use misp_guard_core::Header;
 use misp_guard_core::RequestInfo;
 
 use crate::body::Body;

@@ -22,9 +22,10 @@
 use core::fmt;
 
 use crate::decode::{Encoding, Limits};
-use crate::policy::{Header, Inspection, PolicyRef, Side};
+use crate::policy::{Inspection, PolicyRef, Side};
+use crate::request::Header;
 use crate::rules::Evaluator;
-pub use crate::rules::Progress;
+use crate::rules::Progress;
 use crate::verdict::{Block, Reason, Verdict};
 
 #[cfg(feature = "decode")]

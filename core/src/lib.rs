@@ -14,7 +14,12 @@
 //!   never allocates while evaluating; the verdict does not depend on chunking.
 //!
 //! Everything that reaches a log is rendered from one table of strings in
-//! [`verdict`], in misp-guard's own wording.
+//! `verdict.rs`, in misp-guard's own wording ([`RefusalLines`]).
+//!
+//! One public face: every type of the decision path is at the crate root; the two
+//! layers usable on their own are modules ([`decode`]: bounded content decoding,
+//! [`json`]: the streaming tokenizer), and every compile-time bound is in [`limits`].
+//! Each item has exactly one path. `ARCHITECTURE.md` maps the source tree.
 #![no_std]
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
@@ -25,22 +30,29 @@ extern crate alloc;
 extern crate std;
 
 mod escape;
-pub mod fold;
-pub mod json;
-pub mod policy;
+mod fold;
+mod guard;
+mod policy;
 mod request;
-pub mod rules;
+mod rules;
 mod uuid;
-pub mod verdict;
+mod verdict;
 
 pub mod decode;
+pub mod json;
+pub mod limits;
 
-mod guard;
-
-pub use guard::{Guard, Progress};
+pub use guard::Guard;
 pub use policy::{
-    BodyKind, ConfigError, EndpointList, Format, Inspection, Plan, Policy, RequestInfo,
-    RequestVerdict, RuleSetId, Side,
+    BodyKind, Builder, ConfigError, ConfigErrorKind, EndpointList, Format, IgnoredKey, Inspection,
+    Lint, LintKind, MinimalSearch, Policy, PolicyRef, RuleSetId, RuleSetSpec, Side,
 };
-pub use rules::Evaluator;
-pub use verdict::{Block, Reason, Verdict};
+pub use request::{
+    AllowLine, Allowlisted, DestinationError, Endpoint, Header, Plan, RequestInfo, RequestVerdict,
+    Url, ENDPOINTS,
+};
+pub use rules::{Evaluator, Progress};
+pub use uuid::is_uuid;
+pub use verdict::{
+    write_escaped, Block, LogLine, Message, PreambleLine, Reason, RefusalLines, Verdict,
+};

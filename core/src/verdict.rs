@@ -9,13 +9,8 @@
 use core::fmt::{self, Write as _};
 
 pub use crate::escape::write_escaped;
+use crate::limits::{DETAIL_CAP, POINTER_CAP};
 use crate::policy::{Format, Policy, RuleSetId, Side};
-
-/// Capacity (bytes) of the offending value kept in a [`Block`]; longer values are cut
-/// at a character boundary and marked with `…`.
-pub const DETAIL_CAP: usize = 160;
-/// Capacity (bytes) of the JSON pointer kept in a [`Block`]; deeper pointers are cut.
-pub const POINTER_CAP: usize = 160;
 
 /// The decision on a message.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -20,9 +20,12 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use misp_guard_core::decode::{DecodeError, Decoder, Encoding, Limits, RATIO_GRACE, WINDOW};
-use misp_guard_core::json::MAX_DEPTH;
-use misp_guard_core::policy::Header;
+use misp_guard_core::limits::MAX_DEPTH;
+use misp_guard_core::Header;
+use misp_guard_core::{
+    decode::{DecodeError, Decoder, Encoding, Limits},
+    limits::{RATIO_GRACE, WINDOW},
+};
 use misp_guard_core::{Evaluator, Guard, Progress, Reason, Verdict};
 
 // --- a live-heap meter --------------------------------------------------------------
@@ -663,7 +666,7 @@ fn max_body_at_its_default_bound() {
     let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let p = std::sync::Arc::new(policy());
     let insp = push(&p);
-    let max = misp_guard_core::decode::DEFAULT_MAX_BODY;
+    let max = misp_guard_core::limits::DEFAULT_MAX_BODY;
     assert_eq!(Limits::default().max_body, max);
     // `Guard::new` and `Guard::for_body` with the default limits
     max_body_table(max, || Guard::new(p.clone(), insp));

@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
-use misp_guard_core::policy::{ConfigError, ConfigErrorKind as K};
+use misp_guard_core::{ConfigError, ConfigErrorKind as K};
 use misp_guard_core::{Format, Policy};
 use misp_guard_testkit::config as oracle;
 
@@ -615,7 +615,7 @@ fn annotation_keys_are_ignored_and_listed() {
 /// (its `Debug` rendering without the ignored keys) and its ignored keys: one
 /// policy-sized value at a time on the stack of debug builds.
 #[inline(never)]
-fn rules_and_ignored(json: &str) -> (String, Vec<misp_guard_core::policy::IgnoredKey>) {
+fn rules_and_ignored(json: &str) -> (String, Vec<misp_guard_core::IgnoredKey>) {
     let p = same_policy(json);
     let ignored = p.ignored_keys().to_vec();
     let rules = format!("{p:?}").replace(&format!("{ignored:?}"), "");
@@ -625,11 +625,11 @@ fn rules_and_ignored(json: &str) -> (String, Vec<misp_guard_core::policy::Ignore
 /// More ignored keys than the policy keeps: the same rules load, the rest is counted.
 #[test]
 fn ignored_keys_beyond_the_list_are_counted() {
-    let n = misp_guard_core::policy::MAX_IGNORED + 5;
+    let n = misp_guard_core::limits::MAX_IGNORED + 5;
     let notes: String = (0..n).map(|i| format!("\"note{i}\": {i}, ")).collect();
     let json = edit(BASE, "\"ip\": \"10.0.0.2\",", &format!("{notes}\"ip\": \"10.0.0.2\","));
     let p = same_policy(&json);
-    assert_eq!(p.ignored_keys().len(), misp_guard_core::policy::MAX_IGNORED);
+    assert_eq!(p.ignored_keys().len(), misp_guard_core::limits::MAX_IGNORED);
     assert_eq!(p.ignored_keys_not_shown(), 5);
     assert_eq!(p.ignored_keys()[0].path.as_str(), "instances.b.note0");
     drop(p);
@@ -652,7 +652,7 @@ fn long_messages_are_never_cut_silently() {
             "{e}"
         );
     }
-    let e = misp_guard_core::policy::ConfigError::semantic(K::Invalid, "", &"y".repeat(300));
+    let e = misp_guard_core::ConfigError::semantic(K::Invalid, "", &"y".repeat(300));
     assert!(e.message.ends_with('…') && e.message.len() <= 200, "{}", e.message);
 }
 
@@ -661,7 +661,7 @@ fn long_messages_are_never_cut_silently() {
 /// allowlisted domain.
 #[test]
 fn fixed_destinations_are_checked_against_the_rules() {
-    use misp_guard_core::policy::DestinationError as D;
+    use misp_guard_core::DestinationError as D;
     let p = Policy::from_json_slice(BASE.as_bytes()).unwrap();
     assert_eq!(p.destination_reachable("a.example", None), Ok(()));
     assert_eq!(p.destination_reachable("a.example", Some(443)), Ok(()));

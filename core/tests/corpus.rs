@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::RefusalLines;
+use misp_guard_core::Header;
+use misp_guard_core::RefusalLines;
 use misp_guard_core::{Guard, Policy, RequestInfo, RequestVerdict, Verdict};
 use serde_json::Value;
 

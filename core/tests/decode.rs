@@ -8,7 +8,10 @@ use std::alloc::System;
 use std::io::{self, Write};
 use std::rc::Rc;
 
-use misp_guard_core::decode::{DecodeError, Decoder, Encoding, Limits, RATIO_GRACE, WINDOW};
+use misp_guard_core::{
+    decode::{DecodeError, Decoder, Encoding, Limits},
+    limits::{RATIO_GRACE, WINDOW},
+};
 
 // --- allocation accounting (per thread: tests run in parallel) ------------------------
 
@@ -826,7 +829,7 @@ mod through_guard {
     use std::path::{Path, PathBuf};
 
     use misp_guard_core::decode::Limits;
-    use misp_guard_core::policy::Header;
+    use misp_guard_core::Header;
     use misp_guard_core::{BodyKind, Guard, Inspection, Policy, Reason, RuleSetId, Side, Verdict};
 
     use super::{Enc, ALL};

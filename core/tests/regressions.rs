@@ -19,11 +19,11 @@
 mod common;
 
 use common::{policy, push};
-use misp_guard_core::policy::ConfigErrorKind;
+use misp_guard_core::ConfigErrorKind;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use misp_guard_core::policy::Header;
+use misp_guard_core::Header;
 use misp_guard_core::{Guard, Policy, Reason, Verdict};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -98,7 +98,7 @@ fn f1_inputs_are_refused() {
     for input in core::iter::once(fixture("f1-config-empty.json")).chain(INPUTS.map(|i| i.to_vec()))
     {
         let e = Policy::from_json_slice(&input).expect_err("not a configuration");
-        assert_eq!(e.kind, misp_guard_core::policy::ConfigErrorKind::Syntax, "{e}");
+        assert_eq!(e.kind, misp_guard_core::ConfigErrorKind::Syntax, "{e}");
     }
     let _ = Reason::InvalidJson;
 }
@@ -232,7 +232,7 @@ fn f6_config_errors_render_on_one_line() {
     let input = String::from_utf8(input).unwrap().replace("\"x\\n", "\"blocked\\n");
     {
         let e = Policy::from_json_slice(input.as_bytes()).expect_err("refused");
-        assert_eq!(e.kind, misp_guard_core::policy::ConfigErrorKind::UnknownField, "{e}");
+        assert_eq!(e.kind, misp_guard_core::ConfigErrorKind::UnknownField, "{e}");
         let shown = e.to_string();
         assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown:?}");
     }

@@ -13,7 +13,7 @@ mod common;
 use std::io::Write;
 
 use common::{policy, PUSH};
-use misp_guard_core::policy::Header;
+use misp_guard_core::Header;
 use misp_guard_core::{Guard, Policy, Reason, RequestInfo, RequestVerdict, Verdict};
 
 const BLOCKED_SG: &str = "b9e656ba-b9c0-4506-83ed-7b54b43a57cb";

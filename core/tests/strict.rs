@@ -7,8 +7,8 @@ mod common;
 use common::policy;
 use std::path::Path;
 
-use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::LogLine;
+use misp_guard_core::Header;
+use misp_guard_core::LogLine;
 use misp_guard_core::{Guard, Policy, Reason, RequestInfo, RequestVerdict, Verdict};
 
 /// Judges `body` sent as `method path` from `src` to `dst` (request body for pushes,

@@ -13,8 +13,8 @@ use std::panic::catch_unwind;
 use std::sync::Arc;
 
 use misp_guard_core::decode::Limits;
-use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::RefusalLines;
+use misp_guard_core::Header;
+use misp_guard_core::RefusalLines;
 use misp_guard_core::{Block, Guard, Inspection, Policy, Progress, Side, Verdict};
 
 use crate::policy::misp_guard_policy;

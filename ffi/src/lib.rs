@@ -40,7 +40,7 @@ mod evaluator;
 
 use core::ffi::c_char;
 
-use misp_guard_core::policy::MinimalSearch;
+use misp_guard_core::MinimalSearch;
 use misp_guard_core::{BodyKind, Inspection, Policy, RuleSetId, Side};
 
 pub use error::{misp_guard_result, misp_guard_result_text};
@@ -291,9 +291,9 @@ pub(crate) unsafe fn slice_from<'a, T>(p: *const T, n: usize) -> Option<&'a [T]>
 pub(crate) unsafe fn with_headers<R>(
     headers: *const misp_guard_header,
     len: usize,
-    f: impl FnOnce(&[misp_guard_core::policy::Header<'_>]) -> R,
+    f: impl FnOnce(&[misp_guard_core::Header<'_>]) -> R,
 ) -> Result<R, misp_guard_result> {
-    use misp_guard_core::policy::Header;
+    use misp_guard_core::Header;
     let null = misp_guard_result::NullParameter;
     let one = |h: &misp_guard_header| -> Result<Header<'_>, misp_guard_result> {
         // SAFETY: forwarded from this function's contract on each header.

@@ -2,8 +2,8 @@
 
 use core::ffi::c_char;
 
-use misp_guard_core::policy::Allowlisted;
-use misp_guard_core::verdict::RefusalLines;
+use misp_guard_core::Allowlisted;
+use misp_guard_core::RefusalLines;
 use misp_guard_core::{Block, RequestInfo, RequestVerdict};
 
 use crate::policy::misp_guard_policy;

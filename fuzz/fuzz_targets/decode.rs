@@ -20,7 +20,7 @@
 use std::io::Write;
 
 use libfuzzer_sys::fuzz_target;
-use misp_guard_core::decode::{DecodeError, Decoder, Encoding, Limits, WINDOW};
+use misp_guard_core::{decode::{DecodeError, Decoder, Encoding, Limits}, limits::WINDOW};
 use misp_guard_fuzz::chunks;
 
 fn run(

@@ -17,7 +17,7 @@ use std::io::Write;
 
 use libfuzzer_sys::fuzz_target;
 use misp_guard_core::decode::Limits;
-use misp_guard_core::verdict::LogLine;
+use misp_guard_core::LogLine;
 use misp_guard_core::{Guard, Verdict};
 use misp_guard_fuzz::{chunks, headers, inspections, policies, Control, USER_ORGS};
 

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use misp_guard::*;
 use misp_guard_core::decode::Limits;
-use misp_guard_core::policy::Header;
+use misp_guard_core::Header;
 use misp_guard_core::{Guard, Policy, RequestInfo, RequestVerdict, Verdict};
 use misp_guard_fuzz::{chunks, endpoint_paths, routes, OWN_CURRENT, USER_ORGS};
 

@@ -15,8 +15,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use misp_guard_core::policy::{Endpoint, Header};
-use misp_guard_core::verdict::{LogLine, PreambleLine};
+use misp_guard_core::{Endpoint, Header};
+use misp_guard_core::{LogLine, PreambleLine};
 use misp_guard_core::{Format, RequestInfo, RequestVerdict};
 use misp_guard_fuzz::{policies, routes};
 

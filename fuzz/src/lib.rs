@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use misp_guard_core::policy::Header;
+use misp_guard_core::Header;
 use misp_guard_core::{Inspection, Policy, RequestInfo, RequestVerdict};
 
 /// A current-format configuration of our own (see the module docs).

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::time::Instant;
 
-use misp_guard_core::policy::Header;
+use misp_guard_core::Header;
 use misp_guard_core::{Block, Reason, RequestInfo, RequestVerdict, Side};
 use ngx::core::NgxStr;
 use ngx::ffi::{

@@ -31,7 +31,7 @@ use std::ptr::null_mut;
 use std::sync::Arc;
 
 use misp_guard_core::decode::Limits;
-use misp_guard_core::policy::DestinationError;
+use misp_guard_core::DestinationError;
 use misp_guard_core::Policy;
 use ngx::core::{NGX_CONF_ERROR, NGX_CONF_OK};
 use ngx::ffi::{

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use misp_guard_core::decode::Limits;
-use misp_guard_core::policy::Header;
-use misp_guard_core::verdict::RefusalLines;
+use misp_guard_core::Header;
+use misp_guard_core::RefusalLines;
 use misp_guard_core::{Block, Guard, Inspection, Policy, Progress, Reason, Side, Verdict};
 
 /// One body under inspection: the guard (which also holds the

@@ -22,7 +22,7 @@
 
 use std::mem;
 
-use misp_guard_core::policy::Header;
+use misp_guard_core::Header;
 use misp_guard_core::Verdict;
 use ngx::ffi::{
     ngx_buf_t, ngx_chain_t, ngx_http_clean_header, ngx_http_core_run_phases,

@@ -13,7 +13,7 @@
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
-use misp_guard_core::policy::{Builder, ConfigError, ConfigErrorKind as K, RuleSetSpec};
+use misp_guard_core::{Builder, ConfigError, ConfigErrorKind as K, RuleSetSpec};
 use misp_guard_core::{EndpointList, Format, Policy};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 

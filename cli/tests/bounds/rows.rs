@@ -795,7 +795,7 @@ pub fn decode_light() -> Vec<Row> {
     assert!(ratio > 1000.0 && ratio < 1040.0, "unpadded deflate ratio {ratio}");
     let br = brotli(&event_of(n, false));
     assert!(n / br.len() > 10 * 8192 / 2, "br ratio {}", n / br.len());
-    let max = misp_guard_core::decode::DEFAULT_MAX_RATIO as f64;
+    let max = misp_guard_core::limits::DEFAULT_MAX_RATIO as f64;
     let (under, r_under) = brotli_event_at_ratio(n, 0.9 * max);
     let (over, r_over) = brotli_event_at_ratio(n, 1.1 * max);
     for (name, body, encoding, want) in [

@@ -3,7 +3,7 @@
 //! and every Content-Encoding but identity is refused (nothing can decode it).
 
 use misp_guard_core::decode::Limits;
-use misp_guard_core::policy::Header;
+use misp_guard_core::Header;
 use misp_guard_core::{Guard, Inspection, Policy, Reason, RequestInfo, RequestVerdict, Verdict};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/conformance/current");

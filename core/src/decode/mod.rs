@@ -14,12 +14,12 @@
 //!
 //! * Output is bounded in total ([`Limits::max_decoded`]) and in ratio to the encoded
 //!   bytes consumed so far ([`Limits::max_ratio`], checked once the output exceeds
-//!   [`RATIO_GRACE`]). Both are checked *before* each decoded piece reaches `sink`,
-//!   and a piece is at most [`WINDOW`] bytes, so a bomb is refused after at most one
+//!   [`RATIO_GRACE`](crate::limits::RATIO_GRACE)). Both are checked *before* each decoded piece reaches `sink`,
+//!   and a piece is at most [`WINDOW`](crate::limits::WINDOW) bytes, so a bomb is refused after at most one
 //!   window of work and no byte past a limit is ever delivered.
 //! * Memory is fixed per decoder and allocated when it is created: gzip/deflate use a
-//!   [`WINDOW`] (32 KiB, the deflate maximum) wrapping output window plus miniz_oxide's
-//!   decompressor state (about 11 KiB). Brotli uses a [`WINDOW`] output buffer plus the
+//!   [`WINDOW`](crate::limits::WINDOW) (32 KiB, the deflate maximum) wrapping output window plus miniz_oxide's
+//!   decompressor state (about 11 KiB). Brotli uses a [`WINDOW`](crate::limits::WINDOW) output buffer plus the
 //!   `brotli-decompressor` state, whose ring buffer is sized from the stream header
 //!   on the first meta-block: at most 16 MiB (RFC 7932 `WBITS` ≤ 24); the
 //!   large-window extension (up to 1 GiB) is refused.
@@ -57,15 +57,9 @@ use crate::verdict::{Block, Reason};
 
 #[cfg(feature = "decode")]
 mod stream;
+use crate::limits::{DEFAULT_MAX_BODY, DEFAULT_MAX_RATIO};
 #[cfg(feature = "decode")]
 pub use stream::Decoder;
-
-/// Size of the deflate window and of every decoded piece handed to the sink.
-pub const WINDOW: usize = 32 * 1024;
-
-/// The ratio bound applies once this many bytes were decoded (small bodies may
-/// legitimately compress very well: `{}` padding, repeated keys).
-pub const RATIO_GRACE: u64 = 1 << 20;
 
 /// A supported `Content-Encoding`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,24 +103,9 @@ pub struct Limits {
     /// Most decoded bytes.
     pub max_decoded: u64,
     /// Most decoded bytes per encoded byte consumed (checked once output exceeds
-    /// [`RATIO_GRACE`]).
+    /// [`RATIO_GRACE`](crate::limits::RATIO_GRACE)).
     pub max_ratio: u64,
 }
-
-/// The default [`Limits::max_ratio`]: above what MISP's own pushes reach, so that the
-/// ratio never refuses a push the size bound allows. MISP compresses push bodies over
-/// 1 KiB with brotli quality 1 (`ServerSyncTool::post`); on a mostly-zero attachment
-/// (base64 `AAAA…`) libbrotli 1.0.9 at quality 1 (window 22) reaches 3 916:1 for an
-/// 8 MiB attachment and 5 507:1 at the 256 MiB size bound (its asymptote for any input,
-/// the window does not change it); gzip level 1 (MISP's fallback) stays near 230:1
-/// (deflate cannot pass ~1 032:1). Brotli bombs at higher qualities reach ratios
-/// of millions and are still refused past [`RATIO_GRACE`].
-pub const DEFAULT_MAX_RATIO: u64 = 8192;
-
-/// The default [`Limits::max_body`]: the default [`Limits::max_decoded`], so that an
-/// identity body is bounded as a decoded one is (a frontend may bound tighter: nginx's
-/// `misp_guard_max_body_size` defaults to 64 MiB).
-pub const DEFAULT_MAX_BODY: u64 = 256 << 20;
 
 impl Default for Limits {
     fn default() -> Self {

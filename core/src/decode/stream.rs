@@ -12,7 +12,8 @@ use miniz_oxide::inflate::core::inflate_flags::{
 use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 
-use super::{DecodeError, Encoding, Limits, RATIO_GRACE, WINDOW};
+use super::{DecodeError, Encoding, Limits};
+use crate::limits::{RATIO_GRACE, WINDOW};
 
 /// Most encoded bytes handed to the brotli decoder per call (see `Brotli::run`).
 const BROTLI_SLICE: usize = 4096;

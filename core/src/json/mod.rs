@@ -26,15 +26,8 @@ mod scan;
 #[allow(unsafe_code)]
 mod simd;
 
+use crate::limits::{KEY_CAP, MAX_DEPTH, NUM_CAP};
 use crate::verdict::Reason;
-
-/// Deepest nesting accepted (PHP's `json_decode` stops at 512; MISP bodies are far
-/// shallower).
-pub const MAX_DEPTH: usize = 128;
-/// Longest key delivered to the sink, in bytes after decoding.
-pub const KEY_CAP: usize = 48;
-/// Longest number text delivered to the sink.
-pub const NUM_CAP: usize = 40;
 
 /// The type of a value, announced at its start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

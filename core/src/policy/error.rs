@@ -20,7 +20,7 @@ pub enum ConfigErrorKind {
     WrongType,
     /// A value that is not allowed (duplicate instance ip, unknown compartment, …).
     Invalid,
-    /// Over a documented capacity (see [`crate::policy`]).
+    /// Over a documented capacity (see [`crate::limits`]).
     Capacity,
 }
 

@@ -18,32 +18,14 @@ mod lint;
 
 mod load;
 
+use crate::limits::{
+    ARENA, MAX_COMPARTMENTS, MAX_ENTRIES, MAX_INSTANCES, MAX_REQUIRED, MAX_RULESETS, MAX_STR,
+};
 pub use build::{Builder, RuleSetSpec};
 pub use error::{ConfigError, ConfigErrorKind};
 pub use handle::PolicyRef;
 pub use lint::{Lint, LintKind};
-pub use load::keys::{IgnoredKey, MAX_IGNORED};
-// Until the public face is settled (issue #14): the request gate moved to `request`.
-pub use crate::request::{
-    Allowlisted, DestinationError, Endpoint, Header, Plan, RequestInfo, RequestVerdict, ENDPOINTS,
-    MAX_UUIDS_PER_PULL,
-};
-pub use crate::uuid::is_uuid;
-
-/// Most instances in a current-format configuration.
-pub const MAX_INSTANCES: usize = 64;
-/// Most rule sets (instances, or legacy block rules).
-pub const MAX_RULESETS: usize = 64;
-/// Most compartments.
-pub const MAX_COMPARTMENTS: usize = 64;
-/// Most list entries (tags, types, UUIDs, allowlist entries, …) over all rule sets.
-pub const MAX_ENTRIES: usize = 2048;
-/// Longest configured string, in bytes after folding.
-pub const MAX_STR: usize = 200;
-/// Total bytes of configured strings.
-pub const ARENA: usize = 64 * 1024;
-/// Most required taxonomies per rule set.
-pub const MAX_REQUIRED: usize = 16;
+pub use load::keys::IgnoredKey;
 
 /// Which configuration format was loaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

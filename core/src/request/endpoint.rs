@@ -6,6 +6,7 @@
 //! of the list, [`is_canonical`] refuses spellings a server could normalise into a
 //! different action.
 
+use crate::limits::MAX_UUIDS_PER_PULL;
 use crate::uuid::is_uuid;
 
 /// What an endpoint carries that the guard must judge.
@@ -74,9 +75,6 @@ enum Tail {
     /// a `Location` header named).
     NumberMetadata,
 }
-
-/// Most UUIDs MISP puts in one analyst data pull (`AnalystData::pullInChunks`).
-pub const MAX_UUIDS_PER_PULL: usize = 100;
 
 /// One allowed endpoint.
 #[derive(Clone, Copy, Debug)]

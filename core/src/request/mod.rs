@@ -10,7 +10,7 @@ use core::fmt;
 
 mod endpoint;
 
-pub use endpoint::{Endpoint, ENDPOINTS, MAX_UUIDS_PER_PULL};
+pub use endpoint::{Endpoint, ENDPOINTS};
 
 use crate::policy::{
     BodyKind, EndpointList, Format, Inspection, MinimalSearch, Policy, RuleSetId, Side,

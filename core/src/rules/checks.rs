@@ -107,7 +107,7 @@ fn stored_differently(m: &Machine<'_>, field: Field, folded: Option<&[u8]>) -> O
         )),
         Why::Folded => b.with_detail_fmt(format_args!(
             "value \"{shown}…\" longer than the guard compares ({} bytes)",
-            super::VALUE_CAP
+            crate::limits::VALUE_CAP
         )),
     })
 }
@@ -614,7 +614,7 @@ fn taxonomies_named(m: &Machine<'_>) -> u16 {
     };
     let mut bits = 0u16;
     for (i, tax) in m.policy.list(r.required).enumerate() {
-        let mut t: crate::fold::Folder<{ crate::policy::MAX_STR + 1 }> =
+        let mut t: crate::fold::Folder<{ crate::limits::MAX_STR + 1 }> =
             crate::fold::Folder::new(Fold::Ci);
         t.push_str(tax);
         t.push(':');

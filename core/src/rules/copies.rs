@@ -19,7 +19,7 @@
 //! relationship): [`DEPTH`] tables; deeper elements fall back to voiding a taxonomy on
 //! any local or deleted tag in it.
 
-use crate::policy::MAX_REQUIRED;
+use crate::limits::MAX_REQUIRED;
 
 /// Voiding identities kept per element.
 pub(crate) const VOIDS: usize = 4;

@@ -20,17 +20,12 @@ mod schema;
 mod shape;
 
 use crate::fold::{Fold, Folder};
-use crate::json::{Scalar, Sink, Tokenizer, ValueType, KEY_CAP};
-use crate::policy::{BodyKind, Format, Inspection, PolicyRef, Side, MAX_REQUIRED};
+use crate::json::{Scalar, Sink, Tokenizer, ValueType};
+use crate::limits::{KEY_CAP, MAX_FRAMES, MAX_REQUIRED, VALUE_CAP};
+use crate::policy::{BodyKind, Format, Inspection, PolicyRef, Side};
 use crate::verdict::{Block, Reason, Verdict};
 use schema::{lookup, rank, root, Act, Check, Field, Kind};
 
-/// Most interpreted containers open at once (MISP nests far less; deeper is refused).
-pub const MAX_FRAMES: usize = 40;
-/// Longest string value compared, in bytes after folding (trailing white space not
-/// counted). It holds any value MISP's columns store (255 characters of up to 3 bytes);
-/// a compared value that does not fit is refused, never read as "no match".
-pub const VALUE_CAP: usize = 1024;
 /// Longest galaxy cluster `type` / `uuid` kept to build the tag MISP files the cluster
 /// under; longer ones are refused when tags are blocked.
 const CLUSTER_TYPE_CAP: usize = 256;

@@ -2,7 +2,8 @@
 //! held as byte ranges into the document or the scratch area, and handed to the
 //! builder as `&str`s.
 
-use super::{Path, BATCH_STRINGS, MAX_KEYS};
+use super::Path;
+use crate::limits::{BATCH_STRINGS, MAX_KEYS};
 use crate::policy::{ConfigError, ConfigErrorKind, RuleSetSpec};
 
 /// A string of the document: a range of the input, or (when it had escapes) of the

@@ -9,7 +9,8 @@ use serde::de;
 use super::batch::{text, Batch, Src, IN_SCRATCH};
 use super::locate::{at_offset, locate};
 use super::scan::{unescape_into, Scan};
-use super::{Mode, Path, SCRATCH};
+use super::{Mode, Path};
+use crate::limits::SCRATCH;
 use crate::policy::error::push_cut;
 use crate::policy::{Builder, ConfigError, ConfigErrorKind, Format};
 

@@ -24,11 +24,9 @@
 use core::fmt::Write as _;
 
 use super::scan::{line_col, unescape, Scan};
+use crate::limits::MAX_IGNORED;
 use crate::policy::error::push_cut;
 use crate::policy::{ConfigError, ConfigErrorKind, Format, Policy};
-
-/// Most ignored keys kept (with their position) in a [`Policy`].
-pub const MAX_IGNORED: usize = 16;
 
 /// A key that was ignored.
 #[derive(Clone, Debug, PartialEq, Eq)]

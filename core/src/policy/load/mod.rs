@@ -12,7 +12,7 @@
 //! (it is small, and every pass is linear):
 //!
 //! 1. **syntax**: a strict RFC 8259 scan ([`scan::scan_document`]) with exact
-//!    line:column for the first error, nesting bounded by [`scan::MAX_DEPTH`] (no
+//!    line:column for the first error, nesting bounded by [`CONFIG_MAX_DEPTH`](crate::limits::CONFIG_MAX_DEPTH) (no
 //!    recursion);
 //! 2. **keys**: [`keys::check_keys`] refuses keys that look like misspellings
 //!    and records the ignored ones;
@@ -23,18 +23,18 @@
 //!    current format — allowlist, compartment names, `can_reach` targets, then one
 //!    instance at a time; legacy — `proxy`/`misp`, then one block rule at a time.
 //!    Only one *batch* (the allowlist, or one instance / block rule) is held at a
-//!    time, as byte ranges into the document ([`BATCH_STRINGS`] entries of 8 bytes),
+//!    time, as byte ranges into the document ([`BATCH_STRINGS`](crate::limits::BATCH_STRINGS) entries of 8 bytes),
 //!    and fed to the [`Builder`] as borrowed `&str`s.
 //!
 //! # Capacities (over = [`ConfigErrorKind::Capacity`])
 //!
-//! Besides the [`Policy`] capacities (see [`crate::policy`]):
-//! * [`BATCH_STRINGS`] strings per batch (the allowlist, or one instance / block rule,
-//!   all its lists together): the policy's own [`MAX_ENTRIES`](crate::policy::MAX_ENTRIES);
-//! * [`MAX_KEYS`] taxonomies per `allowed_tags`; in `instances` and `can_reach`, keys
-//!   past the [`MAX_KEYS`]th are checked for duplicates in the document instead;
+//! Besides the [`Policy`] capacities (see [`crate::limits`]):
+//! * [`BATCH_STRINGS`](crate::limits::BATCH_STRINGS) strings per batch (the allowlist, or one instance / block rule,
+//!   all its lists together): the policy's own [`MAX_ENTRIES`](crate::limits::MAX_ENTRIES);
+//! * [`MAX_KEYS`](crate::limits::MAX_KEYS) taxonomies per `allowed_tags`; in `instances` and `can_reach`, keys
+//!   past the [`MAX_KEYS`](crate::limits::MAX_KEYS)th are checked for duplicates in the document instead;
 //! * strings written with escapes (`\"`, `\u00e9`, …) are unescaped into a
-//!   [`SCRATCH`]-byte scratch area, emptied after each batch (more is a capacity error).
+//!   [`SCRATCH`](crate::limits::SCRATCH)-byte scratch area, emptied after each batch (more is a capacity error).
 //!   Strings without escapes are borrowed from the input and cost nothing.
 //!
 //! # serde-json-core limits, and how they are handled
@@ -89,14 +89,6 @@ use self::objects::{fields, map_seed, obj};
 use self::values::{string, wrong_type};
 use crate::policy::{Builder, ConfigError, ConfigErrorKind, EndpointList, Format, Policy};
 
-/// Strings held at once: one instance's (or block rule's, or the allowlist's) lists; as
-/// many as the policy holds in all, so that only the policy's own bound refuses a list.
-pub const BATCH_STRINGS: usize = crate::policy::MAX_ENTRIES;
-/// Keys per free-form object (`instances`, `can_reach`, `allowed_tags`).
-pub const MAX_KEYS: usize = 128;
-/// Bytes of unescaped strings kept for one batch (strings written with escapes).
-pub const SCRATCH: usize = 16 * 1024;
-
 /// A JSON path (`instances.a.ip`), as [`ConfigError::path`] holds it.
 type Path = heapless::String<160>;
 
@@ -113,7 +105,7 @@ impl Policy {
     /// wrong type, …) and semantic ones (duplicate instance ip, unknown compartment, …)
     /// at the key (or array element) their path names.
     ///
-    /// Capacities beyond the policy's own (see [`crate::policy`]), each a
+    /// Capacities beyond the policy's own (see [`crate::limits`]), each a
     /// [`ConfigErrorKind::Capacity`] error when exceeded: 128 taxonomies per
     /// `allowed_tags`, 16 KiB of strings written with
     /// escapes (after unescaping) in the allowlist or in one instance / legacy block

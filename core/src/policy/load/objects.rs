@@ -11,7 +11,7 @@ use super::ctx::Ctx;
 use super::locate::member_value;
 use super::scan::{unescape_into, Scan};
 use super::values::StrSeed;
-use super::MAX_KEYS;
+use crate::limits::MAX_KEYS;
 use crate::policy::error::push_cut;
 use crate::policy::ConfigErrorKind;
 

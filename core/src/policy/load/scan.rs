@@ -1,8 +1,7 @@
 //! The strict JSON scanner the loader's passes, the key check and the lints share:
 //! syntax check, positions, unescaping (no recursion, no allocation).
 
-/// Deepest nesting accepted in a configuration (serde_json's default limit).
-pub const MAX_DEPTH: usize = 128;
+use crate::limits::CONFIG_MAX_DEPTH as MAX_DEPTH;
 
 /// 1-based line and column (in bytes, as serde_json counts) of byte `off`.
 pub(crate) fn line_col(json: &[u8], off: usize) -> (u32, u32) {
