@@ -206,80 +206,93 @@ const LOG_LEVELS: [(&str, u32); 4] = [
     ("info", NGX_LOG_INFO),
 ];
 
+/// A directive's `set` handler, as nginx calls it.
+type SetFn = unsafe extern "C" fn(*mut ngx_conf_t, *mut ngx_command_t, *mut c_void) -> *mut c_char;
+
+/// One directive: where it may stand (`type_`), its handler, which configuration it
+/// writes (`conf`) and at which field (`offset`; 0 for handlers that find their own).
+const fn command(
+    name: ngx_str_t,
+    type_: u32,
+    set: SetFn,
+    conf: ngx_uint_t,
+    offset: usize,
+) -> ngx_command_t {
+    ngx_command_t {
+        name,
+        type_: type_ as ngx_uint_t,
+        set: Some(set),
+        conf,
+        offset,
+        post: null_mut(),
+    }
+}
+
 /// The directives (terminated by an empty command).
 pub(crate) static mut COMMANDS: [ngx_command_t; 10] = [
-    ngx_command_t {
-        name: ngx_string!("misp_guard_config"),
-        type_: (NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(set_config),
-        conf: NGX_HTTP_MAIN_CONF_OFFSET,
-        offset: 0,
-        post: null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("misp_guard"),
-        type_: (ANY_LEVEL | NGX_CONF_FLAG) as ngx_uint_t,
-        set: Some(ngx_conf_set_flag_slot),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: offset_of!(LocConf, enable),
-        post: null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("misp_guard_mode"),
-        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(set_mode),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: offset_of!(LocConf, mode),
-        post: null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("misp_guard_destination"),
-        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(set_destination),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: offset_of!(LocConf, destination),
-        post: null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("misp_guard_max_body_size"),
-        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(ngx_conf_set_size_slot),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: offset_of!(LocConf, max_body_size),
-        post: null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("misp_guard_max_decoded_size"),
-        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(ngx_conf_set_size_slot),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: offset_of!(LocConf, max_decoded_size),
-        post: null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("misp_guard_max_decompression_ratio"),
-        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(set_ratio),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: offset_of!(LocConf, max_ratio),
-        post: null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("misp_guard_log_level"),
-        type_: (ANY_LEVEL | NGX_CONF_TAKE1) as ngx_uint_t,
-        set: Some(set_log_level),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
-        post: null_mut(),
-    },
-    ngx_command_t {
-        name: ngx_string!("misp_guard_status"),
-        type_: (NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS) as ngx_uint_t,
-        set: Some(set_status),
-        conf: NGX_HTTP_LOC_CONF_OFFSET,
-        offset: 0,
-        post: null_mut(),
-    },
+    command(
+        ngx_string!("misp_guard_config"),
+        NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+        set_config,
+        NGX_HTTP_MAIN_CONF_OFFSET,
+        0,
+    ),
+    command(
+        ngx_string!("misp_guard"),
+        ANY_LEVEL | NGX_CONF_FLAG,
+        ngx_conf_set_flag_slot,
+        NGX_HTTP_LOC_CONF_OFFSET,
+        offset_of!(LocConf, enable),
+    ),
+    command(
+        ngx_string!("misp_guard_mode"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        set_mode,
+        NGX_HTTP_LOC_CONF_OFFSET,
+        offset_of!(LocConf, mode),
+    ),
+    command(
+        ngx_string!("misp_guard_destination"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        set_destination,
+        NGX_HTTP_LOC_CONF_OFFSET,
+        offset_of!(LocConf, destination),
+    ),
+    command(
+        ngx_string!("misp_guard_max_body_size"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        ngx_conf_set_size_slot,
+        NGX_HTTP_LOC_CONF_OFFSET,
+        offset_of!(LocConf, max_body_size),
+    ),
+    command(
+        ngx_string!("misp_guard_max_decoded_size"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        ngx_conf_set_size_slot,
+        NGX_HTTP_LOC_CONF_OFFSET,
+        offset_of!(LocConf, max_decoded_size),
+    ),
+    command(
+        ngx_string!("misp_guard_max_decompression_ratio"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        set_ratio,
+        NGX_HTTP_LOC_CONF_OFFSET,
+        offset_of!(LocConf, max_ratio),
+    ),
+    command(
+        ngx_string!("misp_guard_log_level"),
+        ANY_LEVEL | NGX_CONF_TAKE1,
+        set_log_level,
+        NGX_HTTP_LOC_CONF_OFFSET,
+        0,
+    ),
+    command(
+        ngx_string!("misp_guard_status"),
+        NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
+        set_status,
+        NGX_HTTP_LOC_CONF_OFFSET,
+        0,
+    ),
     ngx_command_t::empty(),
 ];
 
