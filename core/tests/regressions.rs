@@ -10,8 +10,12 @@
 //! | F3 | `fuzz/config` (~7 000 inputs) | invalid `\u` escape: the loaders report different columns (`["\uzzzz"]`: std `1:8`, after the four characters it read; no-alloc `1:5`, the first non-hex one); documented equal | closed: one loader since issue #14, positions pinned |
 //! | F4 | `fuzz/config` (~9 500 inputs, `\r0`) | top-level value that is not an object after whitespace: std `1:2` (the value), no-alloc `1:1` | closed: one loader since issue #14, positions pinned |
 //! | F5 | `fuzz/config` (~49 000 inputs, `1674e407`) | a number beyond f64: std loader `Syntax` (`number out of range`), no-alloc loader `WrongType` (`configuration must be a JSON object`) | closed: one loader since issue #14, positions pinned |
-//! | F6 | `fuzz/config` (~270 000 inputs) | a configuration key with an escaped newline (`"x\nrequest blocked: …"`) is rendered raw in the error (message and path): a `ConfigError` spans several lines | open (core) |
+//! | F6 | `fuzz/config` (~270 000 inputs) | a configuration key with an escaped newline (`"x\nrequest blocked: …"`) is rendered raw in the error (message and path): a `ConfigError` spans several lines | fixed (core): `ConfigError` renders escaped, one line |
 //! | F7 | `fuzz/config` against serde_json's reading (~2.9 M inputs) | a key that spells a JSON path (`"instances.a.port": 1` at the top) was taken for the value that path names: numbers (ports, numeric levels) were read from the wrong place (a wrong port or level, or a wrong-type error) | fixed (core): the loader tracks each value's offset |
+//!
+//! Each test's "Cause" describes the code when the finding was made: F1–F6 predate
+//! issue #14, when core had two configuration loaders (serde_json's `load_std` and the
+//! no-alloc one); one loader (`policy/load/`) remains, and each test pins what it reports.
 //!
 //! Inputs the fuzzers report are minimised first (`cargo fuzz tmin <target> <file>`),
 //! then copied here as `f<N>-<what>.<ext>`.
