@@ -147,6 +147,44 @@ struct Capture {
     want_other: bool,
     /// How MISP's column would take the raw value.
     raw: RawLen,
+    /// `ci`, `other` and `raw` are not fed yet: the value so far is whole in `exact`,
+    /// and they are made from it in one go when the value ends ([`Capture::settle`]),
+    /// or when `exact` fills up (they then follow piece by piece).
+    lazy: bool,
+    /// Whether any check reads the text of this value (tag `colour` and the like are
+    /// only typed).
+    keep: bool,
+}
+
+impl Capture {
+    /// Makes `ci`, `other` and `raw` what feeding them every piece would have made.
+    fn settle(&mut self) {
+        if !self.lazy {
+            return;
+        }
+        self.lazy = false;
+        // not overflowed: `lazy` ends before a piece that does not fit
+        let v = self.exact.prefix();
+        if crate::fold::printable_ascii(v) {
+            // one character a byte, none past U+FFFF
+            self.raw = RawLen::ascii(v);
+            if self.want_ci {
+                self.ci.fold_printable(v);
+            }
+            if self.want_other {
+                self.other.fold_printable(v);
+            }
+        } else {
+            self.raw = RawLen::default();
+            self.raw.push(v);
+            if self.want_ci {
+                self.ci.fold_all(v);
+            }
+            if self.want_other {
+                self.other.fold_all(v);
+            }
+        }
+    }
 }
 
 /// The raw (decoded, unfolded) length of a captured string as MariaDB counts it.
@@ -194,6 +232,15 @@ impl RawLen {
         self.bytes = self.bytes.saturating_add(sat(s.len()));
         // lead bytes of 4-byte sequences (continuation bytes are below 0xF0)
         self.wide |= !ascii && s.iter().any(|&b| b >= 0xF0);
+    }
+
+    /// The length of `s`, printable ASCII (see [`crate::fold::printable_ascii`]): what
+    /// [`RawLen::push`] makes of it, without counting characters.
+    #[inline]
+    fn ascii(s: &[u8]) -> Self {
+        let sat = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let solid = sat(s.iter().rposition(|&b| b != b' ').map_or(0, |k| k + 1));
+        RawLen { chars: sat(s.len()), solid, solid_bytes: solid, bytes: sat(s.len()), wide: false }
     }
 
     /// Bytes in all.
@@ -307,6 +354,8 @@ impl<'p> Evaluator<'p> {
                     want_ci: false,
                     want_other: false,
                     raw: RawLen::default(),
+                    lazy: false,
+                    keep: false,
                 },
                 user_org: heapless::String::new(),
                 cluster_type: heapless::Vec::new(),
@@ -559,6 +608,8 @@ impl Machine<'_> {
         self.cap.want_ci = ci;
         self.cap.want_other = other.is_some();
         self.cap.raw = RawLen::default();
+        self.cap.lazy = true;
+        self.cap.keep = field != Field::TagScalar;
     }
 }
 
@@ -769,18 +820,33 @@ impl Sink for Machine<'_> {
     }
 
     fn str_part(&mut self, s: &[u8]) {
-        self.cap.raw.push(s);
-        self.cap.exact.push_bytes(s);
-        if self.cap.want_ci {
-            self.cap.ci.push_bytes(s);
+        let cap = &mut self.cap;
+        if !cap.keep {
+            return;
         }
-        if self.cap.want_other {
-            self.cap.other.push_bytes(s);
+        if cap.lazy {
+            if cap.exact.fits(s.len()) {
+                // the common case: a short value, folded when it ends
+                cap.exact.push_bytes(s);
+                return;
+            }
+            cap.settle();
+        }
+        cap.raw.push(s);
+        cap.exact.push_bytes(s);
+        if cap.want_ci {
+            cap.ci.push_bytes(s);
+        }
+        if cap.want_other {
+            cap.other.push_bytes(s);
         }
     }
 
     fn scalar_end(&mut self, s: Scalar<'_>) {
         let Some(field) = self.cap.field.take() else { return };
+        if s == Scalar::String {
+            self.cap.settle();
+        }
         checks::field(self, field, s);
     }
 
@@ -956,6 +1022,13 @@ mod tests {
                 assert!(same(&fast, &slow), "{piece:?}: {fast:?} vs {slow:?}");
             }
             seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
+        }
+        // printable ASCII without counting
+        for v in ["", " ", "a", "tlp:red", "tlp:red   ", "  a b  ", "x y"] {
+            let mut slow = RawLen::default();
+            naive(&mut slow, v.as_bytes());
+            let fast = RawLen::ascii(v.as_bytes());
+            assert!(same(&fast, &slow), "{v:?}: {fast:?} vs {slow:?}");
         }
         // saturation
         let (mut fast, mut slow) = (RawLen::default(), RawLen::default());
