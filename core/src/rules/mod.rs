@@ -23,7 +23,7 @@ use crate::fold::{Fold, Folder};
 use crate::json::{Scalar, Sink, Tokenizer, ValueType, KEY_CAP};
 use crate::policy::{BodyKind, Format, Inspection, PolicyRef, Side, MAX_REQUIRED};
 use crate::verdict::{Block, Reason, Verdict};
-use schema::{lookup, rank, root, Act, Check, Field, Kind};
+use schema::{lookup_at, rank, root, Act, Check, Field, Kind};
 
 /// Most interpreted containers open at once (MISP nests far less; deeper is refused).
 pub const MAX_FRAMES: usize = 40;
@@ -35,6 +35,15 @@ pub const VALUE_CAP: usize = 1024;
 /// under; longer ones are refused when tags are blocked.
 const CLUSTER_TYPE_CAP: usize = 256;
 const CLUSTER_UUID_CAP: usize = 64;
+/// The fields compared under a folding (the others only need the exact text).
+const FOLDED: [Field; 6] = [
+    Field::Type,
+    Field::Name,
+    Field::SgUuid,
+    Field::ClusterTagName,
+    Field::TagName,
+    Field::Category,
+];
 /// Capacity of the JSON pointer kept while walking.
 const POINTER_CAP: usize = 192;
 
@@ -55,6 +64,8 @@ enum RelType {
 #[derive(Clone, Copy, Debug)]
 struct Frame {
     kind: Kind,
+    /// `kind`'s row in the compiled key tables ([`schema::table_index`]).
+    ki: u8,
     array: bool,
     /// For arrays: the check (group) their items belong to in the parent element; for
     /// objects: their check in the parent element.
@@ -107,6 +118,7 @@ impl Frame {
     fn new(kind: Kind, array: bool, check: Check, ord: u32, ptr_len: u16) -> Self {
         Frame {
             kind,
+            ki: schema::table_index(kind),
             array,
             check,
             ord,
@@ -305,6 +317,9 @@ struct Machine<'p> {
     user_org_set: bool,
     /// Copies of required taxonomies' tags, per nested element that requires them.
     copies: [copies::Table; copies::DEPTH],
+    /// [`checks::folds`] of the compared fields ([`FOLDED`]), computed once: the
+    /// policy and the inspection do not change while a body is read.
+    folds: [(bool, Option<Fold>); FOLDED.len()],
     fatal: Option<Block>,
     best: Option<Best>,
 }
@@ -334,7 +349,7 @@ impl<'p> Evaluator<'p> {
     /// An evaluator for one body, judging with `policy` (a `&Policy`, or with the
     /// `alloc` feature an `Arc<Policy>`: see [`PolicyRef`]).
     pub fn new(policy: impl Into<PolicyRef<'p>>, inspection: Inspection) -> Self {
-        Evaluator {
+        let mut e = Evaluator {
             tok: Tokenizer::new(),
             m: Machine {
                 policy: policy.into(),
@@ -364,12 +379,17 @@ impl<'p> Evaluator<'p> {
                 cluster_raw: RawLen::default(),
                 user_org_set: false,
                 copies: Default::default(),
+                folds: [(false, None); FOLDED.len()],
                 fatal: None,
                 best: None,
             },
             shape: shape::Shape::judges(inspection.kind)
                 .then(|| shape::Shape::new(inspection.kind, inspection.side)),
+        };
+        for (i, &field) in FOLDED.iter().enumerate() {
+            e.m.folds[i] = checks::folds(&e.m, field);
         }
+        e
     }
 
     /// Sets the `X-UserOrgUUID` response header value: every element with a sharing
@@ -600,7 +620,11 @@ impl Machine<'_> {
     }
 
     fn start_capture(&mut self, field: Field) {
-        let (ci, other) = checks::folds(self, field);
+        let (ci, other) = match FOLDED.iter().position(|&f| f == field) {
+            Some(i) => self.folds[i],
+            None => (false, None),
+        };
+        debug_assert_eq!((ci, other), checks::folds(self, field), "{field:?}");
         self.cap.field = Some(field);
         self.cap.exact.reset();
         self.cap.ci.reset();
@@ -804,7 +828,7 @@ impl Sink for Machine<'_> {
     /// meets the `value_start` fast path.
     fn key_filter(&self) -> u128 {
         match self.frames.last() {
-            Some(f) if self.rooted && !f.array => schema::read_slots(f.kind),
+            Some(f) if self.rooted && !f.array => schema::read_slots_at(f.ki),
             _ => u128::MAX,
         }
     }
@@ -815,7 +839,7 @@ impl Sink for Machine<'_> {
         let Some(k) = key else { return };
         let Some(top) = self.frames.last() else { return };
         // most keys are not read: they end here, inlined in the tokenizer
-        let Some((bit, act, name)) = lookup(top.kind, k) else { return };
+        let Some((bit, act, name)) = lookup_at(top.ki, top.kind, k) else { return };
         self.read_key(k, bit, act, name);
     }
 
