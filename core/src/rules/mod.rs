@@ -44,6 +44,15 @@ const FOLDED: [Field; 6] = [
     Field::TagName,
     Field::Category,
 ];
+/// Room in [`Machine::folds`]: more than there are fields.
+const FIELD_SLOTS: usize = 32;
+const _: () = {
+    let mut i = 0;
+    while i < FOLDED.len() {
+        assert!((FOLDED[i] as usize) < FIELD_SLOTS);
+        i += 1;
+    }
+};
 /// Capacity of the JSON pointer kept while walking.
 const POINTER_CAP: usize = 192;
 
@@ -317,9 +326,10 @@ struct Machine<'p> {
     user_org_set: bool,
     /// Copies of required taxonomies' tags, per nested element that requires them.
     copies: [copies::Table; copies::DEPTH],
-    /// [`checks::folds`] of the compared fields ([`FOLDED`]), computed once: the
-    /// policy and the inspection do not change while a body is read.
-    folds: [(bool, Option<Fold>); FOLDED.len()],
+    /// [`checks::folds`] of every field, by `Field as usize`, computed once (for
+    /// [`FOLDED`]; the others need none): the policy and the inspection do not change
+    /// while a body is read.
+    folds: [(bool, Option<Fold>); FIELD_SLOTS],
     fatal: Option<Block>,
     best: Option<Best>,
 }
@@ -379,15 +389,15 @@ impl<'p> Evaluator<'p> {
                 cluster_raw: RawLen::default(),
                 user_org_set: false,
                 copies: Default::default(),
-                folds: [(false, None); FOLDED.len()],
+                folds: [(false, None); FIELD_SLOTS],
                 fatal: None,
                 best: None,
             },
             shape: shape::Shape::judges(inspection.kind)
                 .then(|| shape::Shape::new(inspection.kind, inspection.side)),
         };
-        for (i, &field) in FOLDED.iter().enumerate() {
-            e.m.folds[i] = checks::folds(&e.m, field);
+        for field in FOLDED {
+            e.m.folds[field as usize] = checks::folds(&e.m, field);
         }
         e
     }
@@ -620,10 +630,7 @@ impl Machine<'_> {
     }
 
     fn start_capture(&mut self, field: Field) {
-        let (ci, other) = match FOLDED.iter().position(|&f| f == field) {
-            Some(i) => self.folds[i],
-            None => (false, None),
-        };
+        let (ci, other) = self.folds.get(field as usize).copied().unwrap_or((false, None));
         debug_assert_eq!((ci, other), checks::folds(self, field), "{field:?}");
         self.cap.field = Some(field);
         self.cap.exact.reset();
