@@ -781,7 +781,7 @@ impl Machine<'_> {
 
 impl Machine<'_> {
     /// [`Sink::key`] for a key the rules read.
-    #[inline(never)]
+    #[inline]
     fn read_key(&mut self, k: &[u8], bit: u8, act: Act, name: Option<&'static str>) {
         // only keys the rules read are kept (for pointers)
         self.key_name = name;
@@ -789,19 +789,26 @@ impl Machine<'_> {
             self.key.clear();
             let _ = self.key.extend_from_slice(k);
         }
-        if self.frames.last().is_some_and(|top| top.has(bit)) {
-            let ptr = self.pointer_with_key();
-            let b = self
-                .block(Reason::DuplicateKey)
-                .with_detail_fmt(format_args!("\"{}\"", key_str(k)))
-                .with_pointer(&ptr);
-            self.set_fatal(b);
-            return;
-        }
         if let Some(top) = self.frames.last_mut() {
+            if top.has(bit) {
+                self.duplicate_key(k);
+                return;
+            }
             top.seen |= 1 << bit;
         }
         self.pending = Some((bit, act));
+    }
+
+    /// A key the rules read, seen twice in one object: refused.
+    #[cold]
+    #[inline(never)]
+    fn duplicate_key(&mut self, k: &[u8]) {
+        let ptr = self.pointer_with_key();
+        let b = self
+            .block(Reason::DuplicateKey)
+            .with_detail_fmt(format_args!("\"{}\"", key_str(k)))
+            .with_pointer(&ptr);
+        self.set_fatal(b);
     }
 }
 
