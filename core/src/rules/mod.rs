@@ -53,6 +53,27 @@ const _: () = {
         i += 1;
     }
 };
+/// Whether a field's checks read its raw length ([`Capture::raw`]): every field but
+/// those listed, which only read the exact text or the scalar (a field added later
+/// gets its length measured unless it is listed here).
+fn reads_raw(field: Field) -> bool {
+    !matches!(
+        field,
+        Field::Info
+            | Field::Distribution
+            | Field::TagLocal
+            | Field::OrgUuid
+            | Field::AllOrgs
+            | Field::RelatedType
+            | Field::Minimal
+            | Field::Published
+            | Field::SgId
+            | Field::TagDeleted
+            | Field::TagScalar
+            | Field::NoteType
+    )
+}
+
 /// Capacity of the JSON pointer kept while walking.
 const POINTER_CAP: usize = 192;
 
@@ -175,6 +196,8 @@ struct Capture {
     /// Whether any check reads the text of this value (tag `colour` and the like are
     /// only typed).
     keep: bool,
+    /// Whether a check reads `raw` (see [`reads_raw`]).
+    want_raw: bool,
 }
 
 impl Capture {
@@ -184,6 +207,10 @@ impl Capture {
             return;
         }
         self.lazy = false;
+        if !(self.want_raw || self.want_ci || self.want_other) {
+            // only the exact text is read
+            return;
+        }
         // not overflowed: `lazy` ends before a piece that does not fit
         let v = self.exact.prefix();
         if crate::fold::printable_ascii(v) {
@@ -381,6 +408,7 @@ impl<'p> Evaluator<'p> {
                     raw: RawLen::default(),
                     lazy: false,
                     keep: false,
+                    want_raw: true,
                 },
                 user_org: heapless::String::new(),
                 cluster_type: heapless::Vec::new(),
@@ -641,6 +669,7 @@ impl Machine<'_> {
         self.cap.raw = RawLen::default();
         self.cap.lazy = true;
         self.cap.keep = field != Field::TagScalar;
+        self.cap.want_raw = reads_raw(field);
     }
 }
 
