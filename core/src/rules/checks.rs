@@ -71,7 +71,22 @@ fn column(field: Field) -> (&'static str, u32, bool) {
 /// its `utf8mb3` column cannot hold (cut there without strict mode), or longer than the
 /// guard's folding buffer. Any of these is refused where a rule compares the value: the
 /// guard cannot know what the receiver keeps, so "no match" would fail open.
+#[inline]
 fn stored_differently(m: &Machine<'_>, field: Field, folded: Option<&[u8]>) -> Option<Block> {
+    // the common case, inlined: the value fits its column and the guard's buffer
+    let (_, len, in_bytes) = column(field);
+    let raw = &m.cap.raw;
+    let kept = if in_bytes { raw.solid_bytes() } else { raw.solid() };
+    if kept <= len && !raw.wide() && folded.is_some() {
+        return None;
+    }
+    stored_differently_block(m, field, folded)
+}
+
+/// [`stored_differently`] past its common case: the refusal.
+#[cold]
+#[inline(never)]
+fn stored_differently_block(m: &Machine<'_>, field: Field, folded: Option<&[u8]>) -> Option<Block> {
     let (col, len, in_bytes) = column(field);
     let raw = m.cap.raw;
     let kept = if in_bytes { raw.solid_bytes() } else { raw.solid() };
