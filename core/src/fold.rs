@@ -109,6 +109,39 @@ fn latin_base(c: char) -> Option<&'static str> {
     Some(s)
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether every byte of `s` is printable ASCII (0x20 to 0x7E): no control character,
+/// no other white space than U+0020, nothing the foldings map but ASCII letters.
+/// Eight bytes a step.
+#[inline]
+pub fn printable_ascii(s: &[u8]) -> bool {
+    // a byte's bit 7 marks it: not ASCII, below 0x20 (its subtraction borrows), or 0x7F
+    // (0x7F + 1 carries into bit 7). Borrows can only mark more bytes after a marked
+    // one, never a word with none.
+    let bad =
+        |w: u64| (w | (w.wrapping_sub(ONES * 0x20) & !w) | (w & !HIGH).wrapping_add(ONES)) & HIGH;
+    let mut words = s.chunks_exact(8);
+    let mut acc = 0;
+    for w in &mut words {
+        acc |= bad(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+    }
+    let mut last = [b'a'; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    acc |= bad(u64::from_le_bytes(last));
+    acc == 0
+}
+
+/// ASCII lowercase of eight ASCII bytes.
+#[inline]
+fn ascii_lower(w: u64) -> u64 {
+    // bit 7 of each byte: at least `A`, above `Z` (bytes below 0x80 never carry)
+    let ge_a = w.wrapping_add(ONES * (0x80 - b'A' as u64));
+    let gt_z = w.wrapping_add(ONES * (0x7f - b'Z' as u64));
+    w | ((ge_a & !gt_z & HIGH) >> 2)
+}
+
 /// A bounded folding sink: push decoded `char`s, read the folded bytes.
 ///
 /// Trimming is streaming: leading white space is never stored, trailing white space is
@@ -198,6 +231,61 @@ impl<const N: usize> Folder<N> {
                 }
             }
         }
+    }
+
+    /// Whether `n` more bytes fit as they are (the [`Fold::Exact`] room).
+    #[inline]
+    pub fn fits(&self, n: usize) -> bool {
+        !self.overflow && self.len + n <= N
+    }
+
+    /// Clears the sink and folds `s` (valid UTF-8): the same state as [`Folder::reset`]
+    /// then [`Folder::push_bytes`], by a fast path when `s` fits and is printable ASCII
+    /// (most MISP values; see [`printable_ascii`]).
+    pub fn fold_all(&mut self, s: &[u8]) {
+        if printable_ascii(s) {
+            self.fold_printable(s);
+        } else {
+            self.reset();
+            self.push_bytes(s);
+        }
+    }
+
+    /// [`Folder::fold_all`] of a value `s` that [`printable_ascii`] accepts: one copy,
+    /// eight bytes a step. The trimming folds drop leading spaces and mark where
+    /// trailing spaces start; `_ci` and lower fold the letters on the way.
+    pub fn fold_printable(&mut self, s: &[u8]) {
+        debug_assert!(printable_ascii(s));
+        self.reset();
+        if s.len() > N {
+            self.push_bytes(s);
+            return;
+        }
+        let (body, solid) = match self.fold {
+            Fold::Exact | Fold::Lower => (s, s.len()),
+            Fold::Ci | Fold::Trim => {
+                // leading white space is never stored; trailing is stored, not counted
+                let lead = s.iter().position(|&b| b != b' ').unwrap_or(s.len());
+                let body = &s[lead..];
+                (body, body.iter().rposition(|&b| b != b' ').map_or(0, |k| k + 1))
+            }
+        };
+        let dst = &mut self.buf[..body.len()];
+        if matches!(self.fold, Fold::Ci | Fold::Lower) {
+            let mut src = body.chunks_exact(8);
+            let mut out = dst.chunks_exact_mut(8);
+            for (d, w) in (&mut out).zip(&mut src) {
+                let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                d.copy_from_slice(&ascii_lower(w).to_le_bytes());
+            }
+            for (d, &b) in out.into_remainder().iter_mut().zip(src.remainder()) {
+                *d = b.to_ascii_lowercase();
+            }
+        } else {
+            dst.copy_from_slice(body);
+        }
+        self.len = body.len();
+        self.solid = solid;
     }
 
     /// Adds every character of `s`.
@@ -491,6 +579,89 @@ mod tests {
             f.push_str("\u{2003}"); // an em space, 3 bytes: does not fit
             f.push_str("z"); // 1 byte would fit, but the space is inside the value
             assert!(f.get().is_none(), "{fold:?}");
+        }
+    }
+
+    /// `fold_all` leaves the state `reset` + `push_bytes` leaves, for every folding, at
+    /// and past the bound, with and without its fast path's conditions.
+    #[test]
+    fn fold_all_is_reset_then_push_bytes() {
+        fn same<const N: usize>(a: &Folder<N>, b: &Folder<N>) -> bool {
+            (a.fold, a.len, a.solid, a.overflow, a.space_over, &a.buf[..a.len])
+                == (b.fold, b.len, b.solid, b.overflow, b.space_over, &b.buf[..b.len])
+        }
+        let atoms: [&str; 14] = [
+            " ",
+            "\t",
+            "\r\n",
+            "\u{b}",
+            "\u{1}",
+            "\u{7f}",
+            "a",
+            "Z",
+            "tlp:",
+            "\u{e9}",
+            "\u{200b}",
+            "\u{3000}",
+            "\u{1f600}",
+            "K",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..40_000 {
+            let mut v = std::string::String::new();
+            let n = next() % 12;
+            for _ in 0..n {
+                // mostly ASCII, so that the fast path is taken often
+                let k = next() as usize;
+                let a = if k % 4 == 0 { atoms[k / 4 % atoms.len()] } else { atoms[6 + k / 4 % 2] };
+                v.push_str(a);
+            }
+            for fold in [Fold::Ci, Fold::Trim, Fold::Lower, Fold::Exact] {
+                let mut a: Folder<16> = Folder::new(fold);
+                let mut b: Folder<16> = Folder::new(fold);
+                // a used sink: whatever it held must not show
+                a.push_str("Old  ");
+                b.push_str("Old  ");
+                a.fold_all(v.as_bytes());
+                b.reset();
+                b.push_bytes(v.as_bytes());
+                assert!(same(&a, &b), "{round} {fold:?} {v:?}: {a:?} vs {b:?}");
+            }
+        }
+    }
+
+    /// The word-at-a-time test says what a byte-at-a-time one says, at every length,
+    /// position and byte value (lowercase likewise).
+    #[test]
+    fn printable_ascii_and_lower_by_words() {
+        for len in 0..20usize {
+            for at in 0..len.max(1) {
+                for b in 0..=255u8 {
+                    let mut v = [b'A'; 20];
+                    for (i, x) in v.iter_mut().enumerate().take(len) {
+                        *x = b"Tlp:Red ZZ@[`{az~ 09"[i];
+                    }
+                    if len > 0 {
+                        v[at] = b;
+                    }
+                    let v = &v[..len];
+                    let want = v.iter().all(|&b| (0x20..0x7f).contains(&b));
+                    assert_eq!(printable_ascii(v), want, "{v:?}");
+                }
+            }
+        }
+        for b in 0..0x80u8 {
+            let w = u64::from_le_bytes([b, b'A', b'Z', b'@', b'[', b'a', b'z', b ^ 0x20]);
+            let want = u64::from_le_bytes(
+                [b, b'A', b'Z', b'@', b'[', b'a', b'z', b ^ 0x20].map(|b| b.to_ascii_lowercase()),
+            );
+            assert_eq!(ascii_lower(w), want, "{b}");
         }
     }
 

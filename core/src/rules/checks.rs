@@ -71,7 +71,22 @@ fn column(field: Field) -> (&'static str, u32, bool) {
 /// its `utf8mb3` column cannot hold (cut there without strict mode), or longer than the
 /// guard's folding buffer. Any of these is refused where a rule compares the value: the
 /// guard cannot know what the receiver keeps, so "no match" would fail open.
+#[inline]
 fn stored_differently(m: &Machine<'_>, field: Field, folded: Option<&[u8]>) -> Option<Block> {
+    // the common case, inlined: the value fits its column and the guard's buffer
+    let (_, len, in_bytes) = column(field);
+    let raw = &m.cap.raw;
+    let kept = if in_bytes { raw.solid_bytes() } else { raw.solid() };
+    if kept <= len && !raw.wide() && folded.is_some() {
+        return None;
+    }
+    stored_differently_block(m, field, folded)
+}
+
+/// [`stored_differently`] past its common case: the refusal.
+#[cold]
+#[inline(never)]
+fn stored_differently_block(m: &Machine<'_>, field: Field, folded: Option<&[u8]>) -> Option<Block> {
     let (col, len, in_bytes) = column(field);
     let raw = m.cap.raw;
     let kept = if in_bytes { raw.solid_bytes() } else { raw.solid() };
@@ -167,6 +182,10 @@ fn rulesets<'a>(m: &'a Machine<'_>) -> impl Iterator<Item = (usize, &'a RuleSet)
 /// 0..=5. `Ok(None)` never happens for text; `Err` = not a plain level.
 pub(crate) fn parse_level(text: &str) -> Result<u64, ()> {
     let b = text.as_bytes();
+    // the common case: one digit (what the rest gives for it, without the walk)
+    if let [d @ b'0'..=b'9'] = b {
+        return if *d <= b'5' { Ok((d - b'0') as u64) } else { Err(()) };
+    }
     let mut i = 0;
     let neg = b.first() == Some(&b'-');
     if neg {
@@ -279,6 +298,24 @@ fn truthy(m: &Machine<'_>, s: Scalar<'_>) -> bool {
     }
 }
 
+/// The text of a distribution level (not `null`).
+fn level_text<'a>(m: &'a Machine<'_>, s: Scalar<'a>) -> &'a str {
+    match s {
+        Scalar::True => "1",
+        Scalar::False | Scalar::Null => "0",
+        Scalar::Number(t) => t.unwrap_or("(too long)"),
+        Scalar::String => match m.cap.exact.get() {
+            // a level as MISP writes it, without a UTF-8 check
+            Some(&[d @ b'0'..=b'9']) => DIGITS[(d - b'0') as usize],
+            Some(_) => exact_text(m),
+            None => "(too long)",
+        },
+    }
+}
+
+/// The digits as text.
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
 /// The text of the captured value for messages.
 fn exact_text<'a>(m: &'a Machine<'_>) -> &'a str {
     core::str::from_utf8(m.cap.exact.prefix()).unwrap_or("")
@@ -315,32 +352,24 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             if s != Scalar::Null {
                 m.frames[el].dist_set = true;
             }
-            let text: &str = match s {
+            if s == Scalar::Null {
                 // MISP gives `null` its default level, as for a missing field
-                Scalar::Null => {
-                    if distribution_required(kind) {
-                        missing(m, el, Check::Distribution, "distribution");
-                    }
-                    return;
+                if distribution_required(kind) {
+                    missing(m, el, Check::Distribution, "distribution");
                 }
-                Scalar::True => "1",
-                Scalar::False => "0",
-                Scalar::Number(t) => t.unwrap_or("(too long)"),
-                Scalar::String => {
-                    if m.cap.exact.overflowed() {
-                        "(too long)"
-                    } else {
-                        exact_text(m)
-                    }
-                }
-            };
-            let mut shown: heapless::String<48> = heapless::String::new();
-            for c in text.chars() {
-                if shown.push(c).is_err() {
-                    break;
-                }
+                return;
             }
-            match parse_level(text) {
+            // for messages only
+            let shown = |m: &Machine<'_>| {
+                let mut shown: heapless::String<48> = heapless::String::new();
+                for c in level_text(m, s).chars() {
+                    if shown.push(c).is_err() {
+                        break;
+                    }
+                }
+                shown
+            };
+            match parse_level(level_text(m, s)) {
                 Ok(level) => {
                     m.frames[el].sg_level |= level == 4;
                     let hit = rulesets(m).find(|(_, r)| r.level_blocked(level));
@@ -348,7 +377,7 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
                         let ptr = m.pointer_with_key();
                         let b = m
                             .block(reason_for(kind, Check::Distribution))
-                            .with_detail(&shown)
+                            .with_detail(&shown(m))
                             .with_pointer(&ptr)
                             .with_ruleset(Some(RuleSetId(m.inspection.first.0 + i as u16)));
                         m.violate(el, Check::Distribution, 0, i, b);
@@ -356,7 +385,7 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
                 }
                 Err(()) => {
                     let ptr = m.pointer_with_key();
-                    let b = m.block(Reason::BadLevel).with_detail(&shown).with_pointer(&ptr);
+                    let b = m.block(Reason::BadLevel).with_detail(&shown(m)).with_pointer(&ptr);
                     m.violate(el, Check::Distribution, 0, 0, b);
                 }
             }
@@ -1115,5 +1144,16 @@ mod tests {
         {
             assert_eq!(parse_level(t), Err(()), "{t}");
         }
+        // one digit (the fast path) reads as the same digit with a leading zero, a
+        // fraction or an exponent (the full walk); any other single byte is no level
+        for d in 0..=255u8 {
+            let one = [d];
+            let Ok(t) = core::str::from_utf8(&one) else { continue };
+            let walked = std::format!("0{t}.0e0");
+            let want = if d.is_ascii_digit() { parse_level(&walked) } else { Err(()) };
+            assert_eq!(parse_level(t), want, "{t:?}");
+        }
+        assert_eq!(parse_level("4"), Ok(4));
+        assert_eq!(parse_level("7"), Err(()));
     }
 }

@@ -24,12 +24,51 @@ use crate::json::{Scalar, Sink, Tokenizer, ValueType};
 use crate::limits::{KEY_CAP, MAX_FRAMES, MAX_REQUIRED, VALUE_CAP};
 use crate::policy::{BodyKind, Format, Inspection, PolicyRef, Side};
 use crate::verdict::{Block, Reason, Verdict};
-use schema::{lookup, rank, root, Act, Check, Field, Kind};
+use schema::{lookup_at, rank, root, Act, Check, Field, Kind};
 
 /// Longest galaxy cluster `type` / `uuid` kept to build the tag MISP files the cluster
 /// under; longer ones are refused when tags are blocked.
 const CLUSTER_TYPE_CAP: usize = 256;
 const CLUSTER_UUID_CAP: usize = 64;
+/// The fields compared under a folding (the others only need the exact text).
+const FOLDED: [Field; 6] = [
+    Field::Type,
+    Field::Name,
+    Field::SgUuid,
+    Field::ClusterTagName,
+    Field::TagName,
+    Field::Category,
+];
+/// Room in [`Machine::folds`]: more than there are fields.
+const FIELD_SLOTS: usize = 32;
+const _: () = {
+    let mut i = 0;
+    while i < FOLDED.len() {
+        assert!((FOLDED[i] as usize) < FIELD_SLOTS);
+        i += 1;
+    }
+};
+/// Whether a field's checks read its raw length ([`Capture::raw`]): every field but
+/// those listed, which only read the exact text or the scalar (a field added later
+/// gets its length measured unless it is listed here).
+fn reads_raw(field: Field) -> bool {
+    !matches!(
+        field,
+        Field::Info
+            | Field::Distribution
+            | Field::TagLocal
+            | Field::OrgUuid
+            | Field::AllOrgs
+            | Field::RelatedType
+            | Field::Minimal
+            | Field::Published
+            | Field::SgId
+            | Field::TagDeleted
+            | Field::TagScalar
+            | Field::NoteType
+    )
+}
+
 /// Capacity of the JSON pointer kept while walking.
 const POINTER_CAP: usize = 192;
 
@@ -50,6 +89,8 @@ enum RelType {
 #[derive(Clone, Copy, Debug)]
 struct Frame {
     kind: Kind,
+    /// `kind`'s row in the compiled key tables ([`schema::table_index`]).
+    ki: u8,
     array: bool,
     /// For arrays: the check (group) their items belong to in the parent element; for
     /// objects: their check in the parent element.
@@ -102,6 +143,7 @@ impl Frame {
     fn new(kind: Kind, array: bool, check: Check, ord: u32, ptr_len: u16) -> Self {
         Frame {
             kind,
+            ki: schema::table_index(kind),
             array,
             check,
             ord,
@@ -142,6 +184,50 @@ struct Capture {
     want_other: bool,
     /// How MISP's column would take the raw value.
     raw: RawLen,
+    /// `ci`, `other` and `raw` are not fed yet: the value so far is whole in `exact`,
+    /// and they are made from it in one go when the value ends ([`Capture::settle`]),
+    /// or when `exact` fills up (they then follow piece by piece).
+    lazy: bool,
+    /// Whether any check reads the text of this value (tag `colour` and the like are
+    /// only typed).
+    keep: bool,
+    /// Whether a check reads `raw` (see [`reads_raw`]).
+    want_raw: bool,
+}
+
+impl Capture {
+    /// Makes `ci`, `other` and `raw` what feeding them every piece would have made.
+    fn settle(&mut self) {
+        if !self.lazy {
+            return;
+        }
+        self.lazy = false;
+        if !(self.want_raw || self.want_ci || self.want_other) {
+            // only the exact text is read
+            return;
+        }
+        // not overflowed: `lazy` ends before a piece that does not fit
+        let v = self.exact.prefix();
+        if crate::fold::printable_ascii(v) {
+            // one character a byte, none past U+FFFF
+            self.raw = RawLen::ascii(v);
+            if self.want_ci {
+                self.ci.fold_printable(v);
+            }
+            if self.want_other {
+                self.other.fold_printable(v);
+            }
+        } else {
+            self.raw = RawLen::default();
+            self.raw.push(v);
+            if self.want_ci {
+                self.ci.fold_all(v);
+            }
+            if self.want_other {
+                self.other.fold_all(v);
+            }
+        }
+    }
 }
 
 /// The raw (decoded, unfolded) length of a captured string as MariaDB counts it.
@@ -189,6 +275,15 @@ impl RawLen {
         self.bytes = self.bytes.saturating_add(sat(s.len()));
         // lead bytes of 4-byte sequences (continuation bytes are below 0xF0)
         self.wide |= !ascii && s.iter().any(|&b| b >= 0xF0);
+    }
+
+    /// The length of `s`, printable ASCII (see [`crate::fold::printable_ascii`]): what
+    /// [`RawLen::push`] makes of it, without counting characters.
+    #[inline]
+    fn ascii(s: &[u8]) -> Self {
+        let sat = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let solid = sat(s.iter().rposition(|&b| b != b' ').map_or(0, |k| k + 1));
+        RawLen { chars: sat(s.len()), solid, solid_bytes: solid, bytes: sat(s.len()), wide: false }
     }
 
     /// Bytes in all.
@@ -253,6 +348,10 @@ struct Machine<'p> {
     user_org_set: bool,
     /// Copies of required taxonomies' tags, per nested element that requires them.
     copies: [copies::Table; copies::DEPTH],
+    /// [`checks::folds`] of every field, by `Field as usize`, computed once (for
+    /// [`FOLDED`]; the others need none): the policy and the inspection do not change
+    /// while a body is read.
+    folds: [(bool, Option<Fold>); FIELD_SLOTS],
     fatal: Option<Block>,
     best: Option<Best>,
 }
@@ -282,7 +381,7 @@ impl<'p> Evaluator<'p> {
     /// An evaluator for one body, judging with `policy` (a `&Policy`, or with the
     /// `alloc` feature an `Arc<Policy>`: see [`PolicyRef`]).
     pub fn new(policy: impl Into<PolicyRef<'p>>, inspection: Inspection) -> Self {
-        Evaluator {
+        let mut e = Evaluator {
             tok: Tokenizer::new(),
             m: Machine {
                 policy: policy.into(),
@@ -302,6 +401,9 @@ impl<'p> Evaluator<'p> {
                     want_ci: false,
                     want_other: false,
                     raw: RawLen::default(),
+                    lazy: false,
+                    keep: false,
+                    want_raw: true,
                 },
                 user_org: heapless::String::new(),
                 cluster_type: heapless::Vec::new(),
@@ -310,12 +412,17 @@ impl<'p> Evaluator<'p> {
                 cluster_raw: RawLen::default(),
                 user_org_set: false,
                 copies: Default::default(),
+                folds: [(false, None); FIELD_SLOTS],
                 fatal: None,
                 best: None,
             },
             shape: shape::Shape::judges(inspection.kind)
                 .then(|| shape::Shape::new(inspection.kind, inspection.side)),
+        };
+        for field in FOLDED {
+            e.m.folds[field as usize] = checks::folds(&e.m, field);
         }
+        e
     }
 
     /// Sets the `X-UserOrgUUID` response header value: every element with a sharing
@@ -546,7 +653,8 @@ impl Machine<'_> {
     }
 
     fn start_capture(&mut self, field: Field) {
-        let (ci, other) = checks::folds(self, field);
+        let (ci, other) = self.folds.get(field as usize).copied().unwrap_or((false, None));
+        debug_assert_eq!((ci, other), checks::folds(self, field), "{field:?}");
         self.cap.field = Some(field);
         self.cap.exact.reset();
         self.cap.ci.reset();
@@ -554,6 +662,9 @@ impl Machine<'_> {
         self.cap.want_ci = ci;
         self.cap.want_other = other.is_some();
         self.cap.raw = RawLen::default();
+        self.cap.lazy = true;
+        self.cap.keep = field != Field::TagScalar;
+        self.cap.want_raw = reads_raw(field);
     }
 }
 
@@ -694,7 +805,7 @@ impl Machine<'_> {
 
 impl Machine<'_> {
     /// [`Sink::key`] for a key the rules read.
-    #[inline(never)]
+    #[inline]
     fn read_key(&mut self, k: &[u8], bit: u8, act: Act, name: Option<&'static str>) {
         // only keys the rules read are kept (for pointers)
         self.key_name = name;
@@ -702,19 +813,26 @@ impl Machine<'_> {
             self.key.clear();
             let _ = self.key.extend_from_slice(k);
         }
-        if self.frames.last().is_some_and(|top| top.has(bit)) {
-            let ptr = self.pointer_with_key();
-            let b = self
-                .block(Reason::DuplicateKey)
-                .with_detail_fmt(format_args!("\"{}\"", key_str(k)))
-                .with_pointer(&ptr);
-            self.set_fatal(b);
-            return;
-        }
         if let Some(top) = self.frames.last_mut() {
+            if top.has(bit) {
+                self.duplicate_key(k);
+                return;
+            }
             top.seen |= 1 << bit;
         }
         self.pending = Some((bit, act));
+    }
+
+    /// A key the rules read, seen twice in one object: refused.
+    #[cold]
+    #[inline(never)]
+    fn duplicate_key(&mut self, k: &[u8]) {
+        let ptr = self.pointer_with_key();
+        let b = self
+            .block(Reason::DuplicateKey)
+            .with_detail_fmt(format_args!("\"{}\"", key_str(k)))
+            .with_pointer(&ptr);
+        self.set_fatal(b);
     }
 }
 
@@ -748,7 +866,7 @@ impl Sink for Machine<'_> {
     /// meets the `value_start` fast path.
     fn key_filter(&self) -> u128 {
         match self.frames.last() {
-            Some(f) if self.rooted && !f.array => schema::read_slots(f.kind),
+            Some(f) if self.rooted && !f.array => schema::read_slots_at(f.ki),
             _ => u128::MAX,
         }
     }
@@ -759,23 +877,38 @@ impl Sink for Machine<'_> {
         let Some(k) = key else { return };
         let Some(top) = self.frames.last() else { return };
         // most keys are not read: they end here, inlined in the tokenizer
-        let Some((bit, act, name)) = lookup(top.kind, k) else { return };
+        let Some((bit, act, name)) = lookup_at(top.ki, top.kind, k) else { return };
         self.read_key(k, bit, act, name);
     }
 
     fn str_part(&mut self, s: &[u8]) {
-        self.cap.raw.push(s);
-        self.cap.exact.push_bytes(s);
-        if self.cap.want_ci {
-            self.cap.ci.push_bytes(s);
+        let cap = &mut self.cap;
+        if !cap.keep {
+            return;
         }
-        if self.cap.want_other {
-            self.cap.other.push_bytes(s);
+        if cap.lazy {
+            if cap.exact.fits(s.len()) {
+                // the common case: a short value, folded when it ends
+                cap.exact.push_bytes(s);
+                return;
+            }
+            cap.settle();
+        }
+        cap.raw.push(s);
+        cap.exact.push_bytes(s);
+        if cap.want_ci {
+            cap.ci.push_bytes(s);
+        }
+        if cap.want_other {
+            cap.other.push_bytes(s);
         }
     }
 
     fn scalar_end(&mut self, s: Scalar<'_>) {
         let Some(field) = self.cap.field.take() else { return };
+        if s == Scalar::String {
+            self.cap.settle();
+        }
         checks::field(self, field, s);
     }
 
@@ -951,6 +1084,13 @@ mod tests {
                 assert!(same(&fast, &slow), "{piece:?}: {fast:?} vs {slow:?}");
             }
             seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
+        }
+        // printable ASCII without counting
+        for v in ["", " ", "a", "tlp:red", "tlp:red   ", "  a b  ", "x y"] {
+            let mut slow = RawLen::default();
+            naive(&mut slow, v.as_bytes());
+            let fast = RawLen::ascii(v.as_bytes());
+            assert!(same(&fast, &slow), "{v:?}: {fast:?} vs {slow:?}");
         }
         // saturation
         let (mut fast, mut slow) = (RawLen::default(), RawLen::default());

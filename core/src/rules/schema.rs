@@ -652,9 +652,28 @@ static READ_SLOTS: [u128; KINDS.len()] = {
 /// The slots of the keys `kind` reads (all ones for [`Kind::Search`], which reads any
 /// spelling of its keys).
 #[inline]
+#[cfg(test)]
 pub(crate) fn read_slots(kind: Kind) -> u128 {
+    read_slots_at(table_index(kind))
+}
+
+/// A kind's row in the compiled tables ([`NO_TABLE`]: [`Kind::Search`] and other kinds
+/// without one), kept in each frame so that keys do not match on the kind again.
+pub(crate) const fn table_index(kind: Kind) -> u8 {
     match kind_index(kind) {
-        Some(ki) => READ_SLOTS[ki],
+        Some(ki) => ki as u8,
+        None => NO_TABLE,
+    }
+}
+
+/// [`table_index`] of a kind without a compiled table.
+pub(crate) const NO_TABLE: u8 = u8::MAX;
+
+/// [`read_slots`] by [`table_index`].
+#[inline]
+pub(crate) fn read_slots_at(ki: u8) -> u128 {
+    match READ_SLOTS.get(ki as usize) {
+        Some(&slots) => slots,
         None => u128::MAX,
     }
 }
@@ -662,9 +681,16 @@ pub(crate) fn read_slots(kind: Kind) -> u128 {
 /// [`key_action`] through the compiled tables: one hash, one table load and one
 /// compare per key; unread keys mostly end at an empty slot. Also returns the key as
 /// a static name when it is one (every read key but those of [`Kind::Search`]).
-#[inline]
+#[cfg(test)]
 pub(crate) fn lookup(kind: Kind, key: &[u8]) -> Option<(u8, Act, Option<&'static str>)> {
-    if matches!(kind, Kind::Search) {
+    lookup_at(table_index(kind), kind, key)
+}
+
+/// [`lookup`] with the kind's [`table_index`] `ki` known.
+#[inline]
+pub(crate) fn lookup_at(ki: u8, kind: Kind, key: &[u8]) -> Option<(u8, Act, Option<&'static str>)> {
+    if ki == NO_TABLE {
+        // only `Search` reads keys without a table
         return key_action(kind, key).map(|(bit, act)| (bit, act, None));
     }
     let slot = match key {
@@ -674,7 +700,7 @@ pub(crate) fn lookup(kind: Kind, key: &[u8]) -> Option<(u8, Act, Option<&'static
     if slot == 0 {
         return None;
     }
-    let ki = kind_index(kind)?;
+    let ki = ki as usize;
     let n = slot as usize - 1;
     let name = NAMES[n];
     if !same_bytes(name.as_bytes(), key) {
