@@ -619,6 +619,44 @@ impl Tokenizer {
         }
     }
 
+    /// Object members from the key at `data[i]` (its opening quote; the state is
+    /// [`State::Key`] or [`State::ObjectFirst`]): a plain key wholly in `data`, its
+    /// colon, and, while the sink wants neither key nor value, the skipped value and
+    /// the `,"` of the next member, in one tight loop. Returns the index of the first
+    /// byte not consumed, the state being what the byte-at-a-time path reaches there;
+    /// `None` (nothing consumed) when the first key is not plain.
+    #[inline(always)]
+    fn members<S: Sink>(&mut self, data: &[u8], i: usize, sink: &mut S) -> Option<usize> {
+        let n = data.len();
+        let mut i = self.plain_key(data, i, sink)?;
+        // `"key":` — the colon usually follows at once
+        while i < n && data[i] == b':' {
+            self.state = State::Value;
+            i += 1;
+            if !self.skip_member {
+                break;
+            }
+            let j = self.skip_scalar(data, i);
+            if j == i {
+                return Some(j);
+            }
+            // `,"` (or Python's `, "`) after the skipped value: the next key
+            if j >= n || data[j] != b',' {
+                return Some(j);
+            }
+            self.state = State::Key;
+            let k = j + 1 + (data.get(j + 1) == Some(&b' ')) as usize;
+            if k >= n || data[k] != b'"' {
+                return Some(k);
+            }
+            match self.plain_key(data, k, sink) {
+                Some(next) => i = next,
+                None => return Some(k),
+            }
+        }
+        Some(i)
+    }
+
     /// A member value the sink does not want (`skip_member`), at `data[i..]` after
     /// the colon: a plain string or a literal wholly in `data` is validated and passed
     /// over at once (as the quiet path would, without its steps). Returns the index
@@ -676,16 +714,8 @@ impl Tokenizer {
             match self.state {
                 State::Key | State::ObjectFirst => {
                     if b == b'"' {
-                        if let Some(next) = self.plain_key(data, i, sink) {
+                        if let Some(next) = self.members(data, i, sink) {
                             i = next;
-                            // `"key": ` — the colon usually follows at once
-                            if i < n && data[i] == b':' {
-                                self.state = State::Value;
-                                i += 1;
-                                if self.skip_member {
-                                    i = self.skip_scalar(data, i);
-                                }
-                            }
                             continue;
                         }
                         self.in_key = true;
@@ -712,7 +742,19 @@ impl Tokenizer {
                 }
                 State::After => {
                     if b == b',' {
-                        self.state = if self.in_object { State::Key } else { State::Value };
+                        if self.in_object {
+                            self.state = State::Key;
+                            // `,"key"` (or `, "key"`): straight to the members' loop
+                            let k = i + 1 + (data.get(i + 1) == Some(&b' ')) as usize;
+                            if data.get(k) == Some(&b'"') {
+                                if let Some(next) = self.members(data, k, sink) {
+                                    i = next;
+                                    continue;
+                                }
+                            }
+                        } else {
+                            self.state = State::Value;
+                        }
                     } else if b == b'}' {
                         self.close(b'{', sink, i);
                     } else if b == b']' {
@@ -1466,11 +1508,31 @@ mod tests {
 
     #[test]
     fn unwanted_members_skipped_on_the_hint_and_filter_as_without() {
-        let docs: [&[u8]; 4] = [
+        let docs: [&[u8]; 22] = [
             b"{\"a\": \"x\", \"w\": \"y\", \"b\":true, \"c\" : null ,\"d\":false, \"e\": -1.5e3, \"f\": {\"w\": [1, \"z\"]}, \"g\": [\"\\u00e9\", \"caf\xc3\xa9\"], \"wx\": {\"w\": \"q\\n\", \"a\": \"r\"}, \"w2\": [{\"a\": \"x\"}, 5, \"s\"]}",
             b"{\"a\": \"x\\\"\", \"b\": \"\xff\"}",
             b"{\"a\": tru, \"w\": 1}",
             b"{\"a\": \"x\", \"b\": nulll}",
+            // compact, as MISP writes it: members no rule reads run one after another
+            b"{\"a\":\"x\",\"b\":\"y\",\"c\":true,\"d\":null,\"w\":\"z\",\"e\":\"\\u00e9\",\"f\":\"caf\xc3\xa9\",\"g\":false,\"wx\":{\"a\":\"b\",\"w\":\"c\"},\"h\":1,\"w2\":[\"x\",\"y\"],\"i\":\"\"}",
+            b"[{\"a\":\"x\",\"b\":\"y\"},\"w\",{\"c\":\"d\",\"w\":\"e\"},[\"a\",\"b\"]]",
+            b"{\"a\":\"x\",\"b\\u0041\":\"y\",\"w\":2,\"c\":\"z\"}",
+            b"{\"a\":\"x\",\"\":\"y\",\"w\":4}",
+            b"{\"a\":\"x\", \"b\":\"y\",  \"c\":\"z\" ,\"d\":\"q\",\n\"e\":\"r\"}",
+            b"{\"a\":\"x\",\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":\"y\",\"w\":5}",
+            b"{\"a\":\"x\",\"b\":{\"w\":1},\"c\":[1,2],\"d\":-0.5}",
+            // errors right after a skipped value, at the comma, the key, the colon
+            b"{\"a\":\"x\",}",
+            b"{\"a\":\"x\",\"b\"\"c\"}",
+            b"{\"a\":\"x\",\"b\":}",
+            b"{\"a\":\"x\",\"b\":\"y\"",
+            b"{\"a\":\"x\",\"b\":\"y\",",
+            b"{\"a\":\"x\",\"b\":\"y\"]",
+            b"{\"a\":\"x\",\"b\":\"y\"\"c\":1}",
+            b"{\"a\":\"x\",\"b\":\"y\x01\"}",
+            b"{\"a\":\"x\",\"b\x01\":\"y\"}",
+            b"{\"a\":\"x\",\"b\":\"y\"}}",
+            b"{\"a\":\"x\",\"b\":\"y\"} x",
         ];
         for doc in docs {
             let run = |hint: bool, chunks: &[&[u8]]| {
