@@ -224,9 +224,19 @@ impl<const N: usize> Folder<N> {
                     }
                     return;
                 }
+                // the lower case may itself have a base (`ẞ` → `ß` → `ss`, the Ångström
+                // sign → `å` → `a`): MySQL's `_unicode_ci` weighs them as the letters
                 for l in c.to_lowercase() {
-                    if !is_ignorable(l) {
-                        self.put_trimmed(l);
+                    if is_ignorable(l) {
+                        continue;
+                    }
+                    match latin_base(l) {
+                        Some(base) => {
+                            for b in base.chars() {
+                                self.put_trimmed(b);
+                            }
+                        }
+                        None => self.put_trimmed(l),
                     }
                 }
             }
@@ -502,6 +512,11 @@ mod tests {
         assert_eq!(ci("tlp:red\u{0}"), "tlp:red");
         assert_eq!(ci("\u{1}tlp:red\u{b}"), "tlp:red");
         assert_eq!(ci("STRASSE"), ci("straße"));
+        // letters whose lower case is a letter with a base: capital sharp s, the
+        // Ångström and Kelvin signs
+        assert_eq!(ci("STRA\u{1e9e}E"), "strasse");
+        assert_eq!(ci("\u{212b}land"), "aland");
+        assert_eq!(ci("\u{212a}ey"), "key");
         // inner spaces are significant
         assert_eq!(ci("tlp: red"), "tlp: red");
     }
