@@ -207,10 +207,14 @@ impl fmt::Display for Lossy<'_> {
     }
 }
 
-/// `application/json`, with parameters or not (the media type is case-insensitive).
+/// `application/json`, with parameters or not, spelt as MISP reads it: CakePHP's
+/// `RequestHandlerComponent::requestedWith` decodes a JSON body into the request data
+/// only when the text before the first `;` is exactly `application/json` (no case
+/// change, no space before the `;`). Any other spelling leaves MISP's request data
+/// empty, and so would the filters of an index search the guard judged present.
 fn is_json_type(v: &[u8]) -> bool {
     let media = v.split(|&b| b == b';').next().unwrap_or(b"");
-    media.trim_ascii().eq_ignore_ascii_case(b"application/json")
+    media == b"application/json"
 }
 
 /// The charset parameter of a `Content-Type`, when it is not UTF-8.

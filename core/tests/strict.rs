@@ -146,12 +146,26 @@ fn distribution_is_compared_numerically() {
         let r = push(&body);
         assert!(matches!(r, Err((Reason::BadLevel | Reason::WrongType, _))), "{d}: {r:?}");
     }
-    for d in ["1", "\"1\"", "1.0", "true", "\"5\""] {
+    for d in ["1", "\"1\"", "1.0", "\"5\""] {
         let body = format!(
             r#"{{"Event": {{"info": "x", "distribution": {d}, "Attribute": [], "Object": []}}}}"#
         );
         assert_eq!(push(&body), Ok(()), "{d}");
     }
+    // `true`: PHP's `true == 4` takes it to `captureSGForElement`, which stores level 0
+    // without a `SharingGroup`, and level 1 in the group with one
+    let body = r#"{"Event": {"info": "x", "distribution": true, "Attribute": [], "Object": []}}"#;
+    blocked(push(body), Reason::MissingField);
+    let sg = r#""SharingGroup": {"name": "g", "uuid": "5f3c4a0e-1c27-4b7a-8d5e-7b0c1d2e3f40"}"#;
+    let body = format!(
+        r#"{{"Event": {{"info": "x", "distribution": true, {sg}, "Attribute": [], "Object": []}}}}"#
+    );
+    assert_eq!(push(&body), Ok(()));
+    let a = r#"[{"category": "Other", "type": "text", "value": "v", "distribution": true}]"#;
+    let body = format!(
+        r#"{{"Event": {{"info": "x", "distribution": 1, "Attribute": {a}, "Object": []}}}}"#
+    );
+    blocked(push(&body), Reason::MissingField);
     // `null` is MISP's "not given" (it applies its default level): refused where a
     // missing distribution is, judged as absent elsewhere
     let body = r#"{"Event": {"info": "x", "distribution": null, "Attribute": [], "Object": []}}"#;
@@ -713,6 +727,33 @@ fn search_parameters_in_every_spelling_misp_reads() {
 }
 
 #[test]
+fn cluster_searches_read_only_the_exact_names() {
+    // `AppController::_harvestParameters` copies `minimal` by its exact name:
+    // `GalaxyCluster::restSearch` would answer full clusters to the other spellings
+    let search = |b: &str| {
+        judge_as(
+            "POST",
+            "/galaxy_clusters/restSearch",
+            "20.0.0.2",
+            "instance1-comp1.com",
+            b.as_bytes(),
+            &[],
+        )
+    };
+    assert_eq!(search(r#"{"minimal": 1, "published": 1}"#), Ok(()));
+    assert_eq!(search(r#"{"minimal": 1, "published": 1, "Minimal": 0}"#), Ok(()));
+    for b in [
+        r#"{"Minimal": 1, "published": 1}"#,
+        r#"{"MINIMAL": 1, "published": 1}"#,
+        r#"{"searchminimal": 1, "published": 1}"#,
+        r#"{"minimal": 1, "searchpublished": 1}"#,
+        r#"{"minimal": 1, "Published": 1}"#,
+    ] {
+        blocked(search(b), Reason::MinimalPublishedRequired);
+    }
+}
+
+#[test]
 fn parts_misp_leaves_out_are_not_required() {
     // an object whose attributes push filters all removed
     let body = r#"{"Event": {"info": "x", "distribution": 1, "Attribute": [], "Object": [{"name": "file", "distribution": 1}]}}"#;
@@ -746,9 +787,15 @@ fn request_bodies_must_be_json_to_misp_too() {
     };
     assert_eq!(with(&[]), Ok(()));
     assert_eq!(with(&[("Content-Type", "application/json")]), Ok(()));
-    assert_eq!(with(&[("content-type", "Application/JSON; charset=UTF-8")]), Ok(()));
-    // PHP fills the request data from form bodies, whatever JSON they also are
+    assert_eq!(with(&[("content-type", "application/json; charset=UTF-8")]), Ok(()));
+    assert_eq!(with(&[("content-type", "application/json;charset=utf-8")]), Ok(()));
+    // PHP fills the request data from form bodies, whatever JSON they also are; and
+    // CakePHP decodes JSON only for `application/json` exactly (before any `;`)
     for t in [
+        "Application/JSON; charset=UTF-8",
+        "APPLICATION/JSON",
+        "application/json ;charset=utf-8",
+        "application/json ",
         "application/x-www-form-urlencoded",
         "multipart/form-data; boundary=x",
         "text/plain",
@@ -772,6 +819,18 @@ fn request_bodies_must_be_json_to_misp_too() {
         &[("Content-Type", "application/x-www-form-urlencoded")],
     );
     blocked(r, Reason::UnsupportedContentType);
+    // an index search MISP would not decode: its filters would not apply
+    for t in ["Application/JSON", "application/json ;charset=utf-8"] {
+        let r = judge_as(
+            "POST",
+            "/events/index",
+            "20.0.0.2",
+            "instance1-comp1.com",
+            br#"{"minimal": 1, "published": 1}"#,
+            &[("Content-Type", t)],
+        );
+        blocked(r, Reason::UnsupportedContentType);
+    }
 }
 
 #[test]
@@ -828,4 +887,76 @@ fn search_results_may_be_wrapped_in_response() {
         assert_eq!(g.finish().is_allow(), ok, "{body}");
     }
     let _ = pull;
+}
+
+#[test]
+fn attachment_content_must_be_a_scalar() {
+    // `MispAttribute::afterSave` decodes `data` (or writes `data_raw`) after the row is
+    // stored and before `captureAttribute` attaches the tags: a list throws there
+    let attr = |k: &str, v: &str| {
+        let a = format!(
+            r#"[{{"category": "Payload delivery", "type": "attachment", "value": "a.bin", "distribution": 1, "{k}": {v}}}]"#
+        );
+        format!(
+            r#"{{"Event": {{"info": "x", "distribution": 1, "Attribute": {a}, "Object": []}}}}"#
+        )
+    };
+    let big = format!("\"{}\"", "QUJD".repeat(50_000));
+    for k in ["data", "data_raw", "base64"] {
+        assert_eq!(push(&attr(k, r#""QUJD""#)), Ok(()), "{k}");
+        assert_eq!(push(&attr(k, &big)), Ok(()), "{k}");
+        assert_eq!(push(&attr(k, "null")), Ok(()), "{k}");
+        blocked(push(&attr(k, "[]")), Reason::WrongType);
+        blocked(push(&attr(k, r#"{"a": 1}"#)), Reason::WrongType);
+    }
+}
+
+#[test]
+fn analyst_data_that_would_throw_before_the_tags_is_refused_where_taxonomies_are_required() {
+    // `MispAttribute::editAttributeBulk` stores the attributes, captures their analyst
+    // data (`AnalystData::beforeSave`), and only then their tags: a throw there leaves
+    // the attributes without the tags that satisfied the required taxonomies
+    let edit = |note: &str, src: &str, dst: &str| {
+        let body = format!(
+            r#"{{"Event": {{"info": "x", "distribution": "1", "Object": [], "Tag": [{{"name": "tlp:green"}}], "Attribute": [{{"type": "ip-src", "category": "Network activity", "value": "8.8.8.8", "distribution": "5", "Tag": [{{"name": "tlp:green"}}], "Note": [{note}]}}]}}}}"#
+        );
+        judge_as(
+            "POST",
+            "/events/edit/385283a1-b5e0-4e10-a532-dce11c365a56/metadata:1",
+            src,
+            dst,
+            body.as_bytes(),
+            &[],
+        )
+    };
+    let required = |note: &str| edit(note, "40.0.0.1", "instance1-comp1.com");
+    let not_required = |note: &str| edit(note, "20.0.0.2", "instance1-comp2.com");
+    let note = |extra: &str| format!(r#"{{"distribution": "1", "note": "x"{extra}}}"#);
+    for ok in [
+        "",
+        r#", "created": "2024-05-01 12:00:00", "modified": "2024-05-01T12:00:00.123+02:00""#,
+        r#", "created": null, "modified": """#,
+        r#", "created": "0", "modified": 0"#,
+        r#", "created": "2024-05-01T12:00:00Z", "language": "en""#,
+        r#", "language": "abcdefghijklmnop""#,
+        r#", "Opinion": [{"distribution": 1, "opinion": 50, "note_type_name": "Opinion"}]"#,
+    ] {
+        assert_eq!(required(&note(ok)), Ok(()), "{ok}");
+    }
+    for bad in [
+        r#", "created": "%%%""#,
+        r#", "modified": "yesterday""#,
+        r#", "created": "2024-05-01""#,
+        r#", "created": 1714564800"#,
+        r#", "created": true"#,
+        r#", "language": "abcdefghijklmnopq""#,
+    ] {
+        blocked(required(&note(bad)), Reason::AmbiguousBody);
+        assert_eq!(not_required(&note(bad)), Ok(()), "{bad}");
+    }
+    // a child without a level gets the receiver's default, or throws when it has none
+    let child = note(r#", "Opinion": [{"opinion": 50, "note_type_name": "Opinion"}]"#);
+    blocked(required(&child), Reason::MissingField);
+    assert_eq!(not_required(&child), Ok(()));
+    blocked(required(&note(r#", "created": {}"#)), Reason::WrongType);
 }

@@ -143,7 +143,7 @@ pub(super) fn field_check(field: Field) -> Check {
         Field::Minimal | Field::Published => Check::Content,
         Field::SgId => Check::SharingGroup,
         Field::TagRelation | Field::TagDeleted | Field::TagScalar => Check::Tag,
-        Field::NoteType => Check::Content,
+        Field::NoteType | Field::Data | Field::NoteDate | Field::NoteLanguage => Check::Content,
     }
 }
 
@@ -158,7 +158,8 @@ pub(super) fn field_expects(field: Field) -> &'static str {
         | Field::SgId
         | Field::TagRelation
         | Field::TagDeleted
-        | Field::TagScalar => "a scalar",
+        | Field::TagScalar
+        | Field::Data => "a scalar",
         _ => "a string",
     }
 }
@@ -298,6 +299,67 @@ fn truthy(m: &Machine<'_>, s: Scalar<'_>) -> bool {
     }
 }
 
+/// Whether `AnalystData::beforeSave` reads a `created`/`modified` value without
+/// throwing: PHP's `empty()` values are replaced by the current time; a date and time
+/// as MISP writes them (`2024-05-01 12:00:00`, or ISO 8601 with `T`, a fraction and a
+/// zone) are read. Anything else `new DateTime` may refuse, and is taken as refused.
+fn date_read(m: &Machine<'_>, s: Scalar<'_>) -> bool {
+    match s {
+        Scalar::Null | Scalar::False => true,
+        Scalar::True => false,
+        Scalar::Number(t) => t.is_some_and(|t| t.parse::<f64>().is_ok_and(|v| v == 0.0)),
+        Scalar::String => match m.cap.exact.get() {
+            Some(b"" | b"0") => true,
+            Some(v) => plain_datetime(v),
+            None => false,
+        },
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (or `T` between), then an optional fraction and an optional
+/// zone (`Z`, `+HH:MM`, `+HHMM`, `-…`).
+fn plain_datetime(v: &[u8]) -> bool {
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    if v.len() < 19 || !digits(&v[..4]) || v[4] != b'-' || !digits(&v[5..7]) || v[7] != b'-' {
+        return false;
+    }
+    if !digits(&v[8..10]) || !matches!(v[10], b' ' | b'T') || !digits(&v[11..13]) {
+        return false;
+    }
+    if v[13] != b':' || !digits(&v[14..16]) || v[16] != b':' || !digits(&v[17..19]) {
+        return false;
+    }
+    let mut rest = &v[19..];
+    if let [b'.', tail @ ..] = rest {
+        let n = tail.iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &tail[n..];
+    }
+    match rest {
+        [] | [b'Z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] | [b'+' | b'-', h1, h2, m1, m2] => {
+            digits(&[*h1, *h2, *m1, *m2])
+        }
+        _ => false,
+    }
+}
+
+/// Whether a `language` fits `notes.language` (`varchar(16)`, in characters).
+fn language_fits(m: &Machine<'_>, s: Scalar<'_>) -> bool {
+    match s {
+        Scalar::String => m
+            .cap
+            .exact
+            .get()
+            .and_then(|v| core::str::from_utf8(v).ok())
+            .is_some_and(|v| v.chars().count() <= 16),
+        Scalar::Number(t) => t.is_some_and(|t| t.len() <= 16),
+        _ => true,
+    }
+}
+
 /// The text of a distribution level (not `null`).
 fn level_text<'a>(m: &'a Machine<'_>, s: Scalar<'a>) -> &'a str {
     match s {
@@ -371,7 +433,11 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             };
             match parse_level(level_text(m, s)) {
                 Ok(level) => {
-                    m.frames[el].sg_level |= level == 4;
+                    // PHP's loose `true == 4` sends `true` through `captureSGForElement`
+                    // (`Event::__captureObjects`, `EventReport::captureSG`,
+                    // `AnalystData::captureOrganisationAndSG`, `GalaxyCluster`): without a
+                    // group it is stored as level 0, with one as level 1 in that group
+                    m.frames[el].sg_level |= level == 4 || s == Scalar::True;
                     let hit = rulesets(m).find(|(_, r)| r.level_blocked(level));
                     if let Some((i, _)) = hit {
                         let ptr = m.pointer_with_key();
@@ -513,7 +579,23 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             m.frames[el].sg_id |= set;
         }
         // a container was refused as a wrong type; a scalar is saved as is
-        Field::TagScalar => {}
+        Field::TagScalar | Field::Data => {}
+        Field::NoteDate | Field::NoteLanguage => {
+            let saved =
+                if field == Field::NoteDate { date_read(m, s) } else { language_fits(m, s) };
+            if !saved && requires_any_taxonomy(m) {
+                let what = if field == Field::NoteDate {
+                    "analyst data with a date `AnalystData::beforeSave` cannot read: MISP throws \
+                     after storing the attributes and before their tags"
+                } else {
+                    "analyst data with a `language` longer than its column: MISP throws after \
+                     storing the attributes and before their tags"
+                };
+                let ptr = m.pointer_with_key();
+                let b = m.block(Reason::AmbiguousBody).with_detail(what).with_pointer(&ptr);
+                m.violate(el, Check::Content, 0, 0, b);
+            }
+        }
         Field::NoteType => {
             let typed = s == Scalar::String
                 && matches!(m.cap.exact.get(), Some(b"Note" | b"Opinion" | b"Relationship"));
@@ -917,9 +999,13 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
         Kind::Cluster { .. } => cluster_tag_as_filed(m, i),
         Kind::Relationship { strict } => {
             untyped_analyst_data(m, i, f);
+            child_without_level(m, i, f);
             relationship_end(m, i, f, strict, 2)
         }
-        Kind::Analyst { strict: false } => untyped_analyst_data(m, i, f),
+        Kind::Analyst { strict: false } => {
+            untyped_analyst_data(m, i, f);
+            child_without_level(m, i, f);
+        }
         Kind::Related => {
             // tell the relationship which readings were there
             let bits = (f.has(0) as u8)
@@ -1003,7 +1089,7 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
                 m.violate(el, Check::UserOrg, 0, 0, b);
             }
         }
-        Kind::Search if i == 0 => {
+        Kind::Search { .. } if i == 0 => {
             if f.has(2) || f.req_sat & 3 != 3 {
                 let label = search_label(m.inspection.kind);
                 let b =
@@ -1081,6 +1167,23 @@ fn untyped_analyst_data(m: &mut Machine<'_>, i: usize, f: super::Frame) {
         )
         .with_pointer(&ptr);
     m.violate(i, Check::Content, 0, 0, b);
+}
+
+/// Analyst data on analyst data without a `distribution`: `AnalystData::beforeSave`
+/// gives it the receiver's `MISP.default_event_distribution`, and when that is unset
+/// the row (`distribution` is `NOT NULL`) throws after the attributes are stored and
+/// before their tags. Refused where taxonomies are required (elsewhere the child is
+/// judged on what is there, as misp-guard does).
+fn child_without_level(m: &mut Machine<'_>, i: usize, f: super::Frame) {
+    if f.kind.strict() || f.dist_set || !requires_any_taxonomy(m) {
+        return;
+    }
+    let parent = if i > 0 { m.element_at(i - 1) } else { None };
+    if parent.is_some_and(|p| {
+        matches!(m.frames[p].kind, Kind::Analyst { .. } | Kind::Relationship { .. })
+    }) {
+        missing(m, i, Check::Distribution, "distribution");
+    }
 }
 
 /// `Frame::related` bit: a `related_object` was there (with or without readings).

@@ -66,6 +66,9 @@ fn reads_raw(field: Field) -> bool {
             | Field::TagDeleted
             | Field::TagScalar
             | Field::NoteType
+            | Field::Data
+            | Field::NoteDate
+            | Field::NoteLanguage
     )
 }
 
@@ -663,7 +666,7 @@ impl Machine<'_> {
         self.cap.want_other = other.is_some();
         self.cap.raw = RawLen::default();
         self.cap.lazy = true;
-        self.cap.keep = field != Field::TagScalar;
+        self.cap.keep = !matches!(field, Field::TagScalar | Field::Data);
         self.cap.want_raw = reads_raw(field);
     }
 }

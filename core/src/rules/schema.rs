@@ -2,7 +2,7 @@
 //! each, and misp-guard's check order (for reporting the violation misp-guard itself
 //! would have reported first).
 
-use crate::policy::{BodyKind, Format};
+use crate::policy::{BodyKind, Format, MinimalSearch};
 
 /// What a JSON object (or the items of an array) is to the rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,8 +64,10 @@ pub(crate) enum Kind {
     Organisation,
     /// `SharingGroupServer` item.
     SgServer,
-    /// Search parameters (`minimal`, `published`).
-    Search,
+    /// Search parameters (`minimal`, `published`). `exact`: the search reads only these
+    /// spellings (`/galaxy_clusters/restSearch`, through `AppController::_harvestParameters`);
+    /// else every case and a `search` prefix (`EventsController::index`).
+    Search { exact: bool },
     /// A body judged by its shape (`rules::shape`), never by the machine.
     Shape,
 }
@@ -137,6 +139,13 @@ pub(crate) enum Field {
     TagScalar,
     /// `note_type_name` of analyst data.
     NoteType,
+    /// An attribute's `data`, `data_raw` or `base64` (attachment content, any length):
+    /// a scalar, never read.
+    Data,
+    /// Analyst data `created` and `modified`.
+    NoteDate,
+    /// Analyst data `language`.
+    NoteLanguage,
     /// `relationship_type` of a tag or tag item (saved into `varchar(191)` of a
     /// `latin1` table with the element's tags, in one transaction).
     TagRelation,
@@ -250,6 +259,12 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"sharing_group_id" => (12, F(Field::SgId)),
             // `MispAttribute::afterSave` attaches each receiver tag id listed here
             b"tag_ids" => (13, Act::Refuse(ATTACHES_BY_ID)),
+            // an attachment's content: `captureAttribute` takes `base64` as `data`, and
+            // `afterSave` decodes it (`base64_decode`) or writes `data_raw` after the
+            // row is stored and before the attribute's tags are: a list there throws
+            b"data" => (14, F(Field::Data)),
+            b"data_raw" => (15, F(Field::Data)),
+            b"base64" => (16, F(Field::Data)),
             _ => return None,
         },
 
@@ -316,6 +331,11 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"sharing_group_id" => (8, F(Field::SgId)),
             // nested analyst data: `AnalystData::deduceAnalystDataType` types it by this
             b"note_type_name" => (9, F(Field::NoteType)),
+            // `AnalystData::beforeSave` parses both with `new DateTime`, which throws
+            b"created" => (10, F(Field::NoteDate)),
+            b"modified" => (11, F(Field::NoteDate)),
+            // `notes.language` is a `varchar(16)`: longer, a strict server refuses the row
+            b"language" => (12, F(Field::NoteLanguage)),
             _ => {
                 let _ = strict;
                 return None;
@@ -414,7 +434,7 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
         (Kind::SgOrg, b"Organisation") => (0, O(Kind::Organisation, C::UserOrg)),
         (Kind::Organisation, b"uuid") => (0, F(Field::OrgUuid)),
         (Kind::SgServer, b"all_orgs") => (0, F(Field::AllOrgs)),
-        (Kind::Search, k) => {
+        (Kind::Search { exact: false }, k) => {
             // `EventsController::index` reads `minimal`, `Minimal`, `searchMINIMAL`, … as
             // one parameter (the last one wins): every spelling is that key
             let name = strip_search(k);
@@ -424,10 +444,17 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
                 (1, F(Field::Published))
             } else if matches!(k, b"request") {
                 // MISP unwraps `{"request": {…}}`: parameters there would escape the check
-                (2, O(Kind::Search, C::Content))
+                (2, O(Kind::Search { exact: false }, C::Content))
             } else {
                 return None;
             }
+        }
+        // `AppController::_harvestParameters` copies the parameters it knows by their
+        // exact names (`isset($temp[$param])`): `Minimal` is no `minimal` there
+        (Kind::Search { exact: true }, b"minimal") => (0, F(Field::Minimal)),
+        (Kind::Search { exact: true }, b"published") => (1, F(Field::Published)),
+        (Kind::Search { exact: true }, b"request") => {
+            (2, O(Kind::Search { exact: true }, C::Content))
         }
         _ => return None,
     };
@@ -459,7 +486,7 @@ const fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
 
 /// Every key [`key_action`] reads literally (every kind but [`Kind::Search`], which
 /// reads spellings of its keys); an unread key of any other kind is not here.
-const NAMES: [&str; 46] = [
+const NAMES: [&str; 52] = [
     "0",
     "Attribute",
     "AttributeTag",
@@ -482,15 +509,21 @@ const NAMES: [&str; 46] = [
     "Sighting",
     "Tag",
     "all_orgs",
+    "base64",
     "category",
     "colour",
+    "created",
+    "data",
+    "data_raw",
     "deleted",
     "distribution",
     "exportable",
     "info",
+    "language",
     "local",
     "local_only",
     "minimal",
+    "modified",
     "name",
     "note_type_name",
     "published",
@@ -612,7 +645,7 @@ const fn kind_index(kind: Kind) -> Option<usize> {
         Kind::Organisation => 33,
         Kind::SgServer => 34,
         // `Search` reads spellings of its keys; `Shape` bodies are read by `shape.rs`
-        Kind::Search | Kind::Shape => return None,
+        Kind::Search { .. } | Kind::Shape => return None,
     })
 }
 
@@ -766,7 +799,9 @@ pub(crate) fn root(body: BodyKind) -> (Kind, bool) {
         BodyKind::AnalystDataList => (Kind::AnalystItem, true),
         BodyKind::EventsIndex => (Kind::IndexItem, true),
         BodyKind::Sightings => (Kind::SightingItem, true),
-        BodyKind::MinimalSearch(_) => (Kind::Search, false),
+        BodyKind::MinimalSearch(s) => {
+            (Kind::Search { exact: matches!(s, MinimalSearch::GalaxyClusters) }, false)
+        }
         BodyKind::UuidList | BodyKind::ApiDescription => (Kind::Shape, false),
         BodyKind::ProposalList => (Kind::Attribute { strict: true }, true),
     }
@@ -939,7 +974,8 @@ mod tests {
         for (i, k) in KINDS.iter().enumerate() {
             assert_eq!(kind_index(*k), Some(i), "{k:?}");
         }
-        assert_eq!(kind_index(Kind::Search), None);
+        assert_eq!(kind_index(Kind::Search { exact: false }), None);
+        assert_eq!(kind_index(Kind::Search { exact: true }), None);
     }
 
     /// Keys MISP bodies carry (every key of every generated body kind), the names and
@@ -990,7 +1026,8 @@ mod tests {
         keys.dedup();
         assert!(keys.len() > 300, "{}", keys.len());
         let mut read = 0;
-        for kind in KINDS.iter().copied().chain([Kind::Search]) {
+        let searches = [Kind::Search { exact: false }, Kind::Search { exact: true }];
+        for kind in KINDS.iter().copied().chain(searches) {
             for k in &keys {
                 let want = key_action(kind, k);
                 let got = lookup(kind, k);
@@ -1005,7 +1042,8 @@ mod tests {
                     let slot = crate::json::key_hash(k);
                     assert!(read_slots(kind) & (1 << slot) != 0, "{kind:?} {lossy:?}");
                     assert!(
-                        kind == Kind::Search || NAMES.iter().any(|n| n.as_bytes() == &k[..]),
+                        matches!(kind, Kind::Search { .. })
+                            || NAMES.iter().any(|n| n.as_bytes() == &k[..]),
                         "{kind:?} {k:?}"
                     );
                 }
