@@ -113,6 +113,9 @@ pub enum Spelling {
     Float,
     /// `"04"`.
     Padded,
+    /// `true` for levels 1 and 4 (PHP's `true == 1` and `true == 4`; `(string)true` is
+    /// `"1"`), `"4"` otherwise.
+    True,
 }
 
 fn level(l: u8, sp: Spelling) -> J {
@@ -121,6 +124,8 @@ fn level(l: u8, sp: Spelling) -> J {
         Spelling::Int => J::Raw(l.to_string()),
         Spelling::Float => J::Raw(format!("{l}.0")),
         Spelling::Padded => J::Str(format!("0{l}")),
+        Spelling::True if l == 1 || l == 4 => J::Raw("true".into()),
+        Spelling::True => J::Str(l.to_string()),
     }
 }
 
@@ -345,6 +350,7 @@ fn spelling(variants: Variants) -> BoxedStrategy<Spelling> {
             1 => Just(Spelling::Int),
             1 => Just(Spelling::Float),
             1 => Just(Spelling::Padded),
+            1 => Just(Spelling::True),
         ]
         .boxed()
     }
