@@ -71,8 +71,45 @@ impl<'p> Guard<'p> {
         limits: Limits,
     ) -> Self {
         let mut g = Guard::new(policy, inspection);
+        g.read_headers(headers, limits);
+        g
+    }
+
+    /// Makes this guard what [`Guard::for_body`] with these arguments makes, in place
+    /// (see [`Evaluator::reset`]): for callers that judge one body after another, such
+    /// as a server keeping a few guards for its requests.
+    pub fn reset(
+        &mut self,
+        policy: impl Into<PolicyRef<'p>>,
+        inspection: Inspection,
+        headers: &[Header<'_>],
+        limits: Limits,
+    ) {
+        let Guard {
+            eval,
+            #[cfg(feature = "decode")]
+            decoder,
+            early,
+            fed,
+            max_body,
+        } = self;
+        eval.reset(policy, inspection);
+        #[cfg(feature = "decode")]
+        {
+            *decoder = None;
+        }
+        *early = None;
+        *fed = 0;
+        *max_body = Limits::default().max_body;
+        self.read_headers(headers, limits);
+    }
+
+    /// The part of [`Guard::for_body`] after [`Guard::new`]: the body bound and what
+    /// the headers say.
+    fn read_headers(&mut self, headers: &[Header<'_>], limits: Limits) {
+        let g = self;
         g.max_body = limits.max_body;
-        let side = inspection.side;
+        let side = g.eval.side();
         let (mut encodings, mut types, mut user_orgs) = (0, 0, 0);
         for h in headers {
             if h.name.eq_ignore_ascii_case(b"content-encoding") {
@@ -111,7 +148,6 @@ impl<'p> Guard<'p> {
                 g.set_user_org_uuid(if user_orgs > 1 { b"\xff" } else { h.value });
             }
         }
-        g
     }
 
     /// Sets the `X-UserOrgUUID` response header value (pull of events only).

@@ -36,6 +36,16 @@ pub(crate) struct Table {
 }
 
 impl Table {
+    /// Empties the table in place: the state of [`Table::default`].
+    pub(crate) fn clear(&mut self) {
+        let Table { void, void_over, sat } = self;
+        void.clear();
+        *void_over = 0;
+        for s in sat {
+            s.clear();
+        }
+    }
+
     /// A local or deleted copy of the tag `id`, which falls in the taxonomies `tax`.
     pub(crate) fn void(&mut self, id: u64, tax: u16) {
         if tax == 0 || self.void.contains(&id) {
