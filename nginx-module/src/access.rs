@@ -5,6 +5,7 @@
 //! per-request context then says what was decided.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 use std::time::Instant;
 
 use misp_guard_core::Header;
@@ -134,6 +135,7 @@ fn access(req: &mut Request) -> ngx_int_t {
         request: ReqState::Idle,
         response: RespState::Idle,
         outcome: Outcome::default(),
+        spares: Rc::clone(&mcf.spares),
     };
     ctx.outcome.time = started.elapsed();
 

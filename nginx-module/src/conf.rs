@@ -28,6 +28,7 @@ use std::collections::HashMap;
 use std::ffi::{c_char, c_void};
 use std::mem::offset_of;
 use std::ptr::null_mut;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use misp_guard_core::decode::Limits;
@@ -48,6 +49,7 @@ use ngx::http::{
 };
 use ngx::{ngx_conf_log_error, ngx_string};
 
+use crate::decide::Spares;
 use crate::Module;
 
 /// `misp_guard_max_body_size` default: MISP events are rarely larger.
@@ -83,6 +85,8 @@ pub(crate) struct MainConf {
     /// The request contexts of this cycle's live requests, by request address (see
     /// `ctx::ctx_mut`: found again after an internal redirect cleared `r->ctx`).
     pub(crate) contexts: RefCell<HashMap<usize, usize>>,
+    /// Guards of this cycle's finished bodies, reset for the next ones.
+    pub(crate) spares: Rc<Spares>,
 }
 
 impl Default for MainConf {
@@ -96,6 +100,7 @@ impl Default for MainConf {
             request_id: null_mut(),
             metrics: null_mut(),
             contexts: RefCell::new(HashMap::new()),
+            spares: Rc::default(),
         }
     }
 }

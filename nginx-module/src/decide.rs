@@ -4,7 +4,9 @@
 //! Nothing here touches nginx structures; `access.rs` and `filters.rs` move bytes in
 //! and decisions out.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +18,9 @@ use misp_guard_core::{Block, Guard, Inspection, Policy, Progress, Reason, Side, 
 /// One body under inspection: the guard (which also holds the
 /// `misp_guard_max_body_size` bound, `Limits::max_body`) and the time spent in it.
 pub(crate) struct BodyCheck {
-    guard: Box<Guard<'static>>,
+    /// Always `Some` until dropped (then handed back to `spares`).
+    guard: Option<Box<Guard<'static>>>,
+    spares: Rc<Spares>,
     inspection: Inspection,
     pub(crate) side: Side,
     /// Time spent in the guard (feed and finish).
@@ -35,9 +39,21 @@ impl BodyCheck {
         inspection: Inspection,
         headers: &[Header<'_>],
         limits: Limits,
+        spares: Rc<Spares>,
     ) -> Self {
+        // a guard of an earlier body, reset in place: a new one is ~10 KiB built on the
+        // stack and copied into the heap, twice (benches/RESULTS.md)
+        let spare = spares.0.try_borrow_mut().ok().and_then(|mut s| s.pop());
+        let guard = match spare {
+            Some(mut g) => {
+                g.reset(policy, inspection, headers, limits);
+                g
+            }
+            None => Box::new(Guard::for_body(policy, inspection, headers, limits)),
+        };
         BodyCheck {
-            guard: Box::new(Guard::for_body(policy, inspection, headers, limits)),
+            guard: Some(guard),
+            spares,
             inspection,
             side: inspection.side,
             elapsed: Duration::ZERO,
@@ -53,14 +69,22 @@ impl BodyCheck {
             return false;
         }
         let t = Instant::now();
-        self.blocked |= self.guard.feed(chunk) == Progress::Blocked;
+        self.blocked |= self.guard_mut().feed(chunk) == Progress::Blocked;
         self.elapsed += t.elapsed();
         self.wants_bytes()
     }
 
     /// Body bytes inspected so far (as sent, encoded).
     pub(crate) fn seen(&self) -> u64 {
-        self.guard.fed()
+        self.guard().fed()
+    }
+
+    fn guard(&self) -> &Guard<'static> {
+        self.guard.as_deref().expect("a live check has its guard")
+    }
+
+    fn guard_mut(&mut self) -> &mut Guard<'static> {
+        self.guard.as_deref_mut().expect("a live check has its guard")
     }
 
     /// Time spent evaluating so far.
@@ -84,7 +108,7 @@ impl BodyCheck {
 
     /// `true` while bytes are still wanted.
     pub(crate) fn wants_bytes(&self) -> bool {
-        !self.guard.over_body_bound() && self.failed.is_none()
+        !self.guard().over_body_bound() && self.failed.is_none()
     }
 
     /// Records that the front end could not complete the inspection (fails closed).
@@ -98,9 +122,30 @@ impl BodyCheck {
             return Verdict::Block(Block::new(Reason::Internal, self.side).with_detail(what));
         }
         let t = Instant::now();
-        let verdict = self.guard.finish();
+        let verdict = self.guard_mut().finish();
         self.elapsed += t.elapsed();
         verdict
+    }
+}
+
+/// Guards of finished bodies, kept for the next ones: one list per cycle (in its main
+/// configuration, shared by its requests), so a spare never outlives the rules of its
+/// cycle by more than the requests that still use them.
+#[derive(Default)]
+pub(crate) struct Spares(RefCell<Vec<Box<Guard<'static>>>>);
+
+impl Spares {
+    /// At most this many guards are kept.
+    const MAX: usize = 32;
+}
+
+impl Drop for BodyCheck {
+    fn drop(&mut self) {
+        if let (Some(g), Ok(mut s)) = (self.guard.take(), self.spares.0.try_borrow_mut()) {
+            if s.len() < Spares::MAX {
+                s.push(g);
+            }
+        }
     }
 }
 
@@ -151,12 +196,15 @@ pub(crate) struct RequestCtx {
     pub(crate) response: RespState,
     /// What was decided, for the `$misp_guard_*` variables.
     pub(crate) outcome: Outcome,
+    /// The cycle's spare guards.
+    pub(crate) spares: Rc<Spares>,
 }
 
 impl RequestCtx {
     /// A new check for this request's bodies.
     pub(crate) fn check(&self, inspection: Inspection, headers: &[Header<'_>]) -> BodyCheck {
-        BodyCheck::new(Arc::clone(&self.policy), inspection, headers, self.limits)
+        let spares = Rc::clone(&self.spares);
+        BodyCheck::new(Arc::clone(&self.policy), inspection, headers, self.limits, spares)
     }
 
     /// The lines to log for a refusal (misp-guard's preamble when it has one, then the
