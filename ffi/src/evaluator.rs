@@ -361,14 +361,14 @@ pub unsafe extern "C" fn misp_guard_evaluator_reset(
             Err(e) => return e,
         };
         st.phase = Phase::Poisoned; // until the new guard is in place
-        let policy = &st.policy;
+        let (policy, guard) = (&st.policy, &mut st.guard);
+        // reset in place (a new guard is ~10 KiB to build and move), once every header
+        // has been read
+        let reset = |h: &[Header<'_>]| guard.reset(Arc::clone(policy), insp, h, Limits::default());
         // SAFETY: headers readable per the contract.
-        let guard =
-            match unsafe { with_headers(headers, headers_len, |h| guard_for(policy, insp, h)) } {
-                Ok(g) => g,
-                Err(e) => return e,
-            };
-        st.guard = guard;
+        if let Err(e) = unsafe { with_headers(headers, headers_len, reset) } {
+            return e;
+        }
         st.side = insp.side;
         st.block = None;
         st.message_len = 0;
