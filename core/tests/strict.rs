@@ -960,3 +960,43 @@ fn analyst_data_that_would_throw_before_the_tags_is_refused_where_taxonomies_are
     assert_eq!(not_required(&child), Ok(()));
     blocked(required(&note(r#", "created": {}"#)), Reason::WrongType);
 }
+
+#[test]
+fn index_answers_list_published_events_only() {
+    // the guard let the search through with `published: 1`; an unpublished event in
+    // the answer means MISP did not apply it (no exact `application/json`: CakePHP left
+    // the request data empty, and `EventsController::index` ran without filters)
+    let p = policy();
+    let req = RequestInfo {
+        method: "POST",
+        path: "/events/index",
+        scheme: "https",
+        src_ip: "20.0.0.2",
+        dst_host: "instance1-comp1.com",
+        dst_port: 443,
+    };
+    let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("refused") };
+    let insp = plan.response.expect("the index answer is judged");
+    let judge = |body: &str| {
+        let mut g = Guard::for_body(&p, insp, &[], Default::default());
+        g.feed(body.as_bytes());
+        g.finish()
+    };
+    let item = |published: &str| {
+        format!(
+            r#"{{"id":"7","uuid":"385283a1-b5e0-4e10-a532-dce11c365a56","timestamp":"1700000000","sighting_timestamp":"0","published":{published},"orgc_uuid":"10c8f445-888b-4a2d-bac8-4e1e8861d595"}}"#
+        )
+    };
+    for ok in ["true", "1", r#""1""#] {
+        assert_eq!(judge(&format!("[{}]", item(ok))), Verdict::Allow, "{ok}");
+    }
+    assert_eq!(judge("[]"), Verdict::Allow);
+    for bad in ["false", "0", r#""0""#, "null", r#""""#] {
+        match judge(&format!("[{},{}]", item("true"), item(bad))) {
+            Verdict::Block(b) => assert_eq!(b.reason, Reason::MinimalPublishedRequired, "{bad}"),
+            v => panic!("{bad}: {v:?}"),
+        }
+        let wrapped = format!(r#"{{"response": [{{"Event": {}}}]}}"#, item(bad));
+        assert!(matches!(judge(&wrapped), Verdict::Block(_)), "{bad}");
+    }
+}

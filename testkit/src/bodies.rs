@@ -1075,6 +1075,13 @@ impl<W: Write> Gen<'_, W> {
     // ----- event ----------------------------------------------------------------------
 
     fn event_meta(&mut self, info: &str, level: &str) {
+        let published = self.rng.chance(1, 2);
+        self.event_meta_published(info, level, published);
+    }
+
+    /// [`Gen::event_meta`] with `published` given (an index searched with `published: 1`
+    /// lists published events only).
+    fn event_meta_published(&mut self, info: &str, level: &str, published: bool) {
         let id = self.rng.range(1, 100_000);
         self.knum_str("id", id);
         self.kstr("orgc_id", "1");
@@ -1083,7 +1090,6 @@ impl<W: Write> Gen<'_, W> {
         let tl = self.rng.range(1, 4);
         self.knum_str("threat_level_id", tl);
         self.kstr("info", info);
-        let published = self.rng.chance(1, 2);
         self.kbool("published", published);
         let u = self.uuid();
         self.kstr("uuid", &u);
@@ -1397,7 +1403,7 @@ impl<W: Write> Gen<'_, W> {
                 g.raw("{");
                 let l = g.level(false);
                 let info = g.words(10, 80);
-                g.event_meta(&info, l);
+                g.event_meta_published(&info, l, true);
                 g.knum_str("sighting_timestamp", 0);
                 g.org("Org");
                 g.org("Orgc");

@@ -578,6 +578,19 @@ impl Walk<'_> {
 
     /// Extension (see module docs): an `/events/index` element, on the fields present.
     fn index_event(&self, ev: &Value) -> R {
+        // the sync's index search asks for published events only: an unpublished one
+        // in the answer means the search's filters were not applied
+        if let Some(p) = ev.get("published") {
+            let published = match p {
+                Value::Bool(b) => *b,
+                Value::Number(n) => n.as_f64().is_some_and(|v| v != 0.0),
+                Value::String(s) => s == "1" || s == "true",
+                _ => false,
+            };
+            if !published {
+                return forbid(msg::minimal("/events/index"));
+            }
+        }
         let tag_names = ev
             .get("Tag")
             .and_then(Value::as_array)

@@ -143,7 +143,11 @@ pub(super) fn field_check(field: Field) -> Check {
         Field::Minimal | Field::Published => Check::Content,
         Field::SgId => Check::SharingGroup,
         Field::TagRelation | Field::TagDeleted | Field::TagScalar => Check::Tag,
-        Field::NoteType | Field::Data | Field::NoteDate | Field::NoteLanguage => Check::Content,
+        Field::NoteType
+        | Field::Data
+        | Field::NoteDate
+        | Field::NoteLanguage
+        | Field::IndexPublished => Check::Content,
     }
 }
 
@@ -159,7 +163,8 @@ pub(super) fn field_expects(field: Field) -> &'static str {
         | Field::TagRelation
         | Field::TagDeleted
         | Field::TagScalar
-        | Field::Data => "a scalar",
+        | Field::Data
+        | Field::IndexPublished => "a scalar",
         _ => "a string",
     }
 }
@@ -580,6 +585,25 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
         }
         // a container was refused as a wrong type; a scalar is saved as is
         Field::TagScalar | Field::Data => {}
+        Field::IndexPublished => {
+            // MISP answers the sync's `published: 1` search with published events only;
+            // an unpublished one means the filters were not applied (CakePHP decodes the
+            // search only for an exact `application/json`, and a request without that
+            // header reaches `EventsController::index` with no filter at all)
+            let published = match s {
+                Scalar::True => true,
+                Scalar::Number(t) => t.is_some_and(|t| t.parse::<f64>().is_ok_and(|v| v != 0.0)),
+                Scalar::String => matches!(m.cap.exact.get(), Some(b"1" | b"true")),
+                Scalar::False | Scalar::Null => false,
+            };
+            if !published {
+                let ptr = m.pointer_with_key();
+                let label = search_label(m.inspection.kind);
+                let b =
+                    m.block(Reason::MinimalPublishedRequired).with_detail(label).with_pointer(&ptr);
+                m.violate(el, Check::Content, 0, 0, b);
+            }
+        }
         Field::NoteDate | Field::NoteLanguage => {
             let saved =
                 if field == Field::NoteDate { date_read(m, s) } else { language_fits(m, s) };

@@ -69,6 +69,7 @@ fn reads_raw(field: Field) -> bool {
             | Field::Data
             | Field::NoteDate
             | Field::NoteLanguage
+            | Field::IndexPublished
     )
 }
 

@@ -146,6 +146,8 @@ pub(crate) enum Field {
     NoteDate,
     /// Analyst data `language`.
     NoteLanguage,
+    /// `published` of an `/events/index` result.
+    IndexPublished,
     /// `relationship_type` of a tag or tag item (saved into `varchar(191)` of a
     /// `latin1` table with the element's tags, in one transaction).
     TagRelation,
@@ -239,6 +241,8 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
                     (13, O(Kind::IndexEvent, C::Content))
                 }
                 b"sharing_group_id" => (14, F(Field::SgId)),
+                // an index search the guard let through asked for `published: 1`
+                b"published" if matches!(kind, Kind::IndexEvent) => (15, F(Field::IndexPublished)),
                 _ => return None,
             }
         }
