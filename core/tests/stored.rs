@@ -221,7 +221,24 @@ fn i11_sharing_group_zero_member_is_judged() {
     assert_eq!(reason(&judge(&PUSH, body.as_bytes())), Some(Reason::EventBlockedSharingGroup));
     // the allowed group alone passes
     let body = format!(
-        r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}"}},"Attribute":[],"Object":[]}}}}"#
+        r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}","name":"g"}},"Attribute":[],"Object":[]}}}}"#
+    );
+    assert_eq!(reason(&judge(&PUSH, body.as_bytes())), None);
+    // without a name (or an empty one) a group new to the receiver is not created
+    // (`SharingGroup::captureSGNew`) and the event is stored at level 0
+    for name in ["", r#","name":"""#, r#","name":"0""#, r#","name":null"#] {
+        let body = format!(
+            r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}"{name}}},"Attribute":[],"Object":[]}}}}"#
+        );
+        assert_eq!(reason(&judge(&PUSH, body.as_bytes())), Some(Reason::MissingField), "{name}");
+    }
+    // the name may come before or after the level; only level 4 needs the group
+    let body = format!(
+        r#"{{"Event":{{"info":"x","SharingGroup":{{"name":"g","uuid":"{OTHER_SG}"}},"distribution":"4","Attribute":[],"Object":[]}}}}"#
+    );
+    assert_eq!(reason(&judge(&PUSH, body.as_bytes())), None);
+    let body = format!(
+        r#"{{"Event":{{"info":"x","distribution":1,"SharingGroup":{{"uuid":"{OTHER_SG}"}},"Attribute":[],"Object":[]}}}}"#
     );
     assert_eq!(reason(&judge(&PUSH, body.as_bytes())), None);
     // a `"0"` member without a uuid: MISP would capture a group the rules cannot name

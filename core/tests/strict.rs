@@ -380,14 +380,14 @@ fn user_org_membership_is_exact() {
         )
     };
     let member = format!(
-        r#"{{"uuid": "u", "SharingGroupOrg": [{{"Organisation": {{"uuid": "{org}"}}}}], "SharingGroupServer": []}}"#
+        r#"{{"uuid": "u", "name": "g", "SharingGroupOrg": [{{"Organisation": {{"uuid": "{org}"}}}}], "SharingGroupServer": []}}"#
     );
     assert_eq!(pull(ev(&member)), Ok(()));
     let upper = member.replace(org, &org.to_uppercase());
     blocked(pull(ev(&upper)), Reason::UserOrgNotInSharingGroup);
     let all_orgs = |v: &str| {
         format!(
-            r#"{{"uuid": "u", "SharingGroupOrg": [], "SharingGroupServer": [{{"all_orgs": {v}}}]}}"#
+            r#"{{"uuid": "u", "name": "g", "SharingGroupOrg": [], "SharingGroupServer": [{{"all_orgs": {v}}}]}}"#
         )
     };
     assert_eq!(pull(ev(&all_orgs("true"))), Ok(()));
@@ -601,7 +601,7 @@ fn what_misp_resolves_locally_is_not_left_to_it() {
         )
     };
     blocked(push(&ev("")), Reason::MissingField);
-    let sg = r#""SharingGroup": {"uuid": "5c1a1e0e-0000-4000-8000-000000000001"}"#;
+    let sg = r#""SharingGroup": {"uuid": "5c1a1e0e-0000-4000-8000-000000000001", "name": "g"}"#;
     assert_eq!(push(&ev(&format!(", {sg}"))), Ok(()));
     blocked(
         push(&with_attr(r#", "distribution": "4", "sharing_group_id": "3""#)),

@@ -394,7 +394,7 @@ pub fn rule_columns() -> Vec<Row> {
     // sharing_groups.uuid: 40 characters
     let sg = |uuid: &str| {
         format!(
-            r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{uuid}"}},"Attribute":[],"Object":[]}}}}"#
+            r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{uuid}","name":"g"}},"Attribute":[],"Object":[]}}}}"#
         )
         .into_bytes()
     };
@@ -508,7 +508,7 @@ pub fn rule_cluster() -> Vec<Row> {
 /// A pulled event shared with one organisation, `org`.
 pub fn shared_with(org: &str) -> Vec<u8> {
     format!(
-        r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}","SharingGroupOrg":[{{"Organisation":{{"uuid":"{org}"}}}}],"SharingGroupServer":[]}},"Attribute":[],"Object":[]}}}}"#
+        r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}","name":"g","SharingGroupOrg":[{{"Organisation":{{"uuid":"{org}"}}}}],"SharingGroupServer":[]}},"Attribute":[],"Object":[]}}}}"#
     )
     .into_bytes()
 }
@@ -558,7 +558,7 @@ pub fn rule_user_org() -> Vec<Row> {
 /// organisation that is not the user's.
 pub fn all_orgs(value: &str) -> Vec<u8> {
     format!(
-        r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}","SharingGroupOrg":[{{"Organisation":{{"uuid":"00000000-0000-4000-8000-000000000000"}}}}],"SharingGroupServer":[{{"all_orgs":{value}}}]}},"Attribute":[],"Object":[]}}}}"#
+        r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}","name":"g","SharingGroupOrg":[{{"Organisation":{{"uuid":"00000000-0000-4000-8000-000000000000"}}}}],"SharingGroupServer":[{{"all_orgs":{value}}}]}},"Attribute":[],"Object":[]}}}}"#
     )
     .into_bytes()
 }

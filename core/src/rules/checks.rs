@@ -141,7 +141,7 @@ pub(super) fn field_check(field: Field) -> Check {
         Field::OrgUuid | Field::AllOrgs => Check::UserOrg,
         Field::RelatedType => Check::RelatedType,
         Field::Minimal | Field::Published => Check::Content,
-        Field::SgId => Check::SharingGroup,
+        Field::SgId | Field::SgName => Check::SharingGroup,
         Field::TagRelation | Field::TagDeleted | Field::TagScalar => Check::Tag,
         Field::NoteType
         | Field::Data
@@ -585,6 +585,20 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
         }
         // a container was refused as a wrong type; a scalar is saved as is
         Field::TagScalar | Field::Data => {}
+        Field::SgName => {
+            // PHP's `empty()`: null, false, 0, "", "0" are no name
+            let named = match s {
+                Scalar::Null | Scalar::False => false,
+                Scalar::True => true,
+                Scalar::Number(t) => {
+                    t.map_or(true, |t| t.parse::<f64>().map_or(true, |v| v != 0.0))
+                }
+                Scalar::String => !matches!(m.cap.exact.get(), Some(b"" | b"0")),
+            };
+            if let Some(f) = m.frames.last_mut() {
+                f.named |= named;
+            }
+        }
         Field::IndexPublished => {
             // MISP answers the sync's `published: 1` search with published events only;
             // an unpublished one means the filters were not applied (CakePHP decodes the
@@ -979,6 +993,12 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
     if f.sg_id && stored_with_sharing_group(f.kind) {
         local_sharing_group_id(m, i, f);
     }
+    if f.sg_level && f.sg_unnamed && stored_with_sharing_group(f.kind) {
+        // a group the receiver does not have yet is created only with a name
+        // (`SharingGroup::captureSGNew`); without one `captureSGForElement` stores the
+        // element at level 0
+        missing(m, i, Check::SharingGroup, "SharingGroup name");
+    }
     match f.kind {
         Kind::EventWrapper => {
             if !f.has(0) {
@@ -1102,6 +1122,9 @@ pub(super) fn element_end(m: &mut Machine<'_>, i: usize) {
         }
         Kind::SharingGroup => {
             let Some(el) = (if i > 0 { m.element_at(i - 1) } else { None }) else { return };
+            if !f.named {
+                m.frames[el].sg_unnamed = true;
+            }
             if !f.has(0) && m.frames[el].kind.strict() {
                 missing(m, el, Check::SharingGroup, "uuid");
             }

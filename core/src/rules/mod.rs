@@ -70,6 +70,7 @@ fn reads_raw(field: Field) -> bool {
             | Field::NoteDate
             | Field::NoteLanguage
             | Field::IndexPublished
+            | Field::SgName
     )
 }
 
@@ -127,6 +128,11 @@ struct Frame {
     typed: bool,
     /// A `sharing_group_id` that PHP's `empty()` calls non-empty was read.
     sg_id: bool,
+    /// `SharingGroup` frames: a `name` PHP's `empty()` calls non-empty was read.
+    named: bool,
+    /// Elements: a `SharingGroup` without such a name was read (`SharingGroup::captureSGNew`
+    /// creates no group without one: the element is stored at level 0).
+    sg_unnamed: bool,
 
     /// A tag (or `EventTag`/`AttributeTag` item) that says it is `local`.
     local: bool,
@@ -163,6 +169,8 @@ impl Frame {
             sg_object: false,
             dist_set: false,
             sg_id: false,
+            named: false,
+            sg_unnamed: false,
             typed: false,
             local: false,
             tax: 0,

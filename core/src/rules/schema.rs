@@ -148,6 +148,8 @@ pub(crate) enum Field {
     NoteLanguage,
     /// `published` of an `/events/index` result.
     IndexPublished,
+    /// `name` of a sharing group.
+    SgName,
     /// `relationship_type` of a tag or tag item (saved into `varchar(191)` of a
     /// `latin1` table with the element's tags, in one transaction).
     TagRelation,
@@ -433,6 +435,8 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"0" => (3, O(Kind::SharingGroup, C::SharingGroup)),
             b"SharingGroupOrg" => (1, A(Kind::SgOrg, C::UserOrg)),
             b"SharingGroupServer" => (2, A(Kind::SgServer, C::UserOrg)),
+            // `SharingGroup::captureSGNew` creates no group without a name
+            b"name" => (4, F(Field::SgName)),
             _ => return None,
         },
         (Kind::SgOrg, b"Organisation") => (0, O(Kind::Organisation, C::UserOrg)),
