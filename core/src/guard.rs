@@ -195,6 +195,17 @@ impl<'p> Guard<'p> {
         self.fed
     }
 
+    /// Whether this guard decodes its body (`Content-Encoding` other than identity): it
+    /// then holds a decoder, with a window of up to 16 MiB for brotli, until it is
+    /// dropped or reset. Callers that keep finished guards for later bodies keep only
+    /// the others.
+    pub fn decodes(&self) -> bool {
+        #[cfg(feature = "decode")]
+        return self.decoder.is_some();
+        #[cfg(not(feature = "decode"))]
+        return false;
+    }
+
     /// Whether the body passed [`Limits::max_body`]: the verdict is then
     /// `body_too_large`, and the caller may stop feeding (and keeping) bytes.
     pub fn over_body_bound(&self) -> bool {

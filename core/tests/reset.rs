@@ -116,3 +116,108 @@ fn a_reset_guard_keeps_the_new_limits_and_headers() {
     g.reset(&p, insp, &[], Limits::default());
     assert_eq!(judge(&mut g, body), Verdict::Allow);
 }
+
+/// The push from `40.0.0.1` to `instance1-comp1.com`, whose rules require taxonomies.
+fn required_push(p: &Policy) -> Inspection {
+    let req = misp_guard_core::RequestInfo {
+        src_ip: "40.0.0.1",
+        dst_host: "instance1-comp1.com",
+        ..common::PUSH
+    };
+    match p.check_request(&req, &[]) {
+        misp_guard_core::RequestVerdict::Allow(plan) => plan.request.expect("a push body"),
+        misp_guard_core::RequestVerdict::Block(b) => panic!("{b:?}"),
+    }
+}
+
+#[test]
+fn no_state_crosses_policies_taxonomies_clusters_or_shapes() {
+    // bodies cut inside elements leave frames, tag copies (required taxonomies), a
+    // cluster's type and uuid, a shape judge's state behind; the next body is judged
+    // under another inspection, or another policy (the legacy format)
+    let p = common::policy();
+    let legacy = Policy::from_json_slice(
+        &std::fs::read(common::current("").join("../legacy/config.json")).unwrap(),
+    )
+    .unwrap();
+    let push = common::push(&p);
+    let taxed = required_push(&p);
+    let clusters = Inspection { kind: BodyKind::GalaxyClusterList, ..taxed };
+    let shapes = [
+        Inspection { kind: BodyKind::UuidList, ..push },
+        Inspection { kind: BodyKind::ApiDescription, side: Side::Response, ..push },
+    ];
+    let legacy_push = Inspection { first: RuleSetId(0), ..push };
+    let bodies = fixtures();
+    let mut blocked = 0;
+    let mut compared = 0;
+    for (i, b) in bodies.iter().enumerate() {
+        for (k, (policy, insp)) in [(&p, taxed), (&p, clusters), (&p, push), (&legacy, legacy_push)]
+            .into_iter()
+            .enumerate()
+        {
+            let fresh = judge(&mut Guard::for_body(policy, insp, &[], Limits::default()), b);
+            blocked += matches!(fresh, Verdict::Block(_)) as usize;
+            let a = &bodies[(i + 3 + k) % bodies.len()];
+            for (before_policy, before) in [
+                (&p, taxed),
+                (&p, clusters),
+                (&legacy, legacy_push),
+                (&p, shapes[0]),
+                (&p, shapes[1]),
+            ] {
+                for cut in [a.len() / 3, a.len() / 2, 2 * a.len() / 3, a.len()] {
+                    let mut g = Guard::for_body(before_policy, before, &[], Limits::default());
+                    for c in a[..cut].chunks(501) {
+                        g.feed(c);
+                    }
+                    g.reset(policy, insp, &[], Limits::default());
+                    assert_eq!(judge(&mut g, b), fresh, "body {i}, case {k}, cut {cut}");
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 5000 && blocked > 100, "{compared} {blocked}");
+}
+
+#[test]
+fn a_reset_guard_says_whether_it_decodes() {
+    let p = common::policy();
+    let insp = common::push(&p);
+    let gz = [Header { name: b"Content-Encoding", value: b"gzip" }];
+    let mut g = Guard::for_body(&p, insp, &gz, Limits::default());
+    assert!(g.decodes());
+    g.reset(&p, insp, &[], Limits::default());
+    assert!(!g.decodes());
+    g.reset(&p, insp, &gz, Limits::default());
+    assert!(g.decodes());
+}
+
+#[test]
+fn tag_copies_of_a_cut_body_do_not_satisfy_the_next() {
+    // a body cut inside an attribute whose tag satisfied the required taxonomy (`tlp`
+    // for instance_1_4) leaves that element's table of tag copies filled; the next
+    // body's attribute, tagged outside the taxonomy, must still miss it
+    let p = common::policy();
+    let insp = required_push(&p);
+    let cut = br#"{"Event":{"info":"x","distribution":1,"Tag":[{"name":"tlp:green"}],"Object":[],"Attribute":[{"type":"ip-src","category":"Network activity","value":"1.1.1.1","distribution":1,"Tag":[{"name":"tlp:green"}]"#;
+    let next = br#"{"Event":{"info":"x","distribution":1,"Tag":[{"name":"tlp:green"}],"Object":[],"Attribute":[{"type":"ip-src","category":"Network activity","value":"1.1.1.1","distribution":1,"Tag":[{"name":"pap:green"}]}]}}"#;
+    let fresh = judge(&mut Guard::for_body(&p, insp, &[], Limits::default()), next);
+    assert!(matches!(fresh, Verdict::Block(_)), "{fresh:?}");
+    for len in [cut.len() - 1, cut.len()] {
+        let mut g = Guard::for_body(&p, insp, &[], Limits::default());
+        g.feed(&cut[..len]);
+        g.reset(&p, insp, &[], Limits::default());
+        assert_eq!(judge(&mut g, next), fresh, "cut at {len}");
+    }
+    // and the event's own tags
+    let cut_event = br#"{"Event":{"info":"x","distribution":1,"Tag":[{"name":"tlp:green"}]"#;
+    let next_event = br#"{"Event":{"info":"x","distribution":1,"Tag":[{"name":"pap:green"}],"Object":[],"Attribute":[]}}"#;
+    let fresh = judge(&mut Guard::for_body(&p, insp, &[], Limits::default()), next_event);
+    assert!(matches!(fresh, Verdict::Block(_)), "{fresh:?}");
+    let mut g = Guard::for_body(&p, insp, &[], Limits::default());
+    g.feed(cut_event);
+    g.reset(&p, insp, &[], Limits::default());
+    assert_eq!(judge(&mut g, next_event), fresh);
+}

@@ -226,7 +226,8 @@ fn i11_sharing_group_zero_member_is_judged() {
     assert_eq!(reason(&judge(&PUSH, body.as_bytes())), None);
     // without a name (or an empty one) a group new to the receiver is not created
     // (`SharingGroup::captureSGNew`) and the event is stored at level 0
-    for name in ["", r#","name":"""#, r#","name":"0""#, r#","name":null"#] {
+    let long_zero = format!(r#","name":0.{}"#, "0".repeat(300));
+    for name in ["", r#","name":"""#, r#","name":"0""#, r#","name":null"#, &long_zero] {
         let body = format!(
             r#"{{"Event":{{"info":"x","distribution":4,"SharingGroup":{{"uuid":"{OTHER_SG}"{name}}},"Attribute":[],"Object":[]}}}}"#
         );

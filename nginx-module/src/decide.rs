@@ -142,7 +142,9 @@ impl Spares {
 impl Drop for BodyCheck {
     fn drop(&mut self) {
         if let (Some(g), Ok(mut s)) = (self.guard.take(), self.spares.0.try_borrow_mut()) {
-            if s.len() < Spares::MAX {
+            // a decoding guard would keep its decoder's buffers (a brotli window is up to
+            // 16 MiB) until reused: freed now, as before spares
+            if s.len() < Spares::MAX && !g.decodes() {
                 s.push(g);
             }
         }

@@ -322,16 +322,21 @@ fn date_read(m: &Machine<'_>, s: Scalar<'_>) -> bool {
 }
 
 /// `YYYY-MM-DD HH:MM:SS` (or `T` between), then an optional fraction and an optional
-/// zone (`Z`, `+HH:MM`, `+HHMM`, `-…`).
+/// zone (`Z`, `+HH:MM`, `+HHMM`, `-…`), every field in its range (PHP's parser refuses
+/// a month 13 or an hour 25; a day past the month's end it rolls over, but 32 it refuses).
 fn plain_datetime(v: &[u8]) -> bool {
     let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
-    if v.len() < 19 || !digits(&v[..4]) || v[4] != b'-' || !digits(&v[5..7]) || v[7] != b'-' {
+    // a two-digit field within `lo..=hi`
+    let two = |r: &[u8], lo: u8, hi: u8| {
+        digits(r) && (lo..=hi).contains(&((r[0] - b'0') * 10 + (r[1] - b'0')))
+    };
+    if v.len() < 19 || !digits(&v[..4]) || v[4] != b'-' || !two(&v[5..7], 1, 12) || v[7] != b'-' {
         return false;
     }
-    if !digits(&v[8..10]) || !matches!(v[10], b' ' | b'T') || !digits(&v[11..13]) {
+    if !two(&v[8..10], 1, 31) || !matches!(v[10], b' ' | b'T') || !two(&v[11..13], 0, 23) {
         return false;
     }
-    if v[13] != b':' || !digits(&v[14..16]) || v[16] != b':' || !digits(&v[17..19]) {
+    if v[13] != b':' || !two(&v[14..16], 0, 59) || v[16] != b':' || !two(&v[17..19], 0, 59) {
         return false;
     }
     let mut rest = &v[19..];
@@ -345,7 +350,7 @@ fn plain_datetime(v: &[u8]) -> bool {
     match rest {
         [] | [b'Z'] => true,
         [b'+' | b'-', h1, h2, b':', m1, m2] | [b'+' | b'-', h1, h2, m1, m2] => {
-            digits(&[*h1, *h2, *m1, *m2])
+            two(&[*h1, *h2], 0, 14) && two(&[*m1, *m2], 0, 59)
         }
         _ => false,
     }
@@ -586,13 +591,12 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
         // a container was refused as a wrong type; a scalar is saved as is
         Field::TagScalar | Field::Data => {}
         Field::SgName => {
-            // PHP's `empty()`: null, false, 0, "", "0" are no name
+            // PHP's `empty()`: null, false, 0, "", "0" are no name (a number too long to
+            // keep may be a long zero: taken as none)
             let named = match s {
                 Scalar::Null | Scalar::False => false,
                 Scalar::True => true,
-                Scalar::Number(t) => {
-                    t.map_or(true, |t| t.parse::<f64>().map_or(true, |v| v != 0.0))
-                }
+                Scalar::Number(t) => t.is_some_and(|t| t.parse::<f64>().is_ok_and(|v| v != 0.0)),
                 Scalar::String => !matches!(m.cap.exact.get(), Some(b"" | b"0")),
             };
             if let Some(f) = m.frames.last_mut() {
