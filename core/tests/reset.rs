@@ -221,3 +221,24 @@ fn tag_copies_of_a_cut_body_do_not_satisfy_the_next() {
     g.reset(&p, insp, &[], Limits::default());
     assert_eq!(judge(&mut g, next_event), fresh);
 }
+
+#[test]
+fn a_cut_cluster_does_not_name_the_next_ones_tag() {
+    // MISP files a captured cluster under `misp-galaxy:TYPE="UUID"`: a cluster list cut
+    // after a cluster's `type` and `uuid` must not lend them to the next body's cluster
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(common::current("config.json")).unwrap()).unwrap();
+    let filed = r#"misp-galaxy:threat-actor="7cdff317-a673-4474-84ec-4f1754947823""#;
+    for (_, inst) in config["instances"].as_object_mut().unwrap() {
+        inst["taxonomies_rules"]["blocked_tags"].as_array_mut().unwrap().push(filed.into());
+    }
+    let p = Policy::from_json_slice(&serde_json::to_vec(&config).unwrap()).unwrap();
+    let insp = Inspection { kind: BodyKind::GalaxyClusterList, ..common::push(&p) };
+    let cut = br#"[{"GalaxyCluster":{"type":"threat-actor","uuid":"7cdff317-a673-4474-84ec-4f1754947823""#;
+    let next = br#"[{"GalaxyCluster":{"distribution":"1","value":"x","tag_name":"misp-galaxy:threat-actor=\"x\"","Galaxy":{"type":"threat-actor"}}}]"#;
+    let fresh = judge(&mut Guard::for_body(&p, insp, &[], Limits::default()), next);
+    let mut g = Guard::for_body(&p, insp, &[], Limits::default());
+    g.feed(cut);
+    g.reset(&p, insp, &[], Limits::default());
+    assert_eq!(judge(&mut g, next), fresh);
+}
