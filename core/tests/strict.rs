@@ -1001,3 +1001,34 @@ fn index_answers_list_published_events_only() {
         assert!(matches!(judge(&wrapped), Verdict::Block(_)), "{bad}");
     }
 }
+
+#[test]
+fn analyst_language_and_date_bounds() {
+    // `notes.language` is a varchar(16): 15 and 16 characters fit, 17 and 160 do not; a
+    // value past the capture buffer (1 024 bytes) is not read, so refused; dates past
+    // it likewise (where taxonomies are required, as the check applies)
+    let edit = |extra: &str| {
+        let body = format!(
+            r#"{{"Event": {{"info": "x", "distribution": "1", "Object": [], "Tag": [{{"name": "tlp:green"}}], "Attribute": [{{"type": "ip-src", "category": "Network activity", "value": "8.8.8.8", "distribution": "5", "Tag": [{{"name": "tlp:green"}}], "Note": [{{"distribution": "1", "note": "x"{extra}}}]}}]}}}}"#
+        );
+        judge_as(
+            "POST",
+            "/events/edit/385283a1-b5e0-4e10-a532-dce11c365a56/metadata:1",
+            "40.0.0.1",
+            "instance1-comp1.com",
+            body.as_bytes(),
+            &[],
+        )
+    };
+    let language = |n: usize| format!(r#", "language": "{}""#, "é".repeat(n));
+    assert_eq!(edit(&language(15)), Ok(()));
+    assert_eq!(edit(&language(16)), Ok(()));
+    for n in [17, 160, 2_000] {
+        blocked(edit(&language(n)), Reason::AmbiguousBody);
+    }
+    let date = |pad: usize| format!(r#", "created": "2024-05-01 12:00:00{}""#, "0".repeat(pad));
+    assert_eq!(edit(&date(0)), Ok(()));
+    for pad in [1, 1_024, 10_240] {
+        blocked(edit(&date(pad)), Reason::AmbiguousBody);
+    }
+}
