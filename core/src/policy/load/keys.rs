@@ -301,12 +301,8 @@ impl Walk<'_> {
                 }
                 s.ws();
             }
-            match s.peek() {
-                Some(b',') => s.i += 1,
-                _ => {
-                    s.i += 1;
-                    return;
-                }
+            if !next_member(s) {
+                return;
             }
         }
     }
@@ -356,12 +352,8 @@ impl Walk<'_> {
                 return;
             }
             s.ws();
-            match s.peek() {
-                Some(b',') => s.i += 1,
-                _ => {
-                    s.i += 1;
-                    return;
-                }
+            if !next_member(s) {
+                return;
             }
         }
     }
@@ -399,6 +391,14 @@ fn push_key(msg: &mut heapless::String<200>, key: &str) {
         }
         let _ = msg.push(c);
     }
+}
+
+/// After a value of a list or an object (white space skipped): steps over a `,` and
+/// says `true` (another item follows), or over the closing bracket and says `false`.
+fn next_member(s: &mut Scan<'_>) -> bool {
+    let more = s.peek() == Some(b',');
+    s.i += 1;
+    more
 }
 
 #[cfg(test)]
