@@ -309,15 +309,21 @@ fn truthy(m: &Machine<'_>, s: Scalar<'_>) -> bool {
 /// as MISP writes them (`2024-05-01 12:00:00`, or ISO 8601 with `T`, a fraction and a
 /// zone) are read. Anything else `new DateTime` may refuse, and is taken as refused.
 fn date_read(m: &Machine<'_>, s: Scalar<'_>) -> bool {
+    match php_empty(m, s) {
+        Some(true) => true,
+        _ => s == Scalar::String && m.cap.exact.get().is_some_and(plain_datetime),
+    }
+}
+
+/// PHP's `empty()` of a scalar value: `null`, `false`, `0`, `0.0`, `""`, `"0"`. `None`
+/// for a number too long to keep (it may be a long zero): each caller takes it the way
+/// that fails closed.
+fn php_empty(m: &Machine<'_>, s: Scalar<'_>) -> Option<bool> {
     match s {
-        Scalar::Null | Scalar::False => true,
-        Scalar::True => false,
-        Scalar::Number(t) => t.is_some_and(|t| t.parse::<f64>().is_ok_and(|v| v == 0.0)),
-        Scalar::String => match m.cap.exact.get() {
-            Some(b"" | b"0") => true,
-            Some(v) => plain_datetime(v),
-            None => false,
-        },
+        Scalar::Null | Scalar::False => Some(true),
+        Scalar::True => Some(false),
+        Scalar::Number(t) => t?.parse::<f64>().ok().map(|v| v == 0.0),
+        Scalar::String => Some(matches!(m.cap.exact.get(), Some(b"" | b"0"))),
     }
 }
 
@@ -577,28 +583,15 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             }
         }
         Field::SgId => {
-            // PHP's `empty()`: null, false, 0, "", "0" are empty
-            let set = match s {
-                Scalar::Null | Scalar::False => false,
-                Scalar::True => true,
-                Scalar::Number(t) => {
-                    t.map_or(true, |t| t.parse::<f64>().map_or(true, |v| v != 0.0))
-                }
-                Scalar::String => !matches!(m.cap.exact.get(), Some(b"" | b"0")),
-            };
-            m.frames[el].sg_id |= set;
+            // PHP's `empty()` (a number too long to keep: set)
+            m.frames[el].sg_id |= php_empty(m, s) != Some(true);
         }
         // a container was refused as a wrong type; a scalar is saved as is
         Field::TagScalar | Field::Data => {}
         Field::SgName => {
-            // PHP's `empty()`: null, false, 0, "", "0" are no name (a number too long to
-            // keep may be a long zero: taken as none)
-            let named = match s {
-                Scalar::Null | Scalar::False => false,
-                Scalar::True => true,
-                Scalar::Number(t) => t.is_some_and(|t| t.parse::<f64>().is_ok_and(|v| v != 0.0)),
-                Scalar::String => !matches!(m.cap.exact.get(), Some(b"" | b"0")),
-            };
+            // PHP's `empty()` is no name (a number too long to keep may be a long zero:
+            // taken as none)
+            let named = php_empty(m, s) == Some(false);
             if let Some(f) = m.frames.last_mut() {
                 f.named |= named;
             }
@@ -644,15 +637,8 @@ pub(super) fn field(m: &mut Machine<'_>, field: Field, s: Scalar<'_>) {
             m.frames[el].typed |= typed;
         }
         Field::TagDeleted => {
-            // PHP's `empty()`: null, false, 0, 0.0, "" and "0" are not deleted
-            let deleted = match s {
-                Scalar::Null | Scalar::False => false,
-                Scalar::True => true,
-                Scalar::Number(t) => {
-                    t.map_or(true, |t| t.parse::<f64>().map_or(true, |v| v != 0.0))
-                }
-                Scalar::String => !matches!(m.cap.exact.get(), Some(b"" | b"0")),
-            };
+            // PHP's `empty()` is not deleted (a number too long to keep: deleted)
+            let deleted = php_empty(m, s) != Some(true);
             // a detached copy voids the tag, as a local one does
             if let Some(tag) = m.frames.last_mut() {
                 tag.local |= deleted;
