@@ -790,6 +790,20 @@ impl Tokenizer {
                                     i += end + 2;
                                     continue;
                                 }
+                            } else if self.state == State::Str {
+                                // a wanted string of plain characters wholly in this
+                                // chunk: delivered as one piece, as `string_run` would
+                                let rest = &data[i + 1..];
+                                let len = simd::plain_len(rest);
+                                if len < rest.len() && rest[len] == b'"' {
+                                    if len > 0 {
+                                        sink.str_part(&rest[..len]);
+                                    }
+                                    sink.scalar_end(Scalar::String);
+                                    self.value_done();
+                                    i += len + 2;
+                                    continue;
+                                }
                             }
                             // the whole string in one scan when it ends in this chunk
                             i = self.string_run(data, i + 1, sink);

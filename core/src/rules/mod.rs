@@ -933,6 +933,19 @@ impl Sink for Machine<'_> {
         if self.unread_member() {
             return false;
         }
+        // a scalar of a read field of an element: what `value_start_slow` does for it
+        if let Some((_, Act::Field(field))) = self.pending {
+            if field != Field::Info
+                && !matches!(t, ValueType::Object | ValueType::Array)
+                && self.fatal.is_none()
+                && self.rooted
+                && self.frames.last().is_some_and(|f| !f.array && !f.empty_only)
+            {
+                self.pending = None;
+                self.start_capture(field);
+                return true;
+            }
+        }
         self.value_start_slow(t)
     }
 
