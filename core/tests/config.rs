@@ -677,7 +677,11 @@ fn fixed_destinations_are_checked_against_the_rules() {
     assert_eq!(p.destination_reachable("b.example", Some(8443)), Ok(()));
     assert_eq!(p.destination_reachable("feed.example", Some(1)), Ok(()));
     assert_eq!(p.destination_reachable("c.example", None), Err(D::UnknownHost));
-    assert_eq!(p.destination_reachable("A.EXAMPLE", None), Err(D::UnknownHost));
+    // host names compare as DNS names do: any case, `host.` is `host`
+    assert_eq!(p.destination_reachable("A.EXAMPLE", None), Ok(()));
+    assert_eq!(p.destination_reachable("a.example.", Some(443)), Ok(()));
+    assert_eq!(p.destination_reachable("FEED.example.", Some(1)), Ok(()));
+    assert_eq!(p.destination_reachable("a.example..", None), Err(D::UnknownHost));
 }
 
 /// `endpoints` (optional, top level, current format): read as serde_json reads it,

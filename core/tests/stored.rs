@@ -722,3 +722,184 @@ fn copies_bounds_fail_closed() {
         assert_eq!(reason(&judge(&PUSH_1_4, body.as_bytes())), want, "depth {depth}");
     }
 }
+
+/// The pull of instance_1_1's rules (`10.0.0.2` → `instance1-comp1.com:443`): the answer
+/// to `GET path`, judged whole, at every split point, one byte at a time and gzip-encoded.
+fn judge_pull(path: &str, body: &[u8]) -> Verdict {
+    let p = policy();
+    let req = RequestInfo {
+        method: "GET",
+        path,
+        scheme: "https",
+        src_ip: "10.0.0.2",
+        dst_host: "instance1-comp1.com",
+        dst_port: 443,
+    };
+    let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("refused") };
+    let insp = plan.response.expect("judged");
+    let run = |chunks: &[&[u8]], hdrs: &[Header]| {
+        let mut g = Guard::for_body(&p, insp, hdrs, Default::default());
+        for c in chunks {
+            g.feed(c);
+        }
+        g.finish()
+    };
+    let whole = run(&[body], &[]);
+    for i in 0..=body.len() {
+        assert_eq!(run(&[&body[..i], &body[i..]], &[]), whole, "split at {i}");
+    }
+    let bytes: Vec<&[u8]> = body.chunks(1).collect();
+    assert_eq!(run(&bytes, &[]), whole, "one byte at a time");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(body).unwrap();
+    let hdrs = [Header { name: b"Content-Encoding", value: b"gzip" }];
+    assert_eq!(run(&[&e.finish().unwrap()], &hdrs), whole, "gzip");
+    whole
+}
+
+/// Red-team round 4 — `/events/view/UUID/extended:1` (`EventsController::view` takes the
+/// named parameter from any user): `Event::__mergeExtensions` moves the attributes,
+/// objects, reports and proposals of every event extending this one into it and keeps
+/// only those events' ids, names and creators under `extensionEvents`; the levels and
+/// sharing groups they had are gone, so what they carry cannot be judged: refused.
+#[test]
+fn r4_an_event_merged_with_its_extensions_is_refused() {
+    let path = "/events/view/385283a1-b5e0-4e10-a532-dce11c365a56/extended:1";
+    let body = |extra: &str| {
+        format!(
+            r#"{{"Event":{{"info":"x","distribution":"2","Attribute":[],"Object":[]{extra}}}}}"#
+        )
+    };
+    assert_eq!(reason(&judge_pull(path, body("").as_bytes())), None);
+    for extra in [
+        r#","extensionEvents":{"7":{"id":"7","info":"extends it","Orgc":{"name":"o"}}}"#,
+        r#","extensionEvents":[{"id":"7"}]"#,
+    ] {
+        let v = judge_pull(path, body(extra).as_bytes());
+        assert_eq!(reason(&v), Some(Reason::AmbiguousBody), "{extra}: {v:?}");
+    }
+}
+
+/// Red-team round 4 — a full galaxy cluster (`GalaxyCluster::fetchGalaxyClusters` with
+/// `full`, `arrangeData`; `/galaxy_clusters/view` and clusters inside pulled events)
+/// carries the relations of other clusters to it (`TargetingClusterRelation`, with their
+/// tags and sharing groups) and the analyst data attached to it (`Note`, `Opinion`,
+/// `Relationship`, `RelationshipInbound`, `AnalystDataParentBehavior::attachAnalystData`):
+/// each is judged as the same element elsewhere.
+#[test]
+fn r4_full_clusters_judge_targeting_relations_and_analyst_data() {
+    let uuid = "8faab056-4212-4e80-8b54-b7eadec6b739";
+    let path = format!("/galaxy_clusters/view/{uuid}");
+    let sg = format!(r#""distribution":"4","SharingGroup":{{"uuid":"{BLOCKED_SG}","name":"b"}}"#);
+    let cluster = |extra: &str| {
+        format!(
+            r#"{{"GalaxyCluster":{{"distribution":"3","uuid":"{uuid}","type":"t","tag_name":"","GalaxyClusterRelation":[]{extra}}}}}"#
+        )
+    };
+    let red = r#""distribution":"1","Tag":[{"name":"tlp:red"}]"#;
+    for (extra, want) in [
+        (String::new(), None),
+        (r#","TargetingClusterRelation":[{"distribution":"1"}],"Note":[{"distribution":"1"}],"RelationshipInbound":[]"#.into(), None),
+        (format!(r#","TargetingClusterRelation":[{{{sg}}}]"#), Some(Reason::GalaxyClusterBlockedSharingGroup)),
+        (format!(r#","TargetingClusterRelation":[{{{red}}}]"#), Some(Reason::GalaxyClusterBlockedTag)),
+        (format!(r#","Note":[{{"note_type_name":"Note",{sg}}}]"#), Some(Reason::AnalystDataBlockedSharingGroup)),
+        (r#","Opinion":[{"distribution":"0"}]"#.into(), Some(Reason::AnalystDataBlockedDistribution)),
+        (format!(r#","RelationshipInbound":[{{{sg}}}]"#), Some(Reason::AnalystDataBlockedSharingGroup)),
+    ] {
+        let v = judge_pull(&path, cluster(&extra).as_bytes());
+        assert_eq!(reason(&v), want, "{extra}: {v:?}");
+    }
+    // the same relation of a cluster inside a pulled event
+    let event = format!(
+        r#"{{"Event":{{"info":"x","distribution":"2","Attribute":[],"Object":[],"Galaxy":[{{"GalaxyCluster":[{{"distribution":"3","uuid":"{uuid}","type":"t","tag_name":"","TargetingClusterRelation":[{{{sg}}}]}}]}}]}}}}"#
+    );
+    let v = judge_pull("/events/view/385283a1-b5e0-4e10-a532-dce11c365a56", event.as_bytes());
+    assert_eq!(reason(&v), Some(Reason::GalaxyClusterBlockedSharingGroup), "{v:?}");
+}
+
+/// instance_1_4's edit of an event instance_1_1 has (required taxonomy `tlp`).
+const EDIT_1_4: RequestInfo<'static> = RequestInfo {
+    method: "POST",
+    path: "/events/edit/385283a1-b5e0-4e10-a532-dce11c365a56/metadata:1",
+    scheme: "https",
+    src_ip: "40.0.0.1",
+    dst_host: "instance1-comp1.com",
+    dst_port: 443,
+};
+
+/// Red-team round 4 — analyst data on analyst data without a level (`distribution`
+/// absent or `null`): `AnalystData::beforeSave` stores it at the receiver's
+/// `MISP.default_event_distribution` (`!isset`), which may be a level the rules block.
+/// Refused wherever a level is blocked (instance_2_2 blocks level 0), as where
+/// taxonomies are required; judged on what is there where neither is the case.
+#[test]
+fn r4_nested_analyst_data_without_a_level_is_refused_where_levels_are_blocked() {
+    let body = |child: &str| {
+        event(&format!(
+            r#""Note":[{{"note_type_name":"Note","distribution":"1","note":"n","Opinion":[{{"note_type_name":"Opinion","opinion":"10"{child}}}]}}]"#
+        ))
+    };
+    assert_eq!(reason(&judge(&PUSH, &body(r#","distribution":"1""#))), None);
+    for child in ["", r#","distribution":null"#] {
+        let v = judge(&PUSH, &body(child));
+        assert_eq!(reason(&v), Some(Reason::MissingField), "{child}: {v:?}");
+    }
+    // a pushAnalystData body: the same child
+    let note =
+        br#"{"Note":{"note_type_name":"Note","distribution":"1","Opinion":[{"opinion":"10"}]}}"#;
+    let req = RequestInfo { path: "/analyst_data/pushAnalystData", ..PUSH };
+    assert_eq!(reason(&judge(&req, note)), Some(Reason::MissingField));
+    // no level blocked, no taxonomy required: judged on what is there (misp-guard)
+    let mut c: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(common::current("config.json")).unwrap()).unwrap();
+    c["instances"]["instance_2_2"]["blocked_distribution_levels"] = serde_json::json!([]);
+    let open = Policy::from_json_slice(&serde_json::to_vec(&c).unwrap()).unwrap();
+    assert_eq!(reason(&judge_with(&open, &PUSH, &body(""))), None);
+}
+
+/// Red-team round 4 — where taxonomies are required, a list or an object in a member
+/// MISP saves as a column of analyst data or of a sighting (`note: [1]`, a sighting's
+/// `uuid: [1]`) makes `AnalystData::captureAnalystData` (`save`) or
+/// `Sighting::captureSightings` (`existing`) throw inside
+/// `MispAttribute::editAttributePostProcessing`: after the attributes are stored,
+/// before their tags, so the required `tlp` tag is not attached. Such members must be
+/// scalars; the structures MISP reads (`Orgc`, `SharingGroup`, `Tag`, nested analyst
+/// data) stay as they are, and without required taxonomies nothing changes.
+#[test]
+fn r4_containers_in_saved_columns_are_refused_where_taxonomies_are_required() {
+    let body = |extra: &str| {
+        format!(
+            r#"{{"Event":{{"info":"x","distribution":"1","Object":[],"Tag":[{{"name":"tlp:green"}}],"Attribute":[{{"category":"Other","type":"text","distribution":"1","value":"v","Tag":[{{"name":"tlp:green"}}]{extra}}}]}}}}"#
+        )
+        .into_bytes()
+    };
+    let ok = [
+        "",
+        r#","Sighting":[{"uuid":"5f0f2d3a-0000-4000-8000-0000000000aa","date_sighting":"1","type":"0","Organisation":{"uuid":"x","name":"o"}}]"#,
+        r#","Note":[{"note_type_name":"Note","distribution":"1","note":"n","Orgc":{"uuid":"x","name":"o"},"Org":{"name":"o"},"Opinion":[{"note_type_name":"Opinion","distribution":"1","opinion":"10"}]}]"#,
+        r#","Relationship":[{"distribution":"1","relationship_type":"r","related_object_type":"Event","related_object":{"Event":{"info":"x","distribution":"1","Tag":[{"name":"tlp:green"}]}}}]"#,
+    ];
+    for extra in ok {
+        for req in [&PUSH_1_4, &EDIT_1_4] {
+            let v = judge(req, &body(extra));
+            assert_eq!(reason(&v), None, "{extra}: {v:?}");
+        }
+    }
+    let refused = [
+        r#","Sighting":[{"uuid":[1],"date_sighting":"1"}]"#,
+        r#","Sighting":[{"uuid":"u","source":{"a":1}}]"#,
+        r#","Note":[{"note_type_name":"Note","distribution":"1","note":[1]}]"#,
+        r#","Note":[{"note_type_name":"Note","distribution":"1","uuid":{"x":1}}]"#,
+        r#","Opinion":[{"note_type_name":"Opinion","distribution":"1","comment":[]}]"#,
+        r#","Note":[{"note_type_name":"Note","distribution":"1","Opinion":[{"note_type_name":"Opinion","distribution":"1","opinion":[10]}]}]"#,
+    ];
+    for extra in refused {
+        for req in [&PUSH_1_4, &EDIT_1_4] {
+            let v = judge(req, &body(extra));
+            assert_eq!(reason(&v), Some(Reason::WrongType), "{extra}: {v:?}");
+        }
+        // instance_2_2 requires no taxonomy: misp-guard's reading
+        let v = judge(&PUSH, &body(extra));
+        assert_ne!(reason(&v), Some(Reason::WrongType), "{extra}: {v:?}");
+    }
+}

@@ -955,10 +955,12 @@ fn analyst_data_that_would_throw_before_the_tags_is_refused_where_taxonomies_are
         blocked(required(&note(bad)), Reason::AmbiguousBody);
         assert_eq!(not_required(&note(bad)), Ok(()), "{bad}");
     }
-    // a child without a level gets the receiver's default, or throws when it has none
+    // a child without a level gets the receiver's default, or throws when it has none;
+    // refused also where no taxonomy is required but a level is blocked (instance_2_2
+    // blocks level 0, which the default may be: red-team round 4)
     let child = note(r#", "Opinion": [{"opinion": 50, "note_type_name": "Opinion"}]"#);
     blocked(required(&child), Reason::MissingField);
-    assert_eq!(not_required(&child), Ok(()));
+    blocked(not_required(&child), Reason::MissingField);
     blocked(required(&note(r#", "created": {}"#)), Reason::WrongType);
 }
 
@@ -1030,5 +1032,96 @@ fn analyst_language_and_date_bounds() {
     assert_eq!(edit(&date(0)), Ok(()));
     for pad in [1, 1_024, 10_240] {
         blocked(edit(&date(pad)), Reason::AmbiguousBody);
+    }
+}
+
+/// Red-team round 4 — host names compare as DNS names do (RFC 4343: without regard to
+/// ASCII case; RFC 1034: `host.` is `host`). A legacy-format index search sent to
+/// `MISP-GUARD.com` is inbound like one sent to `misp-guard.com` (before, it was taken
+/// for outbound and its `minimal`/`published` went unchecked); a current-format request
+/// to `INSTANCE1-COMP1.COM.` gets instance_1_1's rules, and allowlisted domains match in
+/// any case.
+#[test]
+fn r4_host_names_compare_without_case_or_final_dot() {
+    let legacy = Policy::from_json_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shared/conformance/legacy/config.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let json = [Header { name: b"Content-Type", value: b"application/json" }];
+    for host in ["misp-guard.com", "MISP-GUARD.com", "Misp-Guard.Com.", "misp-guard.com."] {
+        let req = RequestInfo {
+            method: "POST",
+            path: "/events/index",
+            scheme: "https",
+            src_ip: "1.2.3.4",
+            dst_host: host,
+            dst_port: 8888,
+        };
+        let RequestVerdict::Allow(plan) = legacy.check_request(&req, &json) else {
+            panic!("{host}: refused")
+        };
+        let insp = plan.request.unwrap_or_else(|| panic!("{host}: search not inspected"));
+        let mut g = Guard::for_body(&legacy, insp, &json, Default::default());
+        g.feed(b"{}");
+        match g.finish() {
+            Verdict::Block(b) => assert_eq!(b.reason, Reason::MinimalPublishedRequired, "{host}"),
+            v => panic!("{host}: {v:?}"),
+        }
+    }
+    // not the proxy: outbound, the search is not inspected (misp-guard's first release)
+    for host in ["misp-guard.co", "misp-guard.com..", "xmisp-guard.com"] {
+        let req = RequestInfo {
+            method: "POST",
+            path: "/events/index",
+            scheme: "https",
+            src_ip: "1.2.3.4",
+            dst_host: host,
+            dst_port: 8888,
+        };
+        let RequestVerdict::Allow(plan) = legacy.check_request(&req, &json) else {
+            panic!("{host}: refused")
+        };
+        assert!(plan.request.is_none(), "{host}");
+    }
+    // current format: the destination is found in any case, the domain allowlist too
+    let p = policy();
+    for (dst, found) in [
+        ("instance1-comp1.com", true),
+        ("INSTANCE1-COMP1.COM.", true),
+        ("Instance1-Comp1.com", true),
+        ("instance1-comp1.com..", false),
+        ("instance1-comp1.co", false),
+    ] {
+        let req = RequestInfo {
+            method: "GET",
+            path: "/servers/getVersion",
+            scheme: "https",
+            src_ip: "10.0.0.2",
+            dst_host: dst,
+            dst_port: 443,
+        };
+        match p.check_request(&req, &[]) {
+            RequestVerdict::Allow(plan) => assert!(found && plan.allowlisted.is_none(), "{dst}"),
+            RequestVerdict::Block(b) => {
+                assert!(!found, "{dst}: {b:?}");
+                assert_eq!(b.reason, Reason::DestinationUnknown, "{dst}");
+            }
+        }
+    }
+    for dst in ["snort-org-site.s3.amazonaws.com", "SNORT-ORG-SITE.S3.amazonaws.com."] {
+        let req = RequestInfo {
+            method: "GET",
+            path: "/snort/rules.tar.gz",
+            scheme: "https",
+            src_ip: "10.0.0.2",
+            dst_host: dst,
+            dst_port: 443,
+        };
+        let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("{dst}") };
+        assert!(plan.allowlisted.is_some(), "{dst}");
     }
 }

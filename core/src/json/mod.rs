@@ -116,7 +116,7 @@ fn filter_has(f: [u64; 2], slot: u32) -> bool {
 #[inline]
 pub const fn key_hash(k: &[u8]) -> u32 {
     let x = (k[0] as u32) << 16 | (k[k.len() - 1] as u32) << 8 | (k.len() as u32 & 0xff);
-    x.wrapping_mul(0x80bf_8323) >> 25
+    x.wrapping_mul(0x36ee_f59b) >> 25
 }
 
 /// A tokenizer error: the reason, what was wrong, and the byte offset.

@@ -293,7 +293,9 @@ impl Policy {
     /// Instance index by address: its `ip` or its `host` (misp-guard's
     /// `instances_host_mapping`).
     pub(crate) fn instance_by_addr(&self, addr: &str) -> Option<usize> {
-        self.instances.iter().position(|i| self.s(i.ip) == addr || self.s(i.host) == addr)
+        self.instances
+            .iter()
+            .position(|i| same_host(self.s(i.ip), addr) || same_host(self.s(i.host), addr))
     }
 
     /// Legacy `proxy` (host, port).
@@ -305,6 +307,17 @@ impl Policy {
     pub fn misp(&self) -> Option<(&str, u16)> {
         self.misp.map(|(h, p)| (self.s(h), p))
     }
+}
+
+/// Whether two host names (or addresses) name the same host: DNS names are compared
+/// without regard to ASCII case, and the absolute form `host.` is the host (RFC 4343,
+/// RFC 1034 §3.1), so `MISP.example.` reaches the instance configured as `misp.example`
+/// and gets its rules.
+pub(crate) fn same_host(a: &str, b: &str) -> bool {
+    fn bare(h: &str) -> &str {
+        h.strip_suffix('.').unwrap_or(h)
+    }
+    bare(a).eq_ignore_ascii_case(bare(b))
 }
 
 impl RuleSet {

@@ -13,7 +13,7 @@ mod endpoint;
 pub use endpoint::{Endpoint, ENDPOINTS};
 
 use crate::policy::{
-    BodyKind, EndpointList, Format, Inspection, MinimalSearch, Policy, RuleSetId, Side,
+    same_host, BodyKind, EndpointList, Format, Inspection, MinimalSearch, Policy, RuleSetId, Side,
 };
 use crate::verdict::{Block, Reason};
 use endpoint::{is_canonical, Traffic};
@@ -193,7 +193,7 @@ impl Policy {
             };
             h.trim_start_matches('[').trim_end_matches(']') == host
         };
-        if self.list(self.allow_domains).any(|d| d == host)
+        if self.list(self.allow_domains).any(|d| same_host(d, host))
             || self.list(self.allow_urls).any(url_host)
         {
             return Ok(());
@@ -224,7 +224,8 @@ impl Policy {
     fn check_current(&self, req: &RequestInfo<'_>, headers: &[Header<'_>]) -> RequestVerdict {
         let block = |r: Reason| Block::new(r, Side::Request);
         let allow_url = self.list(self.allow_urls).any(|u| display_eq(&Url(req), u));
-        let allow_domain = !allow_url && self.list(self.allow_domains).any(|d| d == req.dst_host);
+        let allow_domain =
+            !allow_url && self.list(self.allow_domains).any(|d| same_host(d, req.dst_host));
         if allow_url || allow_domain {
             if self.instance_by_addr(req.src_ip).is_none() {
                 return RequestVerdict::Block(block(Reason::SourceUnknown).with_detail(req.src_ip));
@@ -277,7 +278,8 @@ impl Policy {
             Ok(ep) => ep,
             Err(b) => return RequestVerdict::Block(b),
         };
-        let inbound = self.proxy().is_some_and(|(h, p)| h == req.dst_host && p == req.dst_port);
+        let inbound =
+            self.proxy().is_some_and(|(h, p)| same_host(h, req.dst_host) && p == req.dst_port);
         let n = self.rulesets.len() as u16;
         let all = |kind, side, user_org_check| Inspection {
             kind,

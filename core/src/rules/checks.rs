@@ -48,7 +48,7 @@ fn requires_allowed_tags(m: &Machine<'_>) -> bool {
 }
 
 /// Whether the first rule set requires taxonomies (current format).
-fn requires_any_taxonomy(m: &Machine<'_>) -> bool {
+pub(super) fn requires_any_taxonomy(m: &Machine<'_>) -> bool {
     m.policy.format() == Format::Current && m.policy.ruleset(m.inspection.first).required.len > 0
 }
 
@@ -1206,13 +1206,18 @@ fn untyped_analyst_data(m: &mut Machine<'_>, i: usize, f: super::Frame) {
     m.violate(i, Check::Content, 0, 0, b);
 }
 
-/// Analyst data on analyst data without a `distribution`: `AnalystData::beforeSave`
-/// gives it the receiver's `MISP.default_event_distribution`, and when that is unset
-/// the row (`distribution` is `NOT NULL`) throws after the attributes are stored and
-/// before their tags. Refused where taxonomies are required (elsewhere the child is
-/// judged on what is there, as misp-guard does).
+/// Analyst data on analyst data without a `distribution` (absent or `null`):
+/// `AnalystData::beforeSave` gives it the receiver's `MISP.default_event_distribution`
+/// (`!isset`), a level the guard cannot know, and when that setting is unset the row
+/// (`distribution` is `NOT NULL`) throws after the attributes are stored and before
+/// their tags. Refused where a level is blocked or taxonomies are required (elsewhere
+/// the child is judged on what is there, as misp-guard does). MISP's own export always
+/// writes the level.
 fn child_without_level(m: &mut Machine<'_>, i: usize, f: super::Frame) {
-    if f.kind.strict() || f.dist_set || !requires_any_taxonomy(m) {
+    if f.kind.strict() || f.dist_set {
+        return;
+    }
+    if !requires_any_taxonomy(m) && !rulesets(m).any(|(_, r)| r.blocked_levels != 0) {
         return;
     }
     let parent = if i > 0 { m.element_at(i - 1) } else { None };

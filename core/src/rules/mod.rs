@@ -133,6 +133,9 @@ struct Frame {
     /// Elements: a `SharingGroup` without such a name was read (`SharingGroup::captureSGNew`
     /// creates no group without one: the element is stored at level 0).
     sg_unnamed: bool,
+    /// Analyst data and sightings where taxonomies are required: every member MISP may
+    /// save as a column must be a scalar (see [`Machine::column_key`]).
+    columns: bool,
 
     /// A tag (or `EventTag`/`AttributeTag` item) that says it is `local`.
     local: bool,
@@ -171,6 +174,7 @@ impl Frame {
             sg_id: false,
             named: false,
             sg_unnamed: false,
+            columns: false,
             typed: false,
             local: false,
             tax: 0,
@@ -807,6 +811,10 @@ impl Machine<'_> {
                 }
                 let mut frame = Frame::new(kind, empty_only, check, ord, 0);
                 frame.empty_only = empty_only;
+                frame.columns = matches!(
+                    kind,
+                    Kind::Analyst { .. } | Kind::Relationship { .. } | Kind::Sighting
+                ) && checks::requires_any_taxonomy(self);
                 if self.frames.is_empty() {
                     self.frames.push(frame).is_ok()
                 } else {
@@ -904,6 +912,26 @@ impl Machine<'_> {
         self.pending = Some((bit, act));
     }
 
+    /// A key no rule reads, of analyst data or a sighting where taxonomies are required
+    /// ([`Frame::columns`]): MISP saves the element's members as columns
+    /// (`AnalystData::captureAnalystData` → `save`, `Sighting::captureSightings` →
+    /// `existing`, `saveMany`), and a list or an object in one makes the query throw —
+    /// on `/events/edit` inside `MispAttribute::editAttributePostProcessing`, after the
+    /// attributes are stored and before their tags. Its value must be a scalar (as a
+    /// tag's `colour`); the organisation objects MISP reads apart (`Org`, `Orgc`,
+    /// `Organisation`) are left as they are.
+    #[cold]
+    #[inline(never)]
+    fn column_key(&mut self, k: &[u8]) {
+        if matches!(k, b"Org" | b"Orgc" | b"Organisation") {
+            return;
+        }
+        self.key_name = None;
+        self.key.clear();
+        let _ = self.key.extend_from_slice(k);
+        self.pending = Some((0, Act::Field(Field::TagScalar)));
+    }
+
     /// A key the rules read, seen twice in one object: refused.
     #[cold]
     #[inline(never)]
@@ -960,7 +988,7 @@ impl Sink for Machine<'_> {
     /// meets the `value_start` fast path.
     fn key_filter(&self) -> u128 {
         match self.frames.last() {
-            Some(f) if self.rooted && !f.array => schema::read_slots_at(f.ki),
+            Some(f) if self.rooted && !f.array && !f.columns => schema::read_slots_at(f.ki),
             _ => u128::MAX,
         }
     }
@@ -971,7 +999,12 @@ impl Sink for Machine<'_> {
         let Some(k) = key else { return };
         let Some(top) = self.frames.last() else { return };
         // most keys are not read: they end here, inlined in the tokenizer
-        let Some((bit, act, name)) = lookup_at(top.ki, top.kind, k) else { return };
+        let Some((bit, act, name)) = lookup_at(top.ki, top.kind, k) else {
+            if top.columns {
+                self.column_key(k);
+            }
+            return;
+        };
         self.read_key(k, bit, act, name);
     }
 

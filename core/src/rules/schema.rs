@@ -243,6 +243,11 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
                     (13, O(Kind::IndexEvent, C::Content))
                 }
                 b"sharing_group_id" => (14, F(Field::SgId)),
+                // `/events/view/…/extended:1`: `Event::__mergeExtensions` moves the
+                // attributes, objects, reports and proposals of every event extending this
+                // one into it and keeps only their events' ids, names and creators here;
+                // the levels and sharing groups those events gave them are gone
+                b"extensionEvents" => (16, Act::Refuse(MERGES_EXTENSIONS)),
                 // an index search the guard let through asked for `published: 1`
                 b"published" if matches!(kind, Kind::IndexEvent) => (15, F(Field::IndexPublished)),
                 _ => return None,
@@ -370,6 +375,16 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"type" => (5, F(Field::ClusterType)),
             b"uuid" => (6, F(Field::ClusterUuid)),
             b"sharing_group_id" => (7, F(Field::SgId)),
+            // a full cluster (`fetchGalaxyClusters` with `full`, `GalaxyCluster::arrangeData`)
+            // also carries the relations of other clusters to this one, with their tags
+            // and groups, and (`/galaxy_clusters/view`) the analyst data attached to it
+            b"TargetingClusterRelation" => (8, A(Kind::ClusterRelation, C::ClusterRelations)),
+            b"Note" => (9, A(Kind::Analyst { strict: false }, C::Notes)),
+            b"Opinion" => (10, A(Kind::Analyst { strict: false }, C::Opinions)),
+            b"Relationship" => (11, A(Kind::Relationship { strict: false }, C::Relationships)),
+            b"RelationshipInbound" => {
+                (12, A(Kind::Relationship { strict: false }, C::Relationships))
+            }
             _ => return None,
         },
 
@@ -494,7 +509,7 @@ const fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
 
 /// Every key [`key_action`] reads literally (every kind but [`Kind::Search`], which
 /// reads spellings of its keys); an unread key of any other kind is not here.
-const NAMES: [&str; 52] = [
+const NAMES: [&str; 55] = [
     "0",
     "Attribute",
     "AttributeTag",
@@ -510,12 +525,14 @@ const NAMES: [&str; 52] = [
     "Opinion",
     "Organisation",
     "Relationship",
+    "RelationshipInbound",
     "ShadowAttribute",
     "SharingGroup",
     "SharingGroupOrg",
     "SharingGroupServer",
     "Sighting",
     "Tag",
+    "TargetingClusterRelation",
     "all_orgs",
     "base64",
     "category",
@@ -526,6 +543,7 @@ const NAMES: [&str; 52] = [
     "deleted",
     "distribution",
     "exportable",
+    "extensionEvents",
     "info",
     "language",
     "local",
@@ -794,6 +812,7 @@ const REPLACES_BODY: &str = "in place of the body";
 const REPLACES_ELEMENT: &str = "in place of the element that carries it";
 const NAMES_ANALYST_TYPE: &str = "to pick the analyst data type and the element";
 const ATTACHES_BY_ID: &str = "to attach a tag by its local id";
+const MERGES_EXTENSIONS: &str = "merges extending events' elements without their levels and groups";
 
 /// The root of a body: an object of this kind, or an array of them.
 pub(crate) fn root(body: BodyKind) -> (Kind, bool) {
