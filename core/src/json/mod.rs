@@ -251,6 +251,19 @@ fn skip_ws(data: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The literal `true`, `false` or `null` wholly at the start of `s`: its index in
+/// [`LITERALS`] and length. Four-byte compares, not a `memcmp` call: MISP bodies hold
+/// tens of thousands of them.
+#[inline(always)]
+fn whole_literal(s: &[u8]) -> Option<(usize, usize)> {
+    match s.first_chunk::<4>()? {
+        b"true" => Some((0, 4)),
+        b"null" => Some((2, 4)),
+        b"fals" if s.get(4) == Some(&b'e') => Some((1, 5)),
+        _ => None,
+    }
+}
+
 /// A valid escape wholly at the start of `s` (`s[0]` is the backslash): the
 /// character and the escape's length; a `\\u` high surrogate only with its low one
 /// right after. `None` for anything else (an escape cut by the chunk's end, a bad
@@ -680,16 +693,11 @@ impl Tokenizer {
                     return j + 1 + end + 1;
                 }
             }
-            Some(&b @ (b't' | b'f' | b'n')) => {
-                let lit = LITERALS[match b {
-                    b't' => 0,
-                    b'f' => 1,
-                    _ => 2,
-                }];
-                if data[j..].starts_with(lit) {
+            Some(b't' | b'f' | b'n') => {
+                if let Some((_, len)) = whole_literal(&data[j..]) {
                     self.skip_member = false;
                     self.value_done();
-                    return j + lit.len();
+                    return j + len;
                 }
             }
             _ => {}
@@ -824,13 +832,11 @@ impl Tokenizer {
                                 b'f' => 1,
                                 _ => 2,
                             };
-                            let lit = LITERALS[which];
-                            if !data[i..].starts_with(lit) {
-                                return i;
-                            }
+                            let Some((w, len)) = whole_literal(&data[i..]) else { return i };
+                            debug_assert_eq!(w, which);
                             self.begin_value(b, sink, i);
                             self.literal_done(which, sink);
-                            i += lit.len();
+                            i += len;
                         }
                         b'-' | b'0'..=b'9' => {
                             self.begin_value(b, sink, i);
