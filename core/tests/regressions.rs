@@ -22,44 +22,14 @@
 
 mod common;
 
-use common::{policy, push};
 use misp_guard_core::ConfigErrorKind;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use misp_guard_core::Header;
-use misp_guard_core::{Guard, Policy, Reason, Verdict};
+use misp_guard_core::{Policy, Reason};
 
 fn fixture(name: &str) -> Vec<u8> {
     let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// Judges an event push (instance_2_2's rules) whole, at every split point, one byte at
-/// a time and gzip-encoded; all must agree. Returns the verdict.
-#[allow(dead_code)]
-fn judge_push(body: &[u8]) -> Verdict {
-    let p = policy();
-    let insp = push(&p);
-    let run = |chunks: &[&[u8]], hdrs: &[Header]| {
-        let mut g = Guard::for_body(&p, insp, hdrs, Default::default());
-        for c in chunks {
-            g.feed(c);
-        }
-        g.finish()
-    };
-    let whole = run(&[body], &[]);
-    for i in 0..=body.len() {
-        assert_eq!(run(&[&body[..i], &body[i..]], &[]), whole, "split at {i}");
-    }
-    let bytes: Vec<&[u8]> = body.chunks(1).collect();
-    assert_eq!(run(&bytes, &[]), whole, "one byte at a time");
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(body).unwrap();
-    let gz = e.finish().unwrap();
-    let hdrs = [Header { name: b"Content-Encoding", value: b"gzip" }];
-    assert_eq!(run(&[&gz], &hdrs).is_allow(), whole.is_allow(), "gzip");
-    whole
 }
 
 /// Inputs next to F1's fixture (the empty file) that end right after a newline.

@@ -10,10 +10,7 @@
 
 mod common;
 
-use std::io::Write;
-
 use common::{policy, PUSH};
-use misp_guard_core::Header;
 use misp_guard_core::{Guard, Policy, Reason, RequestInfo, RequestVerdict, Verdict};
 
 const BLOCKED_SG: &str = "b9e656ba-b9c0-4506-83ed-7b54b43a57cb";
@@ -43,30 +40,7 @@ fn policy_1_4(edit: impl FnOnce(&mut serde_json::Value)) -> Policy {
 
 fn judge_with(p: &Policy, req: &RequestInfo<'_>, body: &[u8]) -> Verdict {
     let RequestVerdict::Allow(plan) = p.check_request(req, &[]) else { panic!("refused") };
-    let insp = plan.request.expect("inspected");
-    let run = |chunks: &[&[u8]], hdrs: &[Header]| {
-        let mut g = Guard::for_body(p, insp, hdrs, Default::default());
-        for c in chunks {
-            g.feed(c);
-        }
-        g.finish()
-    };
-    let whole = run(&[body], &[]);
-    // every split point for small bodies, a sample of them for large ones
-    let step = (body.len() / 200).max(1);
-    for i in (0..=body.len()).step_by(step) {
-        assert_eq!(run(&[&body[..i], &body[i..]], &[]), whole, "split at {i}");
-    }
-    if body.len() < 20_000 {
-        let bytes: Vec<&[u8]> = body.chunks(1).collect();
-        assert_eq!(run(&bytes, &[]), whole, "one byte at a time");
-    }
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(body).unwrap();
-    let gz = e.finish().unwrap();
-    let hdrs = [Header { name: b"Content-Encoding", value: b"gzip" }];
-    assert_eq!(run(&[&gz], &hdrs), whole, "gzip");
-    whole
+    common::judge_every_way(p, plan.request.expect("inspected"), body)
 }
 
 fn reason(v: &Verdict) -> Option<Reason> {
@@ -724,7 +698,7 @@ fn copies_bounds_fail_closed() {
 }
 
 /// The pull of instance_1_1's rules (`10.0.0.2` → `instance1-comp1.com:443`): the answer
-/// to `GET path`, judged whole, at every split point, one byte at a time and gzip-encoded.
+/// to `GET path`, judged every way ([`common::judge_every_way`]).
 fn judge_pull(path: &str, body: &[u8]) -> Verdict {
     let p = policy();
     let req = RequestInfo {
@@ -736,25 +710,7 @@ fn judge_pull(path: &str, body: &[u8]) -> Verdict {
         dst_port: 443,
     };
     let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("refused") };
-    let insp = plan.response.expect("judged");
-    let run = |chunks: &[&[u8]], hdrs: &[Header]| {
-        let mut g = Guard::for_body(&p, insp, hdrs, Default::default());
-        for c in chunks {
-            g.feed(c);
-        }
-        g.finish()
-    };
-    let whole = run(&[body], &[]);
-    for i in 0..=body.len() {
-        assert_eq!(run(&[&body[..i], &body[i..]], &[]), whole, "split at {i}");
-    }
-    let bytes: Vec<&[u8]> = body.chunks(1).collect();
-    assert_eq!(run(&bytes, &[]), whole, "one byte at a time");
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(body).unwrap();
-    let hdrs = [Header { name: b"Content-Encoding", value: b"gzip" }];
-    assert_eq!(run(&[&e.finish().unwrap()], &hdrs), whole, "gzip");
-    whole
+    common::judge_every_way(&p, plan.response.expect("judged"), body)
 }
 
 /// Red-team round 4 — `/events/view/UUID/extended:1` (`EventsController::view` takes the

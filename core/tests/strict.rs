@@ -1052,16 +1052,16 @@ fn r4_host_names_compare_without_case_or_final_dot() {
     )
     .unwrap();
     let json = [Header { name: b"Content-Type", value: b"application/json" }];
+    let search = |host| RequestInfo {
+        method: "POST",
+        path: "/events/index",
+        scheme: "https",
+        src_ip: "1.2.3.4",
+        dst_host: host,
+        dst_port: 8888,
+    };
     for host in ["misp-guard.com", "MISP-GUARD.com", "Misp-Guard.Com.", "misp-guard.com."] {
-        let req = RequestInfo {
-            method: "POST",
-            path: "/events/index",
-            scheme: "https",
-            src_ip: "1.2.3.4",
-            dst_host: host,
-            dst_port: 8888,
-        };
-        let RequestVerdict::Allow(plan) = legacy.check_request(&req, &json) else {
+        let RequestVerdict::Allow(plan) = legacy.check_request(&search(host), &json) else {
             panic!("{host}: refused")
         };
         let insp = plan.request.unwrap_or_else(|| panic!("{host}: search not inspected"));
@@ -1074,15 +1074,7 @@ fn r4_host_names_compare_without_case_or_final_dot() {
     }
     // not the proxy: outbound, the search is not inspected (misp-guard's first release)
     for host in ["misp-guard.co", "misp-guard.com..", "xmisp-guard.com"] {
-        let req = RequestInfo {
-            method: "POST",
-            path: "/events/index",
-            scheme: "https",
-            src_ip: "1.2.3.4",
-            dst_host: host,
-            dst_port: 8888,
-        };
-        let RequestVerdict::Allow(plan) = legacy.check_request(&req, &json) else {
+        let RequestVerdict::Allow(plan) = legacy.check_request(&search(host), &json) else {
             panic!("{host}: refused")
         };
         assert!(plan.request.is_none(), "{host}");

@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use misp_guard_core::{Inspection, Policy, RequestInfo, RequestVerdict};
+use std::io::Write;
+
+use misp_guard_core::{Guard, Header, Inspection, Policy, RequestInfo, RequestVerdict, Verdict};
 
 /// A file of the corpus's `current` folder (`../shared/conformance/current`).
 pub fn current(name: &str) -> PathBuf {
@@ -32,4 +34,31 @@ pub const PUSH: RequestInfo<'static> = RequestInfo {
 pub fn push(p: &Policy) -> Inspection {
     let RequestVerdict::Allow(plan) = p.check_request(&PUSH, &[]) else { panic!("push refused") };
     plan.request.expect("the push body is inspected")
+}
+
+/// Judges `body` as `insp` of `p` whole, split in two at about 200 points (every point
+/// of bodies up to 200 bytes), one byte at a time (below 20 000 bytes) and
+/// gzip-encoded; every way must give the same verdict, which is returned.
+pub fn judge_every_way(p: &Policy, insp: Inspection, body: &[u8]) -> Verdict {
+    let run = |chunks: &[&[u8]], hdrs: &[Header]| {
+        let mut g = Guard::for_body(p, insp, hdrs, Default::default());
+        for c in chunks {
+            g.feed(c);
+        }
+        g.finish()
+    };
+    let whole = run(&[body], &[]);
+    let step = (body.len() / 200).max(1);
+    for i in (0..=body.len()).step_by(step) {
+        assert_eq!(run(&[&body[..i], &body[i..]], &[]), whole, "split at {i}");
+    }
+    if body.len() < 20_000 {
+        let bytes: Vec<&[u8]> = body.chunks(1).collect();
+        assert_eq!(run(&bytes, &[]), whole, "one byte at a time");
+    }
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(body).unwrap();
+    let hdrs = [Header { name: b"Content-Encoding", value: b"gzip" }];
+    assert_eq!(run(&[&e.finish().unwrap()], &hdrs), whole, "gzip");
+    whole
 }
