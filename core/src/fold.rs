@@ -303,6 +303,16 @@ impl<const N: usize> Folder<N> {
         self.push_bytes(s.as_bytes());
     }
 
+    /// [`Folder::push_bytes`] for an exact sink that [`Folder::fits`] `s`: one copy,
+    /// inlined where a captured value's pieces arrive.
+    #[inline]
+    pub fn push_fitting(&mut self, s: &[u8]) {
+        debug_assert!(self.fold == Fold::Exact && self.fits(s.len()));
+        self.buf[self.len..self.len + s.len()].copy_from_slice(s);
+        self.len += s.len();
+        self.solid = self.len;
+    }
+
     /// Adds every character of `s`, which must be valid UTF-8 (invalid input is
     /// folded as U+FFFD). ASCII takes a fast path.
     pub fn push_bytes(&mut self, s: &[u8]) {

@@ -1016,7 +1016,7 @@ impl Sink for Machine<'_> {
         if cap.lazy {
             if cap.exact.fits(s.len()) {
                 // the common case: a short value, folded when it ends
-                cap.exact.push_bytes(s);
+                cap.exact.push_fitting(s);
                 return;
             }
             cap.settle();
