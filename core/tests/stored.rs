@@ -761,10 +761,31 @@ fn r4_full_clusters_judge_targeting_relations_and_analyst_data() {
         (format!(r#","Note":[{{"note_type_name":"Note",{sg}}}]"#), Some(Reason::AnalystDataBlockedSharingGroup)),
         (r#","Opinion":[{"distribution":"0"}]"#.into(), Some(Reason::AnalystDataBlockedDistribution)),
         (format!(r#","RelationshipInbound":[{{{sg}}}]"#), Some(Reason::AnalystDataBlockedSharingGroup)),
+        (format!(r#","Relationship":[{{{red}}}]"#), Some(Reason::AttributeBlockedTag)),
     ] {
         let v = judge_pull(&path, cluster(&extra).as_bytes());
         assert_eq!(reason(&v), want, "{extra}: {v:?}");
     }
+    // a relationship's related element comes without tags (`fetchAttributeSimple`):
+    // not read there, so a puller that requires taxonomies takes the cluster
+    let p = policy();
+    let req = RequestInfo {
+        method: "GET",
+        path: &path,
+        scheme: "https",
+        src_ip: "10.0.0.2",
+        dst_host: "instance1-comp4.com",
+        dst_port: 443,
+    };
+    let RequestVerdict::Allow(plan) = p.check_request(&req, &[]) else { panic!("refused") };
+    let related = r#","Relationship":[{"distribution":"1","related_object_type":"Attribute","related_object":{"Attribute":{"type":"text","category":"Other","distribution":"1"}}}],"RelationshipInbound":[{"distribution":"1","related_object_type":"GalaxyCluster","related_object":{"Attribute":{"type":"text","category":"Other","distribution":"1"}}}]"#;
+    let v =
+        common::judge_every_way(&p, plan.response.expect("judged"), cluster(related).as_bytes());
+    assert_eq!(reason(&v), None, "{v:?}");
+    // MISP's own cluster push carries the targeting relations too
+    let push = RequestInfo { path: "/galaxies/pushCluster", ..PUSH };
+    let body = format!("[{}]", cluster(&format!(r#","TargetingClusterRelation":[{{{red}}}]"#)));
+    assert_eq!(reason(&judge(&push, body.as_bytes())), Some(Reason::GalaxyClusterBlockedTag));
     // the same relation of a cluster inside a pulled event
     let event = format!(
         r#"{{"Event":{{"info":"x","distribution":"2","Attribute":[],"Object":[],"Galaxy":[{{"GalaxyCluster":[{{"distribution":"3","uuid":"{uuid}","type":"t","tag_name":"","TargetingClusterRelation":[{{{sg}}}]}}]}}]}}}}"#

@@ -82,8 +82,10 @@ pub trait Sink {
     /// the object around it): a mask of [`key_hash`] slots. A clear bit promises that
     /// any key of 1 to [`KEY_CAP`] bytes hashing there would be ignored by
     /// [`Sink::key`] and its value refused by [`Sink::value_start`], without effect;
-    /// the tokenizer then neither delivers such a key nor announces its value (both
-    /// are still validated). All ones (the default): every key is delivered.
+    /// the tokenizer may then neither deliver such a key nor announce its value (both
+    /// are still validated): it does so for keys it reads whole in one chunk without
+    /// escapes; others are delivered as usual. All ones (the default): every key is
+    /// delivered.
     #[inline]
     fn key_filter(&self) -> u128 {
         u128::MAX

@@ -317,7 +317,7 @@ pub(crate) fn same_host(a: &str, b: &str) -> bool {
     fn bare(h: &str) -> &str {
         h.strip_suffix('.').unwrap_or(h)
     }
-    bare(a).eq_ignore_ascii_case(bare(b))
+    a == b || (!bare(a).is_empty() && bare(a).eq_ignore_ascii_case(bare(b)))
 }
 
 impl RuleSet {

@@ -919,11 +919,12 @@ impl Machine<'_> {
     /// on `/events/edit` inside `MispAttribute::editAttributePostProcessing`, after the
     /// attributes are stored and before their tags. Its value must be a scalar (as a
     /// tag's `colour`); the organisation objects MISP reads apart (`Org`, `Orgc`,
-    /// `Organisation`) are left as they are.
+    /// `Organisation`) and a relationship's `related_object` (no column; not read in a
+    /// cluster's analyst data) are left as they are.
     #[cold]
     #[inline(never)]
     fn column_key(&mut self, k: &[u8]) {
-        if matches!(k, b"Org" | b"Orgc" | b"Organisation") {
+        if matches!(k, b"Org" | b"Orgc" | b"Organisation" | b"related_object") {
             return;
         }
         self.key_name = None;

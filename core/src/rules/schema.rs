@@ -375,16 +375,18 @@ pub(crate) const fn key_action(kind: Kind, key: &[u8]) -> Option<(u8, Act)> {
             b"type" => (5, F(Field::ClusterType)),
             b"uuid" => (6, F(Field::ClusterUuid)),
             b"sharing_group_id" => (7, F(Field::SgId)),
-            // a full cluster (`fetchGalaxyClusters` with `full`, `GalaxyCluster::arrangeData`)
-            // also carries the relations of other clusters to this one, with their tags
-            // and groups, and (`/galaxy_clusters/view`) the analyst data attached to it
+            // a full cluster (`fetchGalaxyClusters` with `full`, `GalaxyCluster::arrangeData`;
+            // MISP's own cluster push and `/galaxy_clusters/view`) also carries the
+            // relations of other clusters to this one, with their tags and groups, and
+            // (`/galaxy_clusters/view`) the analyst data attached to it: judged by their
+            // own levels, groups and tags. `captureCluster` stores none of them; a
+            // relationship's `related_object` (`fetchAttributeSimple`, without tags) is
+            // not read here, so it cannot fail a required taxonomy
             b"TargetingClusterRelation" => (8, A(Kind::ClusterRelation, C::ClusterRelations)),
             b"Note" => (9, A(Kind::Analyst { strict: false }, C::Notes)),
             b"Opinion" => (10, A(Kind::Analyst { strict: false }, C::Opinions)),
-            b"Relationship" => (11, A(Kind::Relationship { strict: false }, C::Relationships)),
-            b"RelationshipInbound" => {
-                (12, A(Kind::Relationship { strict: false }, C::Relationships))
-            }
+            b"Relationship" => (11, A(Kind::Analyst { strict: false }, C::Relationships)),
+            b"RelationshipInbound" => (12, A(Kind::Analyst { strict: false }, C::Relationships)),
             _ => return None,
         },
 
