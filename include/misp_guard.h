@@ -177,6 +177,11 @@ enum misp_guard_reason
   // would read a form body where the guard reads JSON), or several `Content-Type`
   // headers.
   MISP_GUARD_REASON_UNSUPPORTED_CONTENT_TYPE = 11,
+  // A header that asks to switch the connection to another protocol (`Upgrade`,
+  // `HTTP2-Settings`): MISP's sync never sends one, and a proxy that relays the
+  // upstream's `101 Switching Protocols` would carry the rest of the connection
+  // unjudged.
+  MISP_GUARD_REASON_PROTOCOL_UPGRADE = 12,
   // An event tag is blocked.
   MISP_GUARD_REASON_EVENT_BLOCKED_TAG = 20,
   // The event distribution level is blocked.

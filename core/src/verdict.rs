@@ -59,6 +59,11 @@ pub enum Reason {
     /// would read a form body where the guard reads JSON), or several `Content-Type`
     /// headers.
     UnsupportedContentType = 11,
+    /// A header that asks to switch the connection to another protocol (`Upgrade`,
+    /// `HTTP2-Settings`): MISP's sync never sends one, and a proxy that relays the
+    /// upstream's `101 Switching Protocols` would carry the rest of the connection
+    /// unjudged.
+    ProtocolUpgrade = 12,
 
     // --- rules on bodies ---------------------------------------------------------
     /// An event tag is blocked.
@@ -165,6 +170,7 @@ impl Reason {
             UnsupportedEncoding => "unsupported_encoding",
             UnsupportedCharset => "unsupported_charset",
             UnsupportedContentType => "unsupported_content_type",
+            ProtocolUpgrade => "protocol_upgrade",
             EventBlockedTag => "event_blocked_tag",
             EventBlockedDistribution => "event_blocked_distribution",
             EventBlockedSharingGroup => "event_blocked_sharing_group",
@@ -351,6 +357,7 @@ impl fmt::Display for Message<'_> {
             EndpointNotAllowed => f.write_str("endpoint not allowed"),
             NonCanonicalPath => write!(f, "endpoint not allowed: non-canonical path ({d})"),
             MethodOverride => write!(f, "endpoint not allowed: method override ({d})"),
+            ProtocolUpgrade => write!(f, "endpoint not allowed: protocol upgrade ({d})"),
             MinimalPublishedRequired => {
                 write!(f, "{{'minimal': 1, 'published': 1}} is required for {d} requests")
             }
@@ -460,7 +467,8 @@ impl fmt::Display for LogLine<'_> {
 
 /// The line misp-guard logs before refusing an endpoint outside its list:
 /// `rejecting non allowed request to PATH`. Present for [`Reason::EndpointNotAllowed`],
-/// [`Reason::NonCanonicalPath`] and [`Reason::MethodOverride`].
+/// [`Reason::NonCanonicalPath`], [`Reason::MethodOverride`] and
+/// [`Reason::ProtocolUpgrade`].
 pub struct PreambleLine<'a> {
     /// Request path (with query) as sent.
     pub path: &'a str,
@@ -496,7 +504,10 @@ impl Block {
     pub fn has_preamble(&self) -> bool {
         matches!(
             self.reason,
-            Reason::EndpointNotAllowed | Reason::NonCanonicalPath | Reason::MethodOverride
+            Reason::EndpointNotAllowed
+                | Reason::NonCanonicalPath
+                | Reason::MethodOverride
+                | Reason::ProtocolUpgrade
         )
     }
 }

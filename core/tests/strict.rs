@@ -488,6 +488,44 @@ fn request_paths_are_matched_as_sent() {
             String::from_utf8_lossy(name)
         );
     }
+    // red-team round 5: a request that asks to switch protocols (nginx would relay an
+    // upstream's 101 and then copy the connection past every filter), on any endpoint,
+    // allowlisted destinations included
+    let allowlisted = RequestInfo {
+        method: "GET",
+        path: "/x",
+        dst_host: "snort-org-site.s3.amazonaws.com",
+        src_ip: "10.0.0.2",
+        ..req
+    };
+    for r in [&req, &allowlisted] {
+        for (name, value) in [
+            (&b"Upgrade"[..], &b"h2c"[..]),
+            (b"upgrade", b"websocket"),
+            (b"HTTP2-Settings", b"AAMAAABkAAQCAAAA"),
+            (b"http2_settings", b""),
+        ] {
+            let h = [
+                Header { name: b"Content-Type", value: b"application/json" },
+                Header { name, value },
+            ];
+            match p.check_request(r, &h) {
+                RequestVerdict::Block(b) => {
+                    assert_eq!(b.reason, Reason::ProtocolUpgrade);
+                    assert!(b.has_preamble());
+                    let line = LogLine { method: r.method, path: r.path, block: &b, policy: &p };
+                    let want = format!(
+                        "endpoint not allowed: protocol upgrade ({})",
+                        String::from_utf8_lossy(name)
+                    );
+                    assert!(line.to_string().ends_with(&want), "{line}");
+                }
+                v => panic!("{}: {v:?}", String::from_utf8_lossy(name)),
+            }
+        }
+        let h = [Header { name: b"Connection", value: b"keep-alive" }];
+        assert!(matches!(p.check_request(r, &h), RequestVerdict::Allow(_)));
+    }
 }
 
 #[test]

@@ -219,14 +219,19 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
         let Some(ctx) = ctx_mut(req) else { return next_header(r) };
         let RespState::Pending(inspection) = ctx.response else { return next_header(r) };
         let rr = req.as_ref();
-        // HEAD carries no body (misp-guard passes it); an error page nginx generated
-        // itself (`err_status`, no upstream response) carries nothing from the upstream.
+        // HEAD carries no body (misp-guard passes it), nor do `204 No Content` and `304
+        // Not Modified` (nginx's proxy reads none after them: MISP answers its own
+        // cached index search, `If-None-Match`, with a bare 304); an error page nginx
+        // generated itself (`err_status`, no upstream response) carries nothing from
+        // the upstream.
         // A page from an upstream is judged whatever its status: `error_page … @backup`
         // keeps `err_status` while another MISP answers.
         // SAFETY: `upstream` is NULL or the request's live upstream.
         let from_upstream =
             unsafe { rr.upstream.as_ref() }.is_some_and(|u| u.headers_in.status_n != 0);
-        let no_body = rr.method == NGX_HTTP_HEAD as usize || rr.header_only() != 0;
+        let no_body = rr.method == NGX_HTTP_HEAD as usize
+            || rr.header_only() != 0
+            || matches!(rr.headers_out.status, 204 | 304);
         if no_body || (rr.err_status != 0 && !from_upstream) {
             ctx.response = RespState::Done(Vec::new());
             if no_body {

@@ -684,6 +684,65 @@ fn http2_over_tls_push_and_pull() {
     n.stop();
 }
 
+/// Red-team round 5: a request that asks to switch protocols is refused before it is
+/// forwarded; were it forwarded and the upstream answered `101 Switching Protocols`,
+/// nginx would copy the rest of the connection both ways past every filter.
+#[test]
+fn protocol_upgrades_are_refused() {
+    let up = Upstream::start();
+    let n = Nginx::start("upgrade", Conf::new(rules(), &up));
+    for (i, (name, value)) in
+        [("Upgrade", "h2c"), ("Upgrade", "websocket"), ("HTTP2-Settings", "AAMAAABkAAQCAAAA")]
+            .into_iter()
+            .enumerate()
+    {
+        let id = format!("upgrade-{i}");
+        let mut reply =
+            Reply::json(Vec::new()).header("Upgrade", value).header("Connection", "Upgrade");
+        reply.status = 101;
+        up.set(&id, reply);
+        let from = n.log_len();
+        let r = send(&n, &push(&id, &allowed_event()).header(name, value));
+        assert_eq!((r.status, r.body.as_slice()), (403, &b"Forbidden"[..]), "{name}");
+        assert!(up.received(&id).is_empty(), "{name}");
+        let log = n.log_since(from);
+        assert!(log.contains(&format!("endpoint not allowed: protocol upgrade ({name})")), "{log}");
+    }
+    n.stop();
+}
+
+/// Red-team round 5: MISP sends its cached index search with `If-None-Match` and the
+/// remote answers a bare `304 Not Modified` (`RestResponseComponent`); there is no body
+/// to judge, and refusing it would fail every later pull while the index is unchanged.
+#[test]
+fn bodiless_answers_pass_unjudged() {
+    let up = Upstream::start();
+    let n = Nginx::start("not-modified", Conf::new(rules(), &up));
+    for status in [304u16, 204] {
+        let id = format!("index-{status}");
+        let mut reply = Reply::json(Vec::new());
+        reply.status = status;
+        up.set(&id, reply.header("ETag", "\"abc\""));
+        let req = Req::new("POST", "/events/index")
+            .wiring(&id, Some(PULL_SRC), PULL_DST)
+            .header("Content-Type", "application/json")
+            .header("If-None-Match", "\"abc\"")
+            .body(&br#"{"minimal":1,"published":1}"#[..]);
+        let r = send(&n, &req);
+        assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
+        assert!(r.body.is_empty());
+        assert_eq!(up.received(&id).len(), 1);
+    }
+    // an empty 200 answer is still refused
+    up.set("index-200", Reply::json(Vec::new()));
+    let req = Req::new("POST", "/events/index")
+        .wiring("index-200", Some(PULL_SRC), PULL_DST)
+        .header("Content-Type", "application/json")
+        .body(&br#"{"minimal":1,"published":1}"#[..]);
+    assert_eq!(send(&n, &req).status, 403);
+    n.stop();
+}
+
 #[test]
 fn traffic_cannot_inject_into_the_log() {
     let up = Upstream::start();

@@ -77,6 +77,7 @@ http {
             misp_guard on;
             proxy_pass http://127.0.0.1:$UP_PORT;
             proxy_set_header Host misp-remote.example;
+            proxy_ignore_headers X-Accel-Redirect;
         }
     }
 
@@ -92,6 +93,7 @@ http {
             misp_guard on;
             proxy_pass http://127.0.0.1:$UP_PORT;
             proxy_set_header Host misp-local.example;
+            proxy_ignore_headers X-Accel-Redirect;
         }
     }
 }

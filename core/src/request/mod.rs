@@ -154,6 +154,19 @@ fn same_header_name(a: &[u8], b: &[u8]) -> bool {
 const OVERRIDE_HEADERS: [&[u8]; 3] =
     [b"x-http-method-override", b"x-http-method", b"x-method-override"];
 
+/// Headers that ask to switch protocols: nginx relays an upstream's `101 Switching
+/// Protocols` to a client whose request carried `Upgrade` and then copies bytes both
+/// ways, past every filter (`ngx_http_upstream_upgrade`); `HTTP2-Settings` goes with
+/// `Upgrade: h2c`.
+const UPGRADE_HEADERS: [&[u8]; 2] = [b"upgrade", b"http2-settings"];
+
+/// The refusal of a request that asks to switch protocols, allowlisted or not.
+fn upgrade_refusal(headers: &[Header<'_>]) -> Option<Block> {
+    let h = headers.iter().find(|h| UPGRADE_HEADERS.iter().any(|n| same_header_name(h.name, n)))?;
+    let name = core::str::from_utf8(h.name).unwrap_or("header");
+    Some(Block::new(Reason::ProtocolUpgrade, Side::Request).with_detail(name))
+}
+
 /// Why no request addressed to a destination fixed in a front end's configuration can
 /// pass (see [`Policy::destination_reachable`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,6 +228,9 @@ impl Policy {
 
     /// Decides on a request from its method, path, addresses and headers.
     pub fn check_request(&self, req: &RequestInfo<'_>, headers: &[Header<'_>]) -> RequestVerdict {
+        if let Some(b) = upgrade_refusal(headers) {
+            return RequestVerdict::Block(b);
+        }
         match self.format {
             Format::Current => self.check_current(req, headers),
             Format::Legacy => self.check_legacy(req, headers),
