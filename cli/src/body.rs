@@ -1,6 +1,7 @@
 //! Message bodies as streams: never read whole, fed to the guard in fixed chunks.
 
 use std::io::{self, Read};
+use std::ops::ControlFlow;
 
 /// Size of each chunk handed to `Guard::feed`.
 pub const CHUNK: usize = 64 * 1024;
@@ -17,12 +18,14 @@ pub enum Body<'a> {
 
 impl Body<'_> {
     /// Calls `sink` with every chunk of the body, in order, each at most [`CHUNK`] bytes
-    /// (an empty body produces no chunk). Memory stays bounded by one chunk.
-    pub fn for_each_chunk(self, mut sink: impl FnMut(&[u8])) -> io::Result<()> {
+    /// (an empty body produces no chunk), until the body ends or `sink` breaks: the
+    /// rest is then not read (an endless stream ends there). Memory stays bounded by
+    /// one chunk.
+    pub fn for_each_chunk(self, mut sink: impl FnMut(&[u8]) -> ControlFlow<()>) -> io::Result<()> {
         match self {
             Body::Empty => Ok(()),
             Body::Bytes(b) => {
-                b.chunks(CHUNK).for_each(sink);
+                let _ = b.chunks(CHUNK).try_for_each(sink);
                 Ok(())
             }
             Body::Reader(mut r) => {
@@ -30,7 +33,11 @@ impl Body<'_> {
                 loop {
                     match r.read(&mut buf) {
                         Ok(0) => return Ok(()),
-                        Ok(n) => sink(&buf[..n]),
+                        Ok(n) => {
+                            if sink(&buf[..n]).is_break() {
+                                return Ok(());
+                            }
+                        }
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) => return Err(e),
                     }
@@ -53,6 +60,7 @@ mod tests {
             .for_each_chunk(|c| {
                 max = max.max(c.len());
                 got.extend_from_slice(c);
+                ControlFlow::Continue(())
             })
             .unwrap();
         assert_eq!(got, data);
@@ -62,8 +70,28 @@ mod tests {
     #[test]
     fn empty_body_has_no_chunk() {
         let mut n = 0;
-        Body::Empty.for_each_chunk(|_| n += 1).unwrap();
-        Body::Bytes(b"").for_each_chunk(|_| n += 1).unwrap();
+        let mut count = |_: &[u8]| {
+            n += 1;
+            ControlFlow::Continue(())
+        };
+        Body::Empty.for_each_chunk(&mut count).unwrap();
+        Body::Bytes(b"").for_each_chunk(&mut count).unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn an_endless_stream_stops_when_the_sink_breaks() {
+        let mut n = 0;
+        Body::Reader(Box::new(io::repeat(b'x')))
+            .for_each_chunk(|_| {
+                n += 1;
+                if n == 3 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap();
+        assert_eq!(n, 3);
     }
 }

@@ -13,7 +13,7 @@ use crate::out;
 
 /// Runs `check`.
 pub fn run(path: &Path, json: bool) -> Result<ExitCode, CliError> {
-    let file = path.display().to_string();
+    let file = crate::error::shown(path);
     let loaded = config::read_config(path).and_then(|bytes| {
         let policy = config::compile(path, &bytes)?;
         let mut lints = Vec::new();

@@ -44,7 +44,7 @@ pub fn load_policy(path: &Path) -> Result<Policy, LoadError> {
 
 /// Reads the configuration file at `path` (at most [`MAX_CONFIG_BYTES`]).
 pub fn read_config(path: &Path) -> Result<Vec<u8>, LoadError> {
-    let file = path.display().to_string();
+    let file = crate::error::shown(path);
     let read = |err| LoadError::Read { file: file.clone(), err };
     let f = std::fs::File::open(path).map_err(read)?;
     let mut bytes = Vec::new();
@@ -57,6 +57,6 @@ pub fn read_config(path: &Path) -> Result<Vec<u8>, LoadError> {
 
 /// Compiles the configuration read from `path`.
 pub fn compile(path: &Path, bytes: &[u8]) -> Result<Policy, LoadError> {
-    let file = path.display().to_string();
+    let file = crate::error::shown(path);
     Policy::from_json_slice(bytes).map_err(|err| LoadError::Invalid { file, err: Box::new(err) })
 }

@@ -93,7 +93,7 @@ pub fn run(dir: &Path) -> Result<ExitCode, CliError> {
     if !dir.is_dir() {
         return Err(CliError::Io(format!(
             "conformance corpus {} is not a directory (pass DIR or set {})",
-            dir.display(),
+            crate::error::shown(dir),
             crate::flags::CORPUS_ENV
         )));
     }
@@ -135,10 +135,12 @@ fn write_failure(r: &mut String, suite: &str, f: &Failure) {
 }
 
 fn read_json(path: &Path) -> Result<Value, CliError> {
-    let f = File::open(path)
-        .map_err(|e| CliError::io(format!("cannot read corpus file {}", path.display()), &e))?;
-    serde_json::from_reader(std::io::BufReader::new(f))
-        .map_err(|e| CliError::Io(format!("corpus file {} is not JSON: {e}", path.display())))
+    let f = File::open(path).map_err(|e| {
+        CliError::io(format!("cannot read corpus file {}", crate::error::shown(path)), &e)
+    })?;
+    serde_json::from_reader(std::io::BufReader::new(f)).map_err(|e| {
+        CliError::Io(format!("corpus file {} is not JSON: {e}", crate::error::shown(path)))
+    })
 }
 
 fn run_suite(dir: &Path, suite: &Suite) -> Result<(usize, Vec<Failure>), CliError> {
@@ -227,7 +229,7 @@ fn open_fixture(fixtures: &Path, written: &str) -> Result<Body<'static>, String>
     let p = fixture_path(fixtures, written);
     File::open(&p)
         .map(|f| Body::Reader(Box::new(f)))
-        .map_err(|e| format!("cannot open fixture {}: {e}", p.display()))
+        .map_err(|e| format!("cannot open fixture {}: {e}", crate::error::shown(&p)))
 }
 
 /// Runs one scenario: `Ok(None)` passed, `Ok(Some)` failed, `Err` malformed scenario.

@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::io;
+use std::ops::ControlFlow;
 
 use misp_guard_core::decode::Limits;
 use misp_guard_core::Header;
@@ -157,9 +158,16 @@ fn judge(
 ) -> io::Result<Verdict> {
     let mut guard = Guard::for_body(policy, insp, headers, Limits::default());
     // Feed everything even once blocked: the guard stays blocked (sticky) and a
-    // later syntax error still takes precedence, as in misp-guard.
+    // later syntax error still takes precedence, as in misp-guard. Past the body bound
+    // the verdict is final (`body_too_large`): the rest is not read, so an endless
+    // body ends there.
     body.for_each_chunk(|chunk| {
         let _ = guard.feed(chunk);
+        if guard.over_body_bound() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     })?;
     Ok(guard.finish())
 }

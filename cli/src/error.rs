@@ -1,6 +1,7 @@
 //! The CLI's errors: every one of them exits with status 2.
 
 use std::fmt;
+use std::path::Path;
 
 use crate::config::LoadError;
 
@@ -40,5 +41,29 @@ impl fmt::Display for CliError {
 impl From<LoadError> for CliError {
     fn from(e: LoadError) -> Self {
         CliError::Config(e)
+    }
+}
+
+/// A path as error messages show it: as typed when it is printable UTF-8, else escaped
+/// and quoted (`"a\\nb"`, `"\\xFF"`), so that every message stays one line and names
+/// the exact file.
+pub fn shown(path: &Path) -> String {
+    match path.to_str() {
+        Some(s) if !s.chars().any(char::is_control) => s.to_owned(),
+        _ => format!("{path:?}"),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn paths_are_shown_on_one_line_and_exactly() {
+        assert_eq!(shown(Path::new("a b/c.json")), "a b/c.json");
+        assert_eq!(shown(Path::new("a\nb")), "\"a\\nb\"");
+        assert_eq!(shown(Path::new(OsStr::from_bytes(b"x\xffy"))), "\"x\\xFFy\"");
     }
 }

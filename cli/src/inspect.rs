@@ -57,8 +57,15 @@ fn open(arg: &BodyArg, what: &str) -> Result<Body<'static>, CliError> {
         BodyArg::Empty => Body::Empty,
         BodyArg::Stdin => Body::Reader(Box::new(io::stdin().lock())),
         BodyArg::File(p) => {
-            let f = File::open(p)
-                .map_err(|e| CliError::io(format!("cannot open {what} {}", p.display()), &e))?;
+            let fail = |e: &io::Error| {
+                CliError::io(format!("cannot open {what} {}", crate::error::shown(p)), e)
+            };
+            let f = File::open(p).map_err(|e| fail(&e))?;
+            // A directory opens on Unix but cannot be read: refuse it now, whether or
+            // not this call's verdict reads the body.
+            if f.metadata().map_err(|e| fail(&e))?.is_dir() {
+                return Err(fail(&io::Error::other("is a directory")));
+            }
             Body::Reader(Box::new(f))
         }
     })

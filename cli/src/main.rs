@@ -45,7 +45,7 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode, CliError> {
     let low = flags::LowArgs::parse(std::env::args_os().skip(1))?;
     match flags::HiArgs::from_low(low)?.command {
-        Command::Help => out::print_or_ignore_pipe(flags::USAGE, ExitCode::SUCCESS),
+        Command::Help(topic) => out::print_or_ignore_pipe(flags::help(topic), ExitCode::SUCCESS),
         Command::Version => {
             let v = concat!("misp-guard ", env!("CARGO_PKG_VERSION"), "\n");
             out::print_or_ignore_pipe(v, ExitCode::SUCCESS)

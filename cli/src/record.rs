@@ -5,8 +5,8 @@
 //!  "stage":"request"|"request_body"|"response_body"|null,
 //!  "reason":"event_blocked_tag"|null,"reason_id":20|null,
 //!  "message":"event has blocked tag: tlp:red"|null,
-//!  "rule":"instance_2_2"|null,"pointer":"/Event/Tag/0/name"|null,
-//!  "logs":["request blocked: [POST]/events/add - …", …]}
+//!  "rule":"our_misp"|null,"pointer":"/Event/Tag/0"|null,
+//!  "logs":["request blocked: [POST]/events/add/metadata:1 - …", …]}
 //! ```
 //!
 //! `reason` and `reason_id` are the stable code and number of `misp_guard_core::Reason`;

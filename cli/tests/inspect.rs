@@ -386,3 +386,112 @@ mgtest!(inspect_compressed_bodies_are_decoded, |dir: Dir, cmd: TestCommand| {
     run.expect_code(1);
     assert_eq!(run.json()["reason"], "event_blocked_tag");
 });
+
+/// Waits for `child` at most `secs` seconds; kills it and fails the test past that.
+fn wait_bounded(mut child: std::process::Child, secs: u64) -> std::process::Output {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while child.try_wait().expect("poll misp-guard").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("misp-guard still running after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("collect output")
+}
+
+mgtest!(inspect_endless_body_ends_at_the_body_bound, |dir: Dir, cmd: TestCommand| {
+    use std::io::Write;
+    use std::process::Stdio;
+    // An endless producer on stdin (`yes | misp-guard inspect … -`): the guard stops
+    // reading past the 256 MiB bound and refuses; the producer gets a closed pipe.
+    request(&mut cmd, "POST", "/events/add/metadata:1", "instance1-comp1.com");
+    let child = cmd
+        .arg("-")
+        .raw()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn misp-guard");
+    let mut child = child;
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let block = [b'y'; 65536];
+        let mut sent = 0u64;
+        while stdin.write_all(&block).is_ok() {
+            sent += block.len() as u64;
+        }
+        sent
+    });
+    let out = wait_bounded(child, 120);
+    let sent = writer.join().expect("writer");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim_end(),
+        "request blocked: [POST]/events/add/metadata:1 - request body larger than 268435456 bytes"
+    );
+    assert!(sent > 256 << 20 && sent < (256 << 20) + (16 << 20), "read {sent} bytes");
+});
+
+mgtest!(inspect_endless_body_file_ends_at_the_body_bound, |dir: Dir, cmd: TestCommand| {
+    use std::process::Stdio;
+    request(&mut cmd, "POST", "/events/add/metadata:1", "instance1-comp1.com");
+    let child = cmd
+        .args(["--json", "/dev/zero"])
+        .raw()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn misp-guard");
+    let out = wait_bounded(child, 120);
+    assert_eq!(out.status.code(), Some(1));
+    let rec: serde_json::Value = serde_json::from_slice(&out.stdout).expect("record");
+    assert_eq!(rec["reason"], "body_too_large");
+    assert_eq!(rec["stage"], "request_body");
+});
+
+mgtest!(inspect_directory_as_body_is_an_error_on_every_call, |dir: Dir, cmd: TestCommand| {
+    // whether or not the call's verdict reads the body: a wrong input is a usage
+    // problem, never an answer
+    let d = dir.path().to_path_buf();
+    for (method, path) in
+        [("GET", "/servers/getVersion"), ("GET", "/users"), ("POST", "/events/add")]
+    {
+        let (_d, mut c) = crate::util::setup(&format!("dir_body_{}", path.replace('/', "_")));
+        request(&mut c, method, path, "instance1-comp1.com");
+        let run = c.arg(&d).output();
+        run.expect_code(2);
+        assert!(run.stderr().contains("is a directory"), "{}", run.stderr());
+        let (_d, mut c) = crate::util::setup(&format!("dir_resp_{}", path.replace('/', "_")));
+        request(&mut c, method, path, "instance1-comp1.com");
+        let run = c.arg("--response").arg(&d).output();
+        run.expect_code(2);
+        assert!(run.stderr().contains("cannot open response"), "{}", run.stderr());
+    }
+    drop(cmd);
+});
+
+mgtest!(inspect_trailing_data_is_named_once, |dir: Dir, cmd: TestCommand| {
+    request(&mut cmd, "POST", "/events/add/metadata:1", "instance1-comp1.com");
+    let run = cmd.arg("-").stdin(&b"{\"Event\": {}} x"[..]).output();
+    run.expect_code(1);
+    assert_eq!(
+        run.stderr_lines(),
+        ["request blocked: [POST]/events/add/metadata:1 - invalid JSON body: data after the \
+          JSON document at offset 14"]
+    );
+});
+
+mgtest!(inspect_help_is_inspects_own, |dir: Dir, cmd: TestCommand| {
+    let run = cmd.args(["inspect", "--help"]).output();
+    run.expect_code(0);
+    let out = run.stdout();
+    assert!(out.starts_with("misp-guard inspect:"), "{out}");
+    for flag in ["--dst-port", "--response-header", "--scheme https|http", "default: https"] {
+        assert!(out.contains(flag), "{flag} missing from:\n{out}");
+    }
+    assert!(!out.contains("misp-guard check --config"), "global help printed:\n{out}");
+});

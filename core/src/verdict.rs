@@ -411,7 +411,7 @@ impl fmt::Display for Message<'_> {
             InvalidJson => write!(f, "invalid JSON body: {d}"),
             InvalidUtf8 => write!(f, "invalid JSON body: invalid UTF-8 {d}"),
             LoneSurrogate => write!(f, "invalid JSON body: unpaired UTF-16 surrogate escape {d}"),
-            TrailingData => write!(f, "invalid JSON body: data after the JSON document {d}"),
+            TrailingData => write!(f, "invalid JSON body: data {d}"),
             TooDeep => write!(f, "invalid JSON body: nesting deeper than {d}"),
             NoEventWrapper => write!(f, "no `Event` property in {side} body"),
             WrongType => write!(f, "unexpected error, rejecting {side}: {at} is not {d}"),

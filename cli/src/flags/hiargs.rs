@@ -21,8 +21,8 @@ pub struct HiArgs {
 /// A command ready to run.
 #[derive(Debug)]
 pub enum Command {
-    /// Print usage.
-    Help,
+    /// Print usage: of every command, or of one (`inspect --help`, `help inspect`).
+    Help(Option<Mode>),
     /// Print the version.
     Version,
     /// Load a configuration and report.
@@ -112,8 +112,23 @@ impl HiArgs {
     pub fn from_low(mut low: LowArgs) -> Result<HiArgs, CliError> {
         let command = match low.mode {
             None => return Err(CliError::usage("no command given")),
-            Some(Mode::Help) => Command::Help,
-            Some(_) if low.help => Command::Help,
+            Some(Mode::Help) => {
+                no_positional(&low, "help", 1)?;
+                Command::Help(match low.positional.first().and_then(|t| t.to_str()) {
+                    None => None,
+                    Some("check") => Some(Mode::Check),
+                    Some("inspect") => Some(Mode::Inspect),
+                    Some("conformance") => Some(Mode::Conformance),
+                    Some(t) => {
+                        return Err(CliError::usage(format!(
+                            "no help on {t:?} (commands: check, inspect, conformance)"
+                        )))
+                    }
+                })
+            }
+            Some(m @ (Mode::Check | Mode::Inspect | Mode::Conformance)) if low.help => {
+                Command::Help(Some(m))
+            }
             Some(Mode::Version) => Command::Version,
             Some(Mode::Check) => {
                 only_flags(&low, "check", &["config", "json"])?;
@@ -155,8 +170,10 @@ fn inspect(mut low: LowArgs) -> Result<InspectArgs, CliError> {
     if dst_host.is_empty() {
         return Err(CliError::usage("--dst-host must not be empty"));
     }
+    // digits only, no sign, no leading zero: the port as a URL would carry it
+    let canonical = port.bytes().all(|b| b.is_ascii_digit()) && !port.starts_with('0');
     let dst_port = match port.parse::<u16>() {
-        Ok(p) if p > 0 => p,
+        Ok(p) if p > 0 && canonical => p,
         _ => {
             return Err(CliError::usage(format!(
                 "--dst-port must be a port number (1-65535), not {port:?}"
@@ -378,9 +395,11 @@ mod tests {
         for args in cases {
             assert!(matches!(hi(&args), Err(CliError::Usage(_))), "{args:?}");
         }
-        let mut port = BASE.to_vec();
-        port[12] = "70000";
-        assert!(matches!(hi(&port), Err(CliError::Usage(_))));
+        for bad in ["70000", "0", "+443", "0443", " 443", "443 ", "", "-1", "４４３"] {
+            let mut port = BASE.to_vec();
+            port[12] = bad;
+            assert!(matches!(hi(&port), Err(CliError::Usage(_))), "--dst-port {bad:?}");
+        }
     }
 
     #[test]
@@ -397,6 +416,13 @@ mod tests {
         ));
         let Ok(Command::Conformance { dir }) = hi(&["conformance", "/c"]) else { panic!() };
         assert_eq!(dir, PathBuf::from("/c"));
-        assert!(matches!(hi(&["check", "--config", "x", "--help"]), Ok(Command::Help)));
+        assert!(matches!(
+            hi(&["check", "--config", "x", "--help"]),
+            Ok(Command::Help(Some(Mode::Check)))
+        ));
+        assert!(matches!(hi(&["inspect", "-h"]), Ok(Command::Help(Some(Mode::Inspect)))));
+        assert!(matches!(hi(&["help", "conformance"]), Ok(Command::Help(Some(Mode::Conformance)))));
+        assert!(matches!(hi(&["help"]), Ok(Command::Help(None))));
+        assert!(hi(&["help", "nothing"]).is_err());
     }
 }

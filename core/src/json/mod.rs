@@ -501,7 +501,7 @@ impl Tokenizer {
                 }
                 State::Done => {
                     if !is_ws(b) {
-                        self.fail(Reason::TrailingData, "after the document", i);
+                        self.fail(Reason::TrailingData, "after the JSON document", i);
                     }
                     i += 1;
                 }
